@@ -1,0 +1,432 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/kvkit/kv"
+)
+
+// DefaultSweepInterval is how often the janitor removes expired entries
+// when WithSweepInterval is not given.
+const DefaultSweepInterval = time.Minute
+
+// Store is an in-memory kv.Store[K, V]. Values are kept as they are, with no
+// encoding: a value of a pointer or reference type is shared between the
+// caller and the store, so do not change it after Set. []byte values are
+// the exception: they are copied on Set and on Get, as a byte store over a
+// network would.
+//
+// Make one with New; the zero Store is not usable.
+type Store[K comparable, V any] struct {
+	mu      sync.RWMutex
+	entries map[K]*entry[K, V]
+	closed  bool
+
+	// lru is a ring of the entries from most (lru.next) to least
+	// (lru.prev) recently used; kept only when maxEntries > 0.
+	lru        entry[K, V]
+	maxEntries int
+	clone      func(V) V
+	now        func() time.Time
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+type entry[K comparable, V any] struct {
+	key        K
+	value      V
+	expiresAt  time.Time
+	prev, next *entry[K, V]
+}
+
+// Option configures a Store.
+type Option func(*options)
+
+type options struct {
+	maxEntries int
+	sweep      time.Duration
+	now        func() time.Time
+}
+
+// WithMaxEntries bounds the store to n entries: a Set that would exceed
+// the bound evicts the least recently used entry (read by Get, GetMany or
+// Has, or written by Set). n <= 0 means no bound, the default.
+func WithMaxEntries(n int) Option { return func(o *options) { o.maxEntries = n } }
+
+// WithSweepInterval sets how often a background janitor removes expired
+// entries (they are invisible from the instant they expire either way; the
+// janitor only frees their memory). d <= 0 starts no janitor. Close stops
+// it.
+func WithSweepInterval(d time.Duration) Option { return func(o *options) { o.sweep = d } }
+
+// WithClock makes the store read the time from now instead of time.Now,
+// for tests of expiry.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// New returns an empty Store. Unless WithSweepInterval(0) is given it
+// starts a janitor goroutine, which Close stops.
+func New[K comparable, V any](opts ...Option) *Store[K, V] {
+	o := options{sweep: DefaultSweepInterval, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s := &Store[K, V]{
+		entries:    make(map[K]*entry[K, V]),
+		maxEntries: o.maxEntries,
+		now:        o.now,
+		clone:      cloneFunc[V](),
+	}
+	s.lru.next, s.lru.prev = &s.lru, &s.lru
+	if o.sweep > 0 {
+		s.stop, s.done = make(chan struct{}), make(chan struct{})
+		go s.janitor(o.sweep)
+	}
+	return s
+}
+
+// cloneFunc returns a copying function when V is []byte, and nil otherwise.
+func cloneFunc[V any]() func(V) V {
+	var f any = bytes.Clone
+	c, _ := f.(func(V) V)
+	return c
+}
+
+func (s *Store[K, V]) janitor(every time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.DeleteExpired()
+		}
+	}
+}
+
+// DeleteExpired removes every expired entry now and returns how many it
+// removed. The janitor calls it on its interval.
+func (s *Store[K, V]) DeleteExpired() int {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, e := range s.entries {
+		if kv.Expired(e.expiresAt, now) {
+			s.remove(k, e)
+			n++
+		}
+	}
+	return n
+}
+
+// check returns the error a call must fail with before doing any work.
+// The caller holds s.mu.
+func (s *Store[K, V]) check(ctx context.Context, op string) error {
+	if s.closed {
+		return fmt.Errorf("kv/memory: %s: %w", op, kv.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("kv/memory: %s: %w", op, err)
+	}
+	return nil
+}
+
+func (s *Store[K, V]) out(v V) V {
+	if s.clone != nil {
+		return s.clone(v)
+	}
+	return v
+}
+
+// lookup returns the live entry under key, or nil. With an LRU bound it
+// marks the entry used, so the caller must hold the write lock then.
+func (s *Store[K, V]) lookup(key K, now time.Time) *entry[K, V] {
+	e, ok := s.entries[key]
+	if !ok || kv.Expired(e.expiresAt, now) {
+		return nil
+	}
+	if s.maxEntries > 0 {
+		s.unlink(e)
+		s.pushFront(e)
+	}
+	return e
+}
+
+// lockRead takes the lock a lookup needs: the read lock, or the write lock
+// when lookups reorder the LRU ring. It returns the matching unlock.
+func (s *Store[K, V]) lockRead() func() {
+	if s.maxEntries > 0 {
+		s.mu.Lock()
+		return s.mu.Unlock
+	}
+	s.mu.RLock()
+	return s.mu.RUnlock
+}
+
+// Get returns the value under key, or an error wrapping kv.ErrNotFound.
+func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
+	var zero V
+	now := s.now()
+	unlock := s.lockRead()
+	defer unlock()
+	if err := s.check(ctx, "get"); err != nil {
+		return zero, err
+	}
+	e := s.lookup(key, now)
+	if e == nil {
+		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
+	}
+	return s.out(e.value), nil
+}
+
+// Has reports whether key is present and not expired.
+func (s *Store[K, V]) Has(ctx context.Context, key K) (bool, error) {
+	now := s.now()
+	unlock := s.lockRead()
+	defer unlock()
+	if err := s.check(ctx, "has"); err != nil {
+		return false, err
+	}
+	return s.lookup(key, now) != nil, nil
+}
+
+// Set stores value under key. It fails with kv.ErrInvalidTTL for a negative
+// TTL.
+func (s *Store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOption) error {
+	now := s.now()
+	o, err := kv.NewSetOptions(now, opts...)
+	if err != nil {
+		return fmt.Errorf("kv/memory: set %v: %w", key, err)
+	}
+	value = s.out(value)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "set"); err != nil {
+		return err
+	}
+	s.put(key, value, o.ExpiresAt)
+	return nil
+}
+
+// put stores one entry and evicts beyond the bound. The caller holds the
+// write lock.
+func (s *Store[K, V]) put(key K, value V, expiresAt time.Time) {
+	if e, ok := s.entries[key]; ok {
+		e.value, e.expiresAt = value, expiresAt
+		if s.maxEntries > 0 {
+			s.unlink(e)
+			s.pushFront(e)
+		}
+		return
+	}
+	e := &entry[K, V]{key: key, value: value, expiresAt: expiresAt}
+	s.entries[key] = e
+	if s.maxEntries > 0 {
+		s.pushFront(e)
+		for len(s.entries) > s.maxEntries {
+			last := s.lru.prev
+			s.remove(last.key, last)
+		}
+	}
+}
+
+// Delete removes key; an absent key is not an error.
+func (s *Store[K, V]) Delete(ctx context.Context, key K) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "delete"); err != nil {
+		return err
+	}
+	if e, ok := s.entries[key]; ok {
+		s.remove(key, e)
+	}
+	return nil
+}
+
+func (s *Store[K, V]) remove(key K, e *entry[K, V]) {
+	delete(s.entries, key)
+	if s.maxEntries > 0 {
+		s.unlink(e)
+	}
+}
+
+func (s *Store[K, V]) pushFront(e *entry[K, V]) {
+	e.prev, e.next = &s.lru, s.lru.next
+	s.lru.next.prev = e
+	s.lru.next = e
+}
+
+func (s *Store[K, V]) unlink(e *entry[K, V]) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// Len returns the number of live entries. It is O(n) when any entry has
+// an expiry.
+func (s *Store[K, V]) Len(ctx context.Context) (int, error) {
+	now := s.now()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx, "len"); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range s.entries {
+		if !kv.Expired(e.expiresAt, now) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Clear removes every entry.
+func (s *Store[K, V]) Clear(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "clear"); err != nil {
+		return err
+	}
+	clear(s.entries)
+	s.lru.next, s.lru.prev = &s.lru, &s.lru
+	return nil
+}
+
+// snapshot returns the live entries at the time of the call, so that
+// iteration yields outside the lock and the loop body may use the store.
+func (s *Store[K, V]) snapshot(ctx context.Context, op string) ([]kv.Entry[K, V], error) {
+	now := s.now()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx, op); err != nil {
+		return nil, err
+	}
+	out := make([]kv.Entry[K, V], 0, len(s.entries))
+	for k, e := range s.entries {
+		if !kv.Expired(e.expiresAt, now) {
+			out = append(out, kv.Entry[K, V]{Key: k, Value: e.value, ExpiresAt: e.expiresAt})
+		}
+	}
+	return out, nil
+}
+
+// Keys yields the keys live when the loop starts. It stops with the
+// context's error if ctx is done during the loop.
+func (s *Store[K, V]) Keys(ctx context.Context) iter.Seq2[K, error] {
+	return func(yield func(K, error) bool) {
+		var zero K
+		entries, err := s.snapshot(ctx, "keys")
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				yield(zero, fmt.Errorf("kv/memory: keys: %w", err))
+				return
+			}
+			if !yield(e.Key, nil) {
+				return
+			}
+		}
+	}
+}
+
+// All yields the entries live when the loop starts, under the rules of
+// Keys.
+func (s *Store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] {
+	return func(yield func(kv.Entry[K, V], error) bool) {
+		entries, err := s.snapshot(ctx, "all")
+		if err != nil {
+			yield(kv.Entry[K, V]{}, err)
+			return
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				yield(kv.Entry[K, V]{}, fmt.Errorf("kv/memory: all: %w", err))
+				return
+			}
+			e.Value = s.out(e.Value)
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// GetMany returns the live values of keys under one lock.
+func (s *Store[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
+	now := s.now()
+	unlock := s.lockRead()
+	defer unlock()
+	if err := s.check(ctx, "get many"); err != nil {
+		return nil, err
+	}
+	out := make(map[K]V, len(keys))
+	for _, k := range keys {
+		if e := s.lookup(k, now); e != nil {
+			out[k] = s.out(e.value)
+		}
+	}
+	return out, nil
+}
+
+// SetMany stores entries under one lock, each with its own expiry.
+func (s *Store[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "set many"); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		s.put(e.Key, s.out(e.Value), e.ExpiresAt)
+	}
+	return nil
+}
+
+// DeleteMany removes keys under one lock.
+func (s *Store[K, V]) DeleteMany(ctx context.Context, keys []K) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "delete many"); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if e, ok := s.entries[k]; ok {
+			s.remove(k, e)
+		}
+	}
+	return nil
+}
+
+// Close stops the janitor, waits for it, and drops every entry. Later calls
+// fail with kv.ErrClosed. Close is idempotent.
+func (s *Store[K, V]) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.entries = nil
+	s.mu.Unlock()
+	if s.stop != nil {
+		close(s.stop)
+		<-s.done
+	}
+	return nil
+}
+
+var (
+	_ kv.Store[string, []byte]       = (*Store[string, []byte])(nil)
+	_ kv.BatchGetter[string, []byte] = (*Store[string, []byte])(nil)
+	_ kv.BatchSetter[string, []byte] = (*Store[string, []byte])(nil)
+	_ kv.BatchDeleter[string]        = (*Store[string, []byte])(nil)
+)

@@ -1,0 +1,202 @@
+package memory_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/stores/memory"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestLRUEviction(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New[int, int](memory.WithMaxEntries(3), memory.WithSweepInterval(0))
+	defer s.Close()
+	for i := range 3 {
+		if err := s.Set(ctx, i, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Touch 0 by Get and 1 by Has, then overwrite 2 is not done: 2 is the
+	// least recently used and must go first.
+	if _, err := s.Get(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Has(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, 3, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetMany(ctx, []int{0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, 4, 4); err != nil { // evicts 1
+		t.Fatal(err)
+	}
+	keys, err := kv.Collect(s.Keys(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]bool{}
+	for _, k := range keys {
+		got[k] = true
+	}
+	if diff := cmp.Diff(map[int]bool{0: true, 3: true, 4: true}, got); diff != "" {
+		t.Fatalf("keys after eviction (-want +got):\n%s", diff)
+	}
+	if n, _ := s.Len(ctx); n != 3 {
+		t.Fatalf("Len = %d, want 3", n)
+	}
+}
+
+func TestLRUBoundUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	const bound = 50
+	s := memory.New[string, int](memory.WithMaxEntries(bound))
+	defer s.Close()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				k := fmt.Sprintf("%d-%d", g, i%120)
+				if err := s.Set(ctx, k, i); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := s.Get(ctx, k); err != nil && !errors.Is(err, kv.ErrNotFound) {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.Len(ctx); n != bound {
+		t.Fatalf("Len = %d, want the bound %d", n, bound)
+	}
+}
+
+func TestExpiryWithClock(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := memory.New[string, string](memory.WithClock(clock.Now), memory.WithSweepInterval(0))
+	defer s.Close()
+	if err := s.Set(ctx, "short", "x", kv.WithTTL(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "long", "y", kv.WithTTL(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := kv.Collect(s.All(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		ttl, ok := e.TTL(clock.Now())
+		want := map[string]time.Duration{"short": time.Second, "long": time.Hour}[e.Key]
+		if !ok || ttl != want {
+			t.Errorf("entry %q TTL = %v, %v; want %v", e.Key, ttl, ok, want)
+		}
+	}
+	clock.Add(time.Second) // the instant "short" expires
+	if _, err := s.Get(ctx, "short"); !errors.Is(err, kv.ErrNotFound) {
+		t.Fatalf("Get(short) at expiry: err = %v, want ErrNotFound", err)
+	}
+	if n, _ := s.Len(ctx); n != 1 {
+		t.Fatalf("Len = %d, want 1", n)
+	}
+	if removed := s.DeleteExpired(); removed != 1 {
+		t.Fatalf("DeleteExpired removed %d, want 1", removed)
+	}
+}
+
+func TestJanitorSweepsAndStops(t *testing.T) {
+	ctx := context.Background()
+	before := runtime.NumGoroutine()
+	s := memory.New[string, int](memory.WithSweepInterval(5 * time.Millisecond))
+	if err := s.Set(ctx, "a", 1, kv.WithTTL(time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "b", 2); err != nil {
+		t.Fatal(err)
+	}
+	// Give the janitor many intervals; then a direct sweep must find
+	// nothing left, which it would if no janitor ran.
+	time.Sleep(200 * time.Millisecond)
+	if n := s.DeleteExpired(); n != 0 {
+		t.Fatalf("a direct sweep removed %d entries: the janitor did not run", n)
+	}
+	if ok, _ := s.Has(ctx, "b"); !ok {
+		t.Fatal("the janitor removed an entry without TTL")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close waits for the janitor, so the goroutine count is back.
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("goroutines after Close = %d, before New = %d: janitor still running", n, before)
+	}
+}
+
+func TestBytesAreCopied(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New[string, []byte]()
+	defer s.Close()
+	in := []byte("hello")
+	if err := s.Set(ctx, "k", in); err != nil {
+		t.Fatal(err)
+	}
+	in[0] = 'J'
+	out, err := s.Get(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out[1] = 'A'
+	again, _ := s.Get(ctx, "k")
+	if string(again) != "hello" {
+		t.Fatalf("stored value changed through the caller's slices: %q", again)
+	}
+}
+
+func TestNegativeTTL(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New[string, int]()
+	defer s.Close()
+	err := s.Set(ctx, "k", 1, kv.WithTTL(-time.Second))
+	if !errors.Is(err, kv.ErrInvalidTTL) {
+		t.Fatalf("Set with negative TTL: err = %v, want ErrInvalidTTL", err)
+	}
+	if ok, _ := s.Has(ctx, "k"); ok {
+		t.Fatal("a Set that failed wrote its entry")
+	}
+}

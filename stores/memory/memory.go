@@ -147,10 +147,11 @@ func (s *Store[K, V]) out(v V) V {
 }
 
 // lookup returns the live entry under key, or nil. With an LRU bound it
-// marks the entry used, so the caller must hold the write lock then.
-func (s *Store[K, V]) lookup(key K, now time.Time) *entry[K, V] {
+// marks the entry used, so the caller must hold the write lock then. The
+// clock is read only for entries that expire.
+func (s *Store[K, V]) lookup(key K) *entry[K, V] {
 	e, ok := s.entries[key]
-	if !ok || kv.Expired(e.expiresAt, now) {
+	if !ok || (!e.expiresAt.IsZero() && kv.Expired(e.expiresAt, s.now())) {
 		return nil
 	}
 	if s.maxEntries > 0 {
@@ -161,26 +162,32 @@ func (s *Store[K, V]) lookup(key K, now time.Time) *entry[K, V] {
 }
 
 // lockRead takes the lock a lookup needs: the read lock, or the write lock
-// when lookups reorder the LRU ring. It returns the matching unlock.
-func (s *Store[K, V]) lockRead() func() {
+// when lookups reorder the LRU ring. unlockRead releases it.
+func (s *Store[K, V]) lockRead() {
 	if s.maxEntries > 0 {
 		s.mu.Lock()
-		return s.mu.Unlock
+	} else {
+		s.mu.RLock()
 	}
-	s.mu.RLock()
-	return s.mu.RUnlock
+}
+
+func (s *Store[K, V]) unlockRead() {
+	if s.maxEntries > 0 {
+		s.mu.Unlock()
+	} else {
+		s.mu.RUnlock()
+	}
 }
 
 // Get returns the value under key, or an error wrapping kv.ErrNotFound.
 func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	var zero V
-	now := s.now()
-	unlock := s.lockRead()
-	defer unlock()
+	s.lockRead()
+	defer s.unlockRead()
 	if err := s.check(ctx, "get"); err != nil {
 		return zero, err
 	}
-	e := s.lookup(key, now)
+	e := s.lookup(key)
 	if e == nil {
 		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
 	}
@@ -189,22 +196,23 @@ func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 
 // Has reports whether key is present and not expired.
 func (s *Store[K, V]) Has(ctx context.Context, key K) (bool, error) {
-	now := s.now()
-	unlock := s.lockRead()
-	defer unlock()
+	s.lockRead()
+	defer s.unlockRead()
 	if err := s.check(ctx, "has"); err != nil {
 		return false, err
 	}
-	return s.lookup(key, now) != nil, nil
+	return s.lookup(key) != nil, nil
 }
 
 // Set stores value under key. It fails with kv.ErrInvalidTTL for a negative
 // TTL.
 func (s *Store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOption) error {
-	now := s.now()
-	o, err := kv.NewSetOptions(now, opts...)
-	if err != nil {
-		return fmt.Errorf("kv/memory: set %v: %w", key, err)
+	var o kv.SetOptions
+	if len(opts) > 0 {
+		var err error
+		if o, err = kv.NewSetOptions(s.now(), opts...); err != nil {
+			return fmt.Errorf("kv/memory: set %v: %w", key, err)
+		}
 	}
 	value = s.out(value)
 	s.mu.Lock()
@@ -363,15 +371,14 @@ func (s *Store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 
 // GetMany returns the live values of keys under one lock.
 func (s *Store[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
-	now := s.now()
-	unlock := s.lockRead()
-	defer unlock()
+	s.lockRead()
+	defer s.unlockRead()
 	if err := s.check(ctx, "get many"); err != nil {
 		return nil, err
 	}
 	out := make(map[K]V, len(keys))
 	for _, k := range keys {
-		if e := s.lookup(k, now); e != nil {
+		if e := s.lookup(k); e != nil {
 			out[k] = s.out(e.value)
 		}
 	}

@@ -24,7 +24,7 @@
 //
 // # File format
 //
-// An entry file is a 36-byte header, the key, then the value. Integers are
+// An entry file is a 40-byte header, the key, then the value. Integers are
 // big-endian.
 //
 //	offset size
@@ -36,11 +36,14 @@
 //	16     4    expiry, nanoseconds within the second (0 unless flagged)
 //	20     4    key length in bytes
 //	24     8    value length in bytes
-//	32     4    CRC-32C (Castagnoli) of bytes 0-31, the key and the value
-//	36     -    the key, then the value
+//	32     4    CRC-32C (Castagnoli) of bytes 0-31 and the key
+//	36     4    CRC-32C of the value
+//	40     -    the key, then the value
 //
+// The first checksum lets Has, Len and Keys trust an entry's key and
+// expiry without reading its value; Get and All check both.
 // A file whose magic, version, flags or lengths are wrong (the file must
-// be exactly 36 + key + value bytes long), whose checksum does not match,
+// be exactly 40 + key + value bytes long), whose checksums do not match,
 // or that holds a key other than the one its name stands for, is damaged:
 // Get reports it with an error wrapping kv.ErrCorrupt, Keys and All yield
 // such an error and go on, Len does not count it. Delete removes it.

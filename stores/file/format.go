@@ -15,7 +15,7 @@ import (
 const (
 	magic         = "kvkf"
 	formatVersion = 1
-	headerSize    = 36
+	headerSize    = 40
 
 	flagExpires = 1 << 0
 )
@@ -27,7 +27,7 @@ type header struct {
 	expiresAt time.Time
 	keyLen    int
 	valueLen  int
-	crc       uint32
+	valueCRC  uint32
 }
 
 // size returns the length the whole file must have.
@@ -47,8 +47,8 @@ func encodeHeader(key string, value []byte, expiresAt time.Time) []byte {
 	binary.BigEndian.PutUint64(b[24:], uint64(len(value)))
 	crc := crc32.Update(0, castagnoli, b[:32])
 	crc = crc32.Update(crc, castagnoli, []byte(key))
-	crc = crc32.Update(crc, castagnoli, value)
 	binary.BigEndian.PutUint32(b[32:], crc)
+	binary.BigEndian.PutUint32(b[36:], crc32.Checksum(value, castagnoli))
 	return b
 }
 
@@ -59,7 +59,7 @@ func corrupt(format string, args ...any) error {
 }
 
 // decodeHeader parses the first headerSize bytes of a file of fileSize
-// bytes. It checks everything but the checksum.
+// bytes. It checks everything but the checksums.
 func decodeHeader(b []byte, fileSize int64) (header, error) {
 	if len(b) < headerSize {
 		return header{}, corrupt("truncated header (%d bytes)", len(b))
@@ -93,16 +93,25 @@ func decodeHeader(b []byte, fileSize int64) (header, error) {
 		return header{}, corrupt("value of %d bytes does not fit in memory", valueLen)
 	}
 	h.keyLen, h.valueLen = int(keyLen), int(valueLen)
-	h.crc = binary.BigEndian.Uint32(b[32:])
+	h.valueCRC = binary.BigEndian.Uint32(b[36:])
 	return h, nil
 }
 
-// checkSum verifies the checksum of a whole file.
-func checkSum(h header, file []byte) error {
-	crc := crc32.Update(0, castagnoli, file[:32])
-	crc = crc32.Update(crc, castagnoli, file[headerSize:])
-	if crc != h.crc {
-		return corrupt("checksum mismatch")
+// checkHead verifies the checksum of the header hdr (the first headerSize
+// bytes of the file) and the key.
+func checkHead(hdr []byte, key string) error {
+	crc := crc32.Update(0, castagnoli, hdr[:32])
+	crc = crc32.Update(crc, castagnoli, []byte(key))
+	if crc != binary.BigEndian.Uint32(hdr[32:]) {
+		return corrupt("header checksum mismatch")
+	}
+	return nil
+}
+
+// checkValue verifies the checksum of the value.
+func checkValue(h header, value []byte) error {
+	if crc32.Checksum(value, castagnoli) != h.valueCRC {
+		return corrupt("value checksum mismatch")
 	}
 	return nil
 }

@@ -270,8 +270,8 @@ type entryFile struct {
 	info  os.FileInfo
 }
 
-// readFile reads the entry file name: its header and key, and its value
-// (checking the checksum) when withValue is set. A missing file gives an
+// readFile reads the entry file name: its header and key (checking their
+// checksum), and its value (checking its own) when withValue is set. A missing file gives an
 // error wrapping fs.ErrNotExist, a damaged one an error wrapping
 // kv.ErrCorrupt. It does not check that the key belongs under name.
 func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
@@ -300,15 +300,19 @@ func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
 		if err != nil {
 			return entryFile{}, err
 		}
-		if err := checkSum(h, buf); err != nil {
-			return entryFile{}, err
-		}
-		return entryFile{
+		ef := entryFile{
 			h:     h,
 			key:   string(buf[headerSize : headerSize+h.keyLen]),
 			value: buf[headerSize+h.keyLen:],
 			info:  fi,
-		}, nil
+		}
+		if err := checkHead(buf, ef.key); err != nil {
+			return entryFile{}, err
+		}
+		if err := checkValue(h, ef.value); err != nil {
+			return entryFile{}, err
+		}
+		return ef, nil
 	}
 	var b [headerSize + 256]byte
 	n, err := io.ReadFull(f, b[:])
@@ -322,14 +326,17 @@ func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
 	ef := entryFile{h: h, info: fi}
 	if headerSize+h.keyLen <= n {
 		ef.key = string(b[headerSize : headerSize+h.keyLen])
-		return ef, nil
+	} else {
+		key := make([]byte, h.keyLen)
+		copy(key, b[headerSize:n])
+		if _, err := io.ReadFull(f, key[n-headerSize:]); err != nil {
+			return entryFile{}, corrupt("%s: reading key: %v", name, err)
+		}
+		ef.key = string(key)
 	}
-	key := make([]byte, h.keyLen)
-	copy(key, b[headerSize:n])
-	if _, err := io.ReadFull(f, key[n-headerSize:]); err != nil {
-		return entryFile{}, corrupt("%s: reading key: %v", name, err)
+	if err := checkHead(b[:headerSize], ef.key); err != nil {
+		return entryFile{}, err
 	}
-	ef.key = string(key)
 	return ef, nil
 }
 

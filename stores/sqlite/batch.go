@@ -1,0 +1,146 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/kvkit/kv"
+)
+
+// getManyChunk is how many keys one query of GetMany asks for, well under
+// SQLite's limit on bound parameters.
+const getManyChunk = 500
+
+// GetMany returns the values of the keys that are present and not
+// expired, in one query per 500 keys. Absent keys are missing from the
+// map.
+func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := s.check(ctx, "get many", "", false); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(keys))
+	now := s.now()
+	args := make([]any, 0, 1+min(len(keys), getManyChunk))
+	for start := 0; start < len(keys); start += getManyChunk {
+		chunk := keys[start:min(start+getManyChunk, len(keys))]
+		args = append(args[:0], now)
+		for _, k := range chunk {
+			args = append(args, keyArg(k))
+		}
+		if err := s.getChunk(ctx, s.q.getMany(len(chunk)), args, out); err != nil {
+			return nil, s.fail("get many", "", false, err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) getChunk(ctx context.Context, query string, args []any, out map[string][]byte) error {
+	rows, err := s.db.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			return err
+		}
+		if v == nil {
+			v = []byte{}
+		}
+		out[k] = v
+	}
+	return rows.Err()
+}
+
+// SetMany stores every entry, each with its own ExpiresAt (zero: never),
+// in one transaction: all of them are written or, on error, none. When a
+// key appears more than once the last entry wins. An entry too large
+// fails the call with kv.ErrTooLarge before anything is written.
+func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
+	if err := s.check(ctx, "set many", "", false); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if len(e.Key)+len(e.Value) > maxEntrySize {
+			return s.errorf("set many", e.Key, true, kv.ErrTooLarge)
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, s.setStmt, func(st *sql.Stmt) (string, error) {
+		for _, e := range entries {
+			if _, err := st.ExecContext(ctx, keyArg(e.Key), valueArg(e.Value), expiresArg(e.ExpiresAt)); err != nil {
+				return e.Key, err
+			}
+		}
+		return "", nil
+	})
+	if err != nil {
+		return s.batchFail("set many", err)
+	}
+	s.maybeSweep(ctx)
+	return nil
+}
+
+// DeleteMany removes every key in one transaction; absent keys are not an
+// error.
+func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
+	if err := s.check(ctx, "delete many", "", false); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, s.delStmt, func(st *sql.Stmt) (string, error) {
+		for _, k := range keys {
+			if _, err := st.ExecContext(ctx, keyArg(k)); err != nil {
+				return k, err
+			}
+		}
+		return "", nil
+	})
+	if err != nil {
+		return s.batchFail("delete many", err)
+	}
+	return nil
+}
+
+// keyError is an error about one key of a batch.
+type keyError struct {
+	key string
+	err error
+}
+
+func (e *keyError) Error() string { return fmt.Sprintf("%q: %v", e.key, e.err) }
+func (e *keyError) Unwrap() error { return e.err }
+
+func (s *Store) batchFail(op string, err error) error {
+	var ke *keyError
+	if errors.As(err, &ke) {
+		return s.fail(op, ke.key, true, ke.err)
+	}
+	return s.fail(op, "", false, err)
+}
+
+// writeTx runs do in a write transaction on the writer pool, with stmt
+// bound to it, and commits. Opened by Open, the transaction begins
+// IMMEDIATE: it takes the write lock up front, waiting for it under the
+// busy timeout, so it never fails half-way for want of the lock. do
+// returns the key it failed on.
+func (s *Store) writeTx(ctx context.Context, stmt *sql.Stmt, do func(*sql.Stmt) (string, error)) error {
+	tx, err := s.db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	st := tx.StmtContext(ctx, stmt)
+	if key, err := do(st); err != nil {
+		tx.Rollback()
+		return &keyError{key: key, err: err}
+	}
+	return tx.Commit()
+}

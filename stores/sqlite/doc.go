@@ -1,0 +1,53 @@
+// Package sqlite is the SQLite backend of kv: a kv.Store[string, []byte]
+// over one table of a SQLite database file, through modernc.org/sqlite
+// (pure Go, no cgo).
+//
+//	s, err := sqlite.Open("~/.cache/myapp/cache.db", sqlite.WithTable("responses"))
+//
+// The name a store is opened with is the database file's path; a leading
+// "~" is the home directory, and missing directories are created. Keys are
+// BLOBs, so any bytes (NUL included) are a key, and keys compare bytewise.
+// Entries may carry an expiry, stored as unix nanoseconds with an index: an
+// expired entry is invisible from the instant it expires, DeleteExpired
+// deletes them all, and writes delete a bounded batch now and then (see
+// WithSweepInterval); no goroutine is started.
+//
+// The store implements kv.BatchGetter, kv.BatchSetter and kv.BatchDeleter
+// (each batch one transaction, so SetMany of a hundred entries costs about
+// one commit instead of a hundred) and kv.PrefixScanner (a range query on
+// the key).
+//
+// # Many goroutines, many processes
+//
+// Open puts the database in WAL mode, so readers never wait for the writer
+// and the writer never waits for readers. Writes of one Open go through a
+// pool of one connection, so goroutines of the process queue for it in
+// database/sql, each honouring its own context; reads use a pool of their
+// own. Across processes (or separate Opens of one file) SQLite's lock
+// decides: every connection waits up to DefaultBusyTimeout for it, and
+// write transactions begin IMMEDIATE, taking the lock before reading, so
+// that a transaction never has to be abandoned for a lock it cannot
+// upgrade. Together this means "database is locked" is not an error a
+// caller sees under contention, only when a writer holds the lock for
+// longer than the busy timeout.
+//
+// # Can I reuse one database across several stores or sessions?
+//
+// Yes, in three ways:
+//
+//   - Store.Table returns a store over another table of the same database
+//     that shares the connections: an HTTP cache keeps its responses and
+//     its redirects in one file this way. Each store has its own Close;
+//     the connections close with the last one.
+//   - Open the same file again, in this process or in another one, with
+//     the same or another table: the stores see each other's writes
+//     (of the same table) as soon as they are committed, and wait for
+//     each other's locks instead of failing. Clear, Len and iteration
+//     only ever touch the store's own table.
+//   - New builds a store on a *sql.DB you own, next to your own tables;
+//     Close leaves the *sql.DB open, so one handle serves any number of
+//     stores and sessions. See New for how to configure it.
+//
+// WithDSNParams passes the driver's own connection parameters (PRAGMAs,
+// busy timeout, VFS) to Open.
+package sqlite

@@ -1,0 +1,333 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kvkit/kv"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// driverName is the database/sql driver modernc.org/sqlite registers.
+const driverName = "sqlite"
+
+// Store is a kv.Store[string, []byte] over one table of a SQLite database.
+// It also implements kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter (each
+// batch in one transaction) and kv.PrefixScanner (a range query on the
+// key). It is safe for concurrent use by many goroutines, and several
+// processes may use the same database file at once.
+//
+// Make one with Open, New or Store.Table; the zero Store is not usable.
+type Store struct {
+	db    *handles
+	table string
+	q     queries
+	opt   options
+
+	getStmt, hasStmt *sql.Stmt // on db.reader
+	setStmt, delStmt *sql.Stmt // on db.writer
+
+	closed    atomic.Bool
+	lastSweep atomic.Int64 // unix nanos of the last opportunistic sweep
+}
+
+// handles are the connection pools the stores of one database share: a
+// writer pool of one connection, so that writers of this process queue in
+// database/sql (honouring their contexts) instead of polling SQLite's lock,
+// and a reader pool, so that reads, and a loop over an open cursor that
+// writes, never wait for a writer. Built on a caller's *sql.DB, both are
+// that one pool and are never closed here.
+type handles struct {
+	writer, reader *sql.DB
+	owned          bool
+
+	mu   sync.Mutex
+	refs int // stores open on these handles; 0 once released for good
+}
+
+func (h *handles) acquire() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.refs == 0 {
+		return false
+	}
+	h.refs++
+	return true
+}
+
+func (h *handles) release() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.refs--
+	if h.refs > 0 || !h.owned {
+		return nil
+	}
+	return errors.Join(h.writer.Close(), h.reader.Close())
+}
+
+// Open opens (creating it and its directory when missing) the SQLite
+// database file at path and returns a store over one of its tables
+// (WithTable; DefaultTable otherwise), created when missing. A leading "~"
+// in path is the user's home directory. Use Store.Table for more stores
+// over the same database that share its connections.
+//
+// Connections run in WAL mode with synchronous=NORMAL (a commit survives a
+// crash of the program; the last ones may be lost on power loss) and wait
+// up to DefaultBusyTimeout for a lock held elsewhere; write transactions
+// begin IMMEDIATE. WithDSNParams changes any of these.
+//
+// Open returns an error for an invalid table name, a path that cannot be
+// opened, a file that is not a SQLite database, or an existing table of
+// that name with other columns. ":memory:" and "" are rejected: use
+// stores/memory, or a file in a temporary directory.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := newOptions(opts)
+	if err := validTable(o.table); err != nil {
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+	abs, err := expandPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+
+	writer, err := sql.Open(driverName, dsn(abs, o.params, false))
+	if err != nil {
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	writer.SetConnMaxLifetime(0)
+	// Connect the writer first: it turns the file to WAL mode before any
+	// reader connects.
+	if err := writer.PingContext(context.Background()); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+	reader, err := sql.Open(driverName, dsn(abs, o.params, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+	reader.SetMaxIdleConns(4)
+
+	h := &handles{writer: writer, reader: reader, owned: true, refs: 1}
+	s, err := newStore(h, o.table, o)
+	if err != nil {
+		h.release()
+		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+	}
+	return s, nil
+}
+
+// New returns a store over table in db, a database/sql handle to a SQLite
+// database that the caller owns and configures: Close does not close it.
+// The table is created when missing. WithTable and WithDSNParams are
+// ignored.
+//
+// The store uses db for reads and writes alike, so how db is configured
+// matters: open it with a busy timeout (_pragma=busy_timeout(10000)) and
+// WAL mode (_pragma=journal_mode(WAL)) if other connections or processes
+// write to the file, and leave it more than one open connection if a loop
+// over Keys, All or Scan writes to the store (with one connection such a
+// write waits for the cursor, which waits for the loop: a deadlock). Open
+// sets all of this up itself.
+//
+// New works with any database/sql driver for SQLite whose []byte
+// arguments are BLOBs; this package registers modernc.org/sqlite as
+// "sqlite".
+func New(db *sql.DB, table string, opts ...Option) (*Store, error) {
+	o := newOptions(opts)
+	if err := validTable(table); err != nil {
+		return nil, fmt.Errorf("kv/sqlite: new: %w", err)
+	}
+	h := &handles{writer: db, reader: db, refs: 1}
+	s, err := newStore(h, table, o)
+	if err != nil {
+		h.release()
+		return nil, fmt.Errorf("kv/sqlite: new %q: %w", table, err)
+	}
+	return s, nil
+}
+
+// Table returns a store over another table of the same database (created
+// when missing), sharing s's connections and options. The stores are
+// independent: each has its own entries and its own Close, and the
+// connections Open made are closed when the last of them is closed. Table
+// fails with kv.ErrClosed once s is closed, and for an invalid name.
+func (s *Store) Table(name string) (*Store, error) {
+	if err := validTable(name); err != nil {
+		return nil, fmt.Errorf("kv/sqlite: table: %w", err)
+	}
+	if s.closed.Load() || !s.db.acquire() {
+		return nil, fmt.Errorf("kv/sqlite: table %q: %w", name, kv.ErrClosed)
+	}
+	t, err := newStore(s.db, name, s.opt)
+	if err != nil {
+		s.db.release()
+		return nil, fmt.Errorf("kv/sqlite: table %q: %w", name, err)
+	}
+	return t, nil
+}
+
+// TableName returns the name of the store's table.
+func (s *Store) TableName() string { return s.table }
+
+// Close releases the store's prepared statements and, when it is the last
+// store Open (or Table) made over the database, the connections. A store
+// made with New leaves the caller's *sql.DB open. Close is idempotent;
+// afterwards every method returns an error wrapping kv.ErrClosed.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	var errs []error
+	for _, st := range []*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	errs = append(errs, s.db.release())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("kv/sqlite: close: %w", err)
+	}
+	return nil
+}
+
+func newStore(h *handles, table string, o options) (*Store, error) {
+	s := &Store{db: h, table: table, q: newQueries(table), opt: o}
+	ctx := context.Background()
+	for _, stmt := range s.q.schema {
+		if _, err := h.writer.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("create table: %w", err)
+		}
+	}
+	var err error
+	if s.getStmt, err = h.reader.PrepareContext(ctx, s.q.get); err == nil {
+		if s.hasStmt, err = h.reader.PrepareContext(ctx, s.q.has); err == nil {
+			if s.setStmt, err = h.writer.PrepareContext(ctx, s.q.set); err == nil {
+				s.delStmt, err = h.writer.PrepareContext(ctx, s.q.del)
+			}
+		}
+	}
+	if err != nil {
+		for _, st := range []*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt} {
+			if st != nil {
+				st.Close()
+			}
+		}
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return s, nil
+}
+
+// validTable reports whether name can be a table name: ASCII letters,
+// digits and underscores, not starting with SQLite's reserved "sqlite_".
+func validTable(name string) error {
+	if name == "" {
+		return errors.New("empty table name")
+	}
+	if len(name) > 128 {
+		return fmt.Errorf("table name %.20q...: longer than 128 bytes", name)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return fmt.Errorf("table name %q: only ASCII letters, digits and _ are allowed", name)
+		}
+	}
+	if strings.HasPrefix(strings.ToLower(name), "sqlite_") {
+		return fmt.Errorf("table name %q: names starting with sqlite_ are reserved by SQLite", name)
+	}
+	return nil
+}
+
+// expandPath turns path into an absolute file name, expanding a leading
+// "~" to the user's home directory.
+func expandPath(path string) (string, error) {
+	switch {
+	case path == "", path == ":memory:", strings.HasPrefix(path, "file:"):
+		return "", fmt.Errorf("path must name a database file, not %q (for a database in memory use stores/memory)", path)
+	case path == "~" || strings.HasPrefix(path, "~/") || strings.HasPrefix(path, "~"+string(filepath.Separator)):
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("expand ~: %w", err)
+		}
+		path = filepath.Join(home, path[1:])
+	}
+	return filepath.Abs(path)
+}
+
+// dsn returns the driver's data source name for the database file abs:
+// a file: URI (so that no character of the path is taken for a parameter)
+// with the store's defaults and the caller's params.
+func dsn(abs string, params url.Values, reader bool) string {
+	q := url.Values{
+		"_pragma": {
+			fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()),
+			"synchronous(NORMAL)",
+		},
+	}
+	if reader {
+		// A read connection never writes; saying so keeps a bug from
+		// writing outside the writer's queue.
+		q["_pragma"] = append(q["_pragma"], "query_only(1)")
+	} else {
+		q["_pragma"] = append(q["_pragma"], "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	}
+	for k, vs := range params {
+		if k != "_pragma" {
+			q[k] = append([]string(nil), vs...)
+			continue
+		}
+		for _, v := range vs {
+			name := pragmaName(v)
+			kept := q["_pragma"][:0]
+			for _, d := range q["_pragma"] {
+				if pragmaName(d) != name {
+					kept = append(kept, d)
+				}
+			}
+			q["_pragma"] = append(kept, v)
+		}
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// pragmaName returns the name of the PRAGMA a _pragma value sets.
+func pragmaName(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexAny(v, "(= "); i >= 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+// isTooBig reports whether err is SQLite's "string or blob too big".
+func isTooBig(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_TOOBIG
+}
+
+// The capabilities the store offers, checked by the compiler.
+var (
+	_ kv.Store[string, []byte]       = (*Store)(nil)
+	_ kv.BatchGetter[string, []byte] = (*Store)(nil)
+	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
+	_ kv.BatchDeleter[string]        = (*Store)(nil)
+	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+)

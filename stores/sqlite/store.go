@@ -1,0 +1,235 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/kvkit/kv"
+)
+
+// maxEntrySize is the most bytes a key and value may hold together:
+// SQLite's default SQLITE_MAX_LENGTH, which bounds one row, less room for
+// the row's header and expiry.
+const maxEntrySize = 1_000_000_000 - 64
+
+// keyArg returns key as a BLOB argument. It is never nil, which the
+// driver would bind as NULL.
+func keyArg(key string) []byte {
+	if key == "" {
+		return []byte{}
+	}
+	return []byte(key)
+}
+
+// valueArg returns value as a BLOB argument, never nil.
+func valueArg(value []byte) []byte {
+	if value == nil {
+		return []byte{}
+	}
+	return value
+}
+
+// expiresArg returns the expires column for t: NULL for the zero time,
+// unix nanoseconds otherwise, clamped to the int64 range.
+func expiresArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return nanos(t)
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func (s *Store) now() int64 { return nanos(s.opt.now()) }
+
+// check returns the error a call must fail with before doing any work.
+func (s *Store) check(ctx context.Context, op, key string, hasKey bool) error {
+	if s.closed.Load() {
+		return s.errorf(op, key, hasKey, kv.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return s.errorf(op, key, hasKey, err)
+	}
+	return nil
+}
+
+// fail wraps an error of the database: after Close, whatever the database
+// said, it wraps kv.ErrClosed; a row too large for SQLite wraps
+// kv.ErrTooLarge.
+func (s *Store) fail(op, key string, hasKey bool, err error) error {
+	switch {
+	case s.closed.Load():
+		return s.errorf(op, key, hasKey, fmt.Errorf("%w (%w)", kv.ErrClosed, err))
+	case isTooBig(err):
+		return s.errorf(op, key, hasKey, fmt.Errorf("%w: %w", kv.ErrTooLarge, err))
+	}
+	return s.errorf(op, key, hasKey, err)
+}
+
+func (s *Store) errorf(op, key string, hasKey bool, err error) error {
+	if !hasKey {
+		return fmt.Errorf("kv/sqlite: %s: %w", op, err)
+	}
+	if len(key) > 64 {
+		return fmt.Errorf("kv/sqlite: %s %q... (%d bytes): %w", op, key[:64], len(key), err)
+	}
+	return fmt.Errorf("kv/sqlite: %s %q: %w", op, key, err)
+}
+
+// Get returns the value under key, or an error wrapping kv.ErrNotFound when
+// it is absent or expired. The value is never nil.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := s.check(ctx, "get", key, true); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := s.getStmt.QueryRowContext(ctx, keyArg(key), s.now()).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, s.errorf("get", key, true, kv.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.fail("get", key, true, err)
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	return v, nil
+}
+
+// Has reports whether key is present and not expired.
+func (s *Store) Has(ctx context.Context, key string) (bool, error) {
+	if err := s.check(ctx, "has", key, true); err != nil {
+		return false, err
+	}
+	var one int
+	err := s.hasStmt.QueryRowContext(ctx, keyArg(key), s.now()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.fail("has", key, true, err)
+	}
+	return true, nil
+}
+
+// Set stores value under key, replacing any earlier value and expiry. It
+// fails with kv.ErrInvalidTTL for a negative TTL and kv.ErrTooLarge when
+// key and value together exceed SQLite's limit of about 1 GB, writing
+// nothing either way.
+func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
+	if err := s.check(ctx, "set", key, true); err != nil {
+		return err
+	}
+	o, err := kv.NewSetOptions(s.opt.now(), opts...)
+	if err != nil {
+		return s.errorf("set", key, true, err)
+	}
+	if len(key)+len(value) > maxEntrySize {
+		return s.errorf("set", key, true, kv.ErrTooLarge)
+	}
+	if _, err := s.setStmt.ExecContext(ctx, keyArg(key), valueArg(value), expiresArg(o.ExpiresAt)); err != nil {
+		return s.fail("set", key, true, err)
+	}
+	s.maybeSweep(ctx)
+	return nil
+}
+
+// Delete removes key. Deleting an absent key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.check(ctx, "delete", key, true); err != nil {
+		return err
+	}
+	if _, err := s.delStmt.ExecContext(ctx, keyArg(key)); err != nil {
+		return s.fail("delete", key, true, err)
+	}
+	return nil
+}
+
+// Len returns the number of entries in the table that are not expired.
+func (s *Store) Len(ctx context.Context) (int, error) {
+	if err := s.check(ctx, "len", "", false); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.reader.QueryRowContext(ctx, s.q.count, s.now()).Scan(&n); err != nil {
+		return 0, s.fail("len", "", false, err)
+	}
+	return n, nil
+}
+
+// Clear deletes every entry of the store's table. Other tables of the
+// database are untouched.
+func (s *Store) Clear(ctx context.Context) error {
+	if err := s.check(ctx, "clear", "", false); err != nil {
+		return err
+	}
+	if _, err := s.db.writer.ExecContext(ctx, s.q.clear); err != nil {
+		return s.fail("clear", "", false, err)
+	}
+	return nil
+}
+
+// DeleteExpired deletes every expired entry of the table and returns how
+// many it deleted. Expired entries are invisible either way; this frees
+// their space. Writes also do it now and then (see WithSweepInterval).
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
+	if err := s.check(ctx, "delete expired", "", false); err != nil {
+		return 0, err
+	}
+	res, err := s.db.writer.ExecContext(ctx, s.q.deleteExpired, s.now())
+	if err != nil {
+		return 0, s.fail("delete expired", "", false, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.fail("delete expired", "", false, err)
+	}
+	return n, nil
+}
+
+// maybeSweep deletes a bounded number of expired entries when the sweep
+// interval has passed since the last sweep of this store. One caller at a
+// time wins the sweep; the others go on. A failure is only logged: the
+// write that triggered the sweep succeeded.
+func (s *Store) maybeSweep(ctx context.Context) {
+	if s.opt.sweep <= 0 {
+		return
+	}
+	now := s.now()
+	last := s.lastSweep.Load()
+	if now-last < int64(s.opt.sweep) || !s.lastSweep.CompareAndSwap(last, now) {
+		return
+	}
+	res, err := s.db.writer.ExecContext(ctx, s.q.sweep, now)
+	if err != nil {
+		if s.opt.logger != nil && ctx.Err() == nil && !s.closed.Load() {
+			s.opt.logger.LogAttrs(ctx, slog.LevelWarn, "kv/sqlite: sweep expired entries",
+				slog.String("table", s.table), slog.Any("error", err))
+		}
+		return
+	}
+	if s.opt.logger != nil {
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			s.opt.logger.LogAttrs(ctx, slog.LevelDebug, "kv/sqlite: swept expired entries",
+				slog.String("table", s.table), slog.Int64("deleted", n))
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package badger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+	"github.com/kvkit/kv"
+)
+
+// GetMany returns the values of the keys that are present and not expired,
+// read in one read transaction. An entry whose expiry header is damaged
+// fails the call with kv.ErrCorrupt.
+func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, errf("get many", err)
+	}
+	defer s.mu.RUnlock()
+	out := make(map[string][]byte, len(keys))
+	err := s.db.View(func(txn *bdg.Txn) error {
+		now := time.Now()
+		for i, key := range keys {
+			if i%256 == 255 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if len(key) > s.lim.maxKey {
+				continue
+			}
+			item, err := txn.Get(s.dbKey(key))
+			if errors.Is(err, bdg.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return opErr("get many", key, err)
+			}
+			v, _, err := read(item, now)
+			if errors.Is(err, errExpired) {
+				continue
+			}
+			if err != nil {
+				return opErr("get many", key, err)
+			}
+			out[key] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errf("get many", err)
+	}
+	return out, nil
+}
+
+// SetMany writes every entry, each with its own expiry, with a badger
+// WriteBatch, which splits the work into as many transactions as it needs.
+// Every entry is checked first: a key or value too large fails the call
+// with kv.ErrTooLarge, and a cancelled ctx with its error, before anything
+// is written. When a key appears twice, the last entry wins. If writing
+// fails part way, some entries may have been written.
+func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
+	es := make([]*bdg.Entry, len(entries))
+	for i, e := range entries {
+		be, err := s.entry(e.Key, e.Value, e.ExpiresAt)
+		if err != nil {
+			return opErr("set many", e.Key, err)
+		}
+		es[i] = be
+	}
+	return s.batch(ctx, "set many", len(es), func(wb *bdg.WriteBatch, i int) error {
+		// WriteBatch keeps the entry and may change it: hand over a copy,
+		// so that a retry starts from the original.
+		e := *es[i]
+		return wb.SetEntry(&e)
+	})
+}
+
+// DeleteMany removes every key with a badger WriteBatch; absent keys are
+// not an error. If it fails part way, some keys may have been removed.
+func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
+	return s.batch(ctx, "delete many", len(keys), func(wb *bdg.WriteBatch, i int) error {
+		if len(keys[i]) > s.lim.maxKey {
+			return nil
+		}
+		return wb.Delete(s.dbKey(keys[i]))
+	})
+}
+
+// batch runs add for 0 <= i < n in a WriteBatch and flushes it, checking
+// ctx as it goes, and starts over when badger blocks writes for another
+// store's Clear.
+func (s *Store) batch(ctx context.Context, op string, n int, add func(*bdg.WriteBatch, int) error) error {
+	if err := s.begin(ctx); err != nil {
+		return errf(op, err)
+	}
+	defer s.mu.RUnlock()
+	if n == 0 {
+		return nil
+	}
+	err := s.retry(ctx, func() error {
+		wb := s.db.NewWriteBatch()
+		flushed := false
+		defer func() {
+			if !flushed {
+				wb.Cancel()
+			}
+		}()
+		for i := range n {
+			if i%256 == 255 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if err := add(wb, i); err != nil {
+				return err
+			}
+		}
+		flushed = true
+		return wb.Flush()
+	})
+	if err != nil {
+		return errf(op, err)
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package badger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+)
+
+// RunGC reclaims space in badger's value log: it rewrites value log files
+// in which at least the discard ratio (WithGCDiscardRatio) of the bytes
+// are garbage, one file after another, until none qualifies or ctx is
+// done. Garbage is what overwritten, deleted and expired entries leave
+// behind, for every prefix of the DB. It returns nil when there was
+// nothing to do, in badger's memory and read-only modes (no value log to
+// collect), and when another collection of the same DB is running.
+func (s *Store) RunGC(ctx context.Context) error {
+	for {
+		if err := s.begin(ctx); err != nil {
+			return errf("gc", err)
+		}
+		err := s.db.RunValueLogGC(s.ratio)
+		s.mu.RUnlock()
+		switch {
+		case err == nil:
+			continue // a file was rewritten: try the next
+		case errors.Is(err, bdg.ErrNoRewrite),
+			errors.Is(err, bdg.ErrGCInMemoryMode),
+			errors.Is(err, bdg.ErrGCInReadOnlyMode):
+			return nil
+		case errors.Is(err, bdg.ErrRejected) && !s.db.IsClosed():
+			return nil
+		default:
+			return errf("gc", err)
+		}
+	}
+}
+
+// gcLoop runs RunGC every interval until ctx is cancelled (by Close).
+func (s *Store) gcLoop(ctx context.Context, every time.Duration) {
+	defer close(s.gcDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.RunGC(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("kv/badger: value log GC", "prefix", s.Prefix(), "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,398 @@
+package badger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+	"github.com/kvkit/kv"
+)
+
+// ErrLocked is returned (wrapped) by Open when another process holds the
+// directory: badger allows one process per directory (read-only opens may
+// share a directory with each other, but not with a writer).
+var ErrLocked = errors.New("kv/badger: directory in use by another process")
+
+// Store is a kv.Store[string, []byte] over a badger DB, holding the keys
+// under its prefix. It implements kv.BatchGetter, kv.BatchSetter,
+// kv.BatchDeleter and kv.PrefixScanner. It is safe for concurrent use.
+//
+// Make one with Open or New; the zero Store is not usable.
+type Store struct {
+	db     *bdg.DB
+	owned  bool // Close closes db
+	prefix []byte
+	lim    limits
+	log    *slog.Logger
+	ratio  float64
+
+	// mu is held shared by every operation while it uses db, and
+	// exclusively by Clear and Close.
+	mu     sync.RWMutex
+	closed atomic.Bool
+	once   sync.Once
+
+	gcStop context.CancelFunc
+	gcDone chan struct{}
+}
+
+var (
+	_ kv.Store[string, []byte]       = (*Store)(nil)
+	_ kv.BatchGetter[string, []byte] = (*Store)(nil)
+	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
+	_ kv.BatchDeleter[string]        = (*Store)(nil)
+	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+)
+
+// Open opens (creating it if need be) the badger DB in directory dir, a
+// leading "~" standing for the user's home directory, and returns a store
+// over it that closes the DB on Close. Badger logs nothing unless
+// WithLogger is given; WithBadgerOptions changes badger's other options.
+//
+// When another process has the directory open, the error wraps ErrLocked.
+func Open(dir string, opts ...Option) (*Store, error) {
+	o := newOptions(opts)
+	path, err := expandHome(dir)
+	if err != nil {
+		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+	}
+	bo := bdg.DefaultOptions(path).WithLogger(nil)
+	if o.logger != nil {
+		bo = bo.WithLogger(slogLogger{o.logger})
+	}
+	for _, f := range o.badgerOpts {
+		bo = f(bo)
+	}
+	// Check the prefix before opening, so a bad one leaves no DB behind.
+	if _, err := encodePrefix(o.prefix); err != nil {
+		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+	}
+	db, err := bdg.Open(bo)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			err = fmt.Errorf("%w: %v", ErrLocked, err)
+		}
+		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+	}
+	s, err := newStore(db, true, o)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+	}
+	return s, nil
+}
+
+// New returns a store over db, which the caller owns: Close does not close
+// it, and the caller must not close db before closing the store. Several
+// stores with different prefixes (WithPrefix) may share one DB.
+func New(db *bdg.DB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("kv/badger: new: nil DB")
+	}
+	s, err := newStore(db, false, newOptions(opts))
+	if err != nil {
+		return nil, fmt.Errorf("kv/badger: new: %w", err)
+	}
+	return s, nil
+}
+
+func newStore(db *bdg.DB, owned bool, o options) (*Store, error) {
+	prefix, err := encodePrefix(o.prefix)
+	if err != nil {
+		return nil, err
+	}
+	if !(o.discardRatio > 0 && o.discardRatio < 1) {
+		return nil, fmt.Errorf("GC discard ratio %v not in (0, 1)", o.discardRatio)
+	}
+	s := &Store{
+		db:     db,
+		owned:  owned,
+		prefix: prefix,
+		lim:    newLimits(db, len(prefix)),
+		log:    o.logger,
+		ratio:  o.discardRatio,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if o.gcInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.gcStop, s.gcDone = cancel, make(chan struct{})
+		go s.gcLoop(ctx, o.gcInterval)
+	}
+	return s, nil
+}
+
+func expandHome(p string) (string, error) {
+	if p != "~" && !strings.HasPrefix(p, "~/") && !strings.HasPrefix(p, "~"+string(filepath.Separator)) {
+		return p, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, p[1:]), nil
+}
+
+// DB returns the badger DB the store uses.
+func (s *Store) DB() *bdg.DB { return s.db }
+
+// Prefix returns the store's prefix name (see WithPrefix).
+func (s *Store) Prefix() string { return string(s.prefix[:len(s.prefix)-1]) }
+
+// MaxKeySize returns the longest key, in bytes, the store accepts: badger's
+// 65000-byte limit less the prefix and its separator. Set fails with
+// kv.ErrTooLarge for a longer key.
+func (s *Store) MaxKeySize() int { return s.lim.maxKey }
+
+// MaxValueSize returns the largest value, in bytes, the store accepts with
+// any key and TTL: bounded by badger's ValueLogFileSize (1 GiB by
+// default), and in memory mode by the size of one transaction. Set fails
+// with kv.ErrTooLarge for a larger value.
+func (s *Store) MaxValueSize() int64 { return s.lim.maxValueSize() }
+
+func opErr(op, key string, err error) error {
+	return fmt.Errorf("kv/badger: %s %s: %w", op, quote(key), err)
+}
+
+func errf(op string, err error) error {
+	return fmt.Errorf("kv/badger: %s: %w", op, err)
+}
+
+// begin takes s.mu shared and returns nil, or returns why the operation
+// must not start (the store is closed or ctx is done) without the lock.
+func (s *Store) begin(ctx context.Context) error {
+	s.mu.RLock()
+	if s.closed.Load() {
+		s.mu.RUnlock()
+		return kv.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		s.mu.RUnlock()
+		return err
+	}
+	return nil
+}
+
+// errExpired stops a read of an entry whose exact expiry has passed.
+var errExpired = errors.New("expired")
+
+// read returns the live value of item, copied, and its expiry.
+func read(item *bdg.Item, now time.Time) (value []byte, expiresAt time.Time, err error) {
+	err = item.Value(func(v []byte) error {
+		exp, val, err := decodeExpiry(v, item.UserMeta())
+		if err != nil {
+			return err
+		}
+		if kv.Expired(exp, now) {
+			return errExpired
+		}
+		value, expiresAt = append(make([]byte, 0, len(val)), val...), exp
+		return nil
+	})
+	return value, expiresAt, err
+}
+
+// live reports whether item has not expired at now, reading its value only
+// when its expiry falls within the second badger's ExpiresAt rounds to.
+func live(item *bdg.Item, now time.Time) (bool, error) {
+	if item.UserMeta()&metaExpires == 0 {
+		return true, nil
+	}
+	if e := item.ExpiresAt(); e > 1 && uint64(now.Unix()) < e-1 {
+		return true, nil
+	}
+	var ok bool
+	err := item.Value(func(v []byte) error {
+		exp, _, err := decodeExpiry(v, item.UserMeta())
+		ok = !kv.Expired(exp, now)
+		return err
+	})
+	return ok, err
+}
+
+// Get returns the value under key, or an error wrapping kv.ErrNotFound when
+// it is absent or expired. An entry whose expiry header is damaged is
+// kv.ErrCorrupt.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, opErr("get", key, err)
+	}
+	defer s.mu.RUnlock()
+	var out []byte
+	err := s.db.View(func(txn *bdg.Txn) error {
+		item, err := txn.Get(s.dbKey(key))
+		if err != nil {
+			return err
+		}
+		out, _, err = read(item, time.Now())
+		return err
+	})
+	if errors.Is(err, bdg.ErrKeyNotFound) || errors.Is(err, errExpired) {
+		err = kv.ErrNotFound
+	}
+	if err != nil {
+		return nil, opErr("get", key, err)
+	}
+	return out, nil
+}
+
+// Has reports whether key is present and not expired.
+func (s *Store) Has(ctx context.Context, key string) (bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return false, opErr("has", key, err)
+	}
+	defer s.mu.RUnlock()
+	var ok bool
+	err := s.db.View(func(txn *bdg.Txn) error {
+		item, err := txn.Get(s.dbKey(key))
+		if errors.Is(err, bdg.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok, err = live(item, time.Now())
+		return err
+	})
+	if err != nil {
+		return false, opErr("has", key, err)
+	}
+	return ok, nil
+}
+
+// Set stores value under key, with the expiry the options give, as a badger
+// entry with a TTL. It fails with kv.ErrTooLarge, writing nothing, when key
+// or value exceeds MaxKeySize or MaxValueSize, and with kv.ErrInvalidTTL
+// for a negative TTL.
+func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
+	o, err := kv.NewSetOptions(time.Now(), opts...)
+	if err != nil {
+		return opErr("set", key, err)
+	}
+	e, err := s.entry(key, value, o.ExpiresAt)
+	if err != nil {
+		return opErr("set", key, err)
+	}
+	if err := s.begin(ctx); err != nil {
+		return opErr("set", key, err)
+	}
+	defer s.mu.RUnlock()
+	err = s.retry(ctx, func() error {
+		return s.db.Update(func(txn *bdg.Txn) error { return txn.SetEntry(e) })
+	})
+	if errors.Is(err, bdg.ErrTxnTooBig) {
+		err = fmt.Errorf("%w: %v", kv.ErrTooLarge, err)
+	}
+	if err != nil {
+		return opErr("set", key, err)
+	}
+	return nil
+}
+
+// entry returns the badger entry for key and value, or an error wrapping
+// kv.ErrTooLarge when it does not fit.
+func (s *Store) entry(key string, value []byte, expiresAt time.Time) (*bdg.Entry, error) {
+	stored, meta, exp := encodeValue(value, expiresAt)
+	if !s.lim.check(len(key), int64(len(stored))) {
+		return nil, fmt.Errorf("%w: %d-byte key, %d-byte value (at most %d and %d)",
+			kv.ErrTooLarge, len(key), len(value), s.lim.maxKey, s.lim.maxValueSize())
+	}
+	return &bdg.Entry{Key: s.dbKey(key), Value: stored, UserMeta: meta, ExpiresAt: exp}, nil
+}
+
+// Delete removes key; an absent key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.begin(ctx); err != nil {
+		return opErr("delete", key, err)
+	}
+	defer s.mu.RUnlock()
+	if len(key) > s.lim.maxKey {
+		return nil // never stored
+	}
+	k := s.dbKey(key)
+	err := s.retry(ctx, func() error {
+		return s.db.Update(func(txn *bdg.Txn) error { return txn.Delete(k) })
+	})
+	if err != nil {
+		return opErr("delete", key, err)
+	}
+	return nil
+}
+
+// Clear removes every key under the store's prefix with badger's
+// DropPrefix, which also frees their space, and leaves other prefixes
+// alone. While it runs, badger refuses writes to the whole DB: this
+// store's writes wait for it, and writes of other stores of this package
+// on the same DB retry until it is done, but other writers of a shared DB
+// may see badger.ErrBlockedWrites.
+func (s *Store) Clear(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return errf("clear", kv.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return errf("clear", err)
+	}
+	if s.db.Opts().ReadOnly {
+		return errf("clear", bdg.ErrReadOnlyTxn)
+	}
+	if err := s.retry(ctx, func() error { return s.db.DropPrefix(s.prefix) }); err != nil {
+		return errf("clear", err)
+	}
+	return nil
+}
+
+// retry runs write until it does not fail with badger.ErrBlockedWrites,
+// which badger returns while a DropPrefix (another store's Clear) runs.
+func (s *Store) retry(ctx context.Context, write func() error) error {
+	wait := time.Millisecond
+	for {
+		err := write()
+		if !errors.Is(err, bdg.ErrBlockedWrites) || s.db.IsClosed() {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+// Close stops the GC goroutine, if any, waiting for it, and closes the DB
+// when Open opened it. Calls after the first return nil; every other
+// method then fails with kv.ErrClosed.
+func (s *Store) Close() error {
+	var err error
+	s.once.Do(func() {
+		s.closed.Store(true)
+		if s.gcStop != nil {
+			s.gcStop()
+		}
+		// Wait for operations under way.
+		s.mu.Lock()
+		s.mu.Unlock()
+		if s.gcDone != nil {
+			<-s.gcDone
+		}
+		if s.owned {
+			if e := s.db.Close(); e != nil {
+				err = errf("close", e)
+			}
+		}
+	})
+	return err
+}

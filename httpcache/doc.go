@@ -1,0 +1,87 @@
+// Package httpcache is an HTTP response cache for net/http: a
+// [Transport] (an http.RoundTripper) that answers requests from responses
+// kept in any kv.Store, and follows RFC 9111 (HTTP Caching).
+//
+//	t := httpcache.New(responses, redirects, httpcache.WithExpireAfter(httpcache.After(time.Hour)))
+//	defer t.Close()
+//	client := t.Client()
+//
+// [New] takes two typed stores: responses (kv.Store[string, *Response])
+// and redirect aliases (kv.Store[string, string]). [NewFromStores] builds
+// them from byte stores of any backend (SQLite, Redis, ...) with the CBOR
+// and string codecs, and [NewMemory] keeps everything in memory.
+//
+// Every response the Transport returns carries its [Status] (hit, miss,
+// stale, revalidated, bypass) in the X-Cache-Status header; read it with
+// [CacheStatus].
+//
+// # Expiry and its precedence
+//
+// Whether a stored response may be served is decided, for each request, in
+// this order:
+//
+//  1. Per-request control through the context: [Disable] skips the cache,
+//     [ForceRefresh] ignores what is stored, [Refresh] revalidates,
+//     [OnlyIfCached] never contacts the origin.
+//  2. Request headers (unless WithCacheControl(false)): no-store skips the
+//     cache; no-cache revalidates; max-age, min-fresh and max-stale narrow
+//     or widen what counts as fresh enough; only-if-cached answers 504
+//     rather than contact the origin.
+//  3. The stored expiry, worked out when the response was stored or
+//     revalidated from, first that applies:
+//     a. response headers (unless WithCacheControl(false)): s-maxage (shared
+//     mode), max-age, Expires; no-cache forces revalidation;
+//     b. the per-request expiry, [ExpireAfter];
+//     c. the first matching per-URL pattern, [WithURLExpiry] /
+//     [WithURLExpiryRegexp];
+//     d. the global expiry, [WithExpireAfter];
+//     e. heuristic freshness: 10% of the time since Last-Modified, at most
+//     [MaxHeuristicLifetime] (with Cache-Control honoured), or never
+//     expiring (with it off);
+//     f. otherwise the response is stale at once, and stored only when it
+//     can be revalidated or served stale on error.
+//
+// [DoNotCache] at levels b to d skips the cache for the request whatever the
+// headers say. no-store and (in shared mode) private responses are never
+// stored unless Cache-Control is off.
+//
+// A stale response is revalidated with If-None-Match / If-Modified-Since
+// when it has a validator; a 304 refreshes the stored headers and expiry.
+// Stale responses may also be served by stale-if-error and
+// stale-while-revalidate ([WithStaleIfError], [WithStaleWhileRevalidate]
+// and the RFC 5861 directives), except must-revalidate and no-cache ones,
+// to which only the directives apply.
+//
+// # Keys, variants and redirects
+//
+// A key is the SHA-256 (hex) of the method, the normalised URL (scheme and
+// host lower-cased, default port and fragment dropped, query sorted,
+// ignored parameters removed) and, for methods with a body, the body's
+// digest. Responses with Vary, and every response when [WithMatchHeaders]
+// is given, are stored per variant: the URL's key then holds the header
+// names and the list of variant keys. Vary: * is never stored.
+// Credentials (Authorization, Cookie, API keys; see [WithIgnoredParams])
+// are kept out of keys and are never stored in clear.
+//
+// When a request was redirected (http.Client follows redirects above the
+// RoundTripper and sets Request.Response on each hop), every earlier URL of
+// the chain is recorded as an alias of the final response's key. A later
+// request to any of them is answered from the cache, with no origin
+// request, while the final response is fresh.
+//
+// # Concurrency and failures
+//
+// Identical concurrent requests that miss reach the origin once; the
+// others share its stored response (each gets its own body). A store that
+// fails or times out ([WithStoreTimeout]) never fails a request: the
+// origin is used and the error goes to [WithErrorHook] and
+// [WithLogger]. An entry that does not decode, or was written in another
+// [FormatVersion], is a miss and is deleted. Bodies larger than
+// [WithMaxBodySize] stream through uncached.
+//
+// # Sharing a store
+//
+// Several Transports may use the same stores: entries are plain values
+// under hashed keys. With a nil redirects store, aliases are kept in the
+// responses store, so one table or key prefix holds the whole cache.
+package httpcache

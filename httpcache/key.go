@@ -1,0 +1,164 @@
+package httpcache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Keys are the hex SHA-256 of what identifies an entry, so every key has
+// the same length (64) whatever the URL, and no key reveals a URL or a
+// credential.
+func hashKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// normalizeURL returns u in the form keys are computed from and URLs are
+// stored in: scheme and host lower-cased, default port dropped, empty path
+// as "/", fragment and user information dropped, ignored query parameters
+// removed and the rest sorted (by name, then value).
+func (o *options) normalizeURL(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Host)
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+			host = h
+			if strings.Contains(h, ":") {
+				host = "[" + h + "]"
+			}
+		}
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	var b strings.Builder
+	b.Grow(len(scheme) + 3 + len(host) + len(path) + len(u.RawQuery) + 1)
+	b.WriteString(scheme)
+	b.WriteString("://")
+	b.WriteString(host)
+	b.WriteString(path)
+	if u.RawQuery != "" {
+		if q := o.normalizeQuery(u.RawQuery); q != "" {
+			b.WriteByte('?')
+			b.WriteString(q)
+		}
+	}
+	return b.String()
+}
+
+// normalizeQuery sorts the parameters of a raw query and removes ignored
+// ones. Each parameter keeps its original escaping.
+func (o *options) normalizeQuery(raw string) string {
+	if !strings.ContainsAny(raw, "&;") {
+		if o.ignoredParam(raw) {
+			return ""
+		}
+		return raw
+	}
+	params := strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' })
+	params = slices.DeleteFunc(params, o.ignoredParam)
+	slices.Sort(params)
+	return strings.Join(params, "&")
+}
+
+func (o *options) ignoredParam(p string) bool {
+	name, _, _ := strings.Cut(p, "=")
+	if n, err := url.QueryUnescape(name); err == nil {
+		name = n
+	}
+	return o.ignoredParams[strings.ToLower(name)]
+}
+
+// primaryKey is the key of a request's URL: method, normalised URL and,
+// for methods with a body, the body's digest; or the key function's
+// result. Request headers select a variant under it (variantKey).
+func (o *options) primaryKey(req *http.Request, normURL string, body []byte) string {
+	if o.keyFunc != nil {
+		if k := o.keyFunc(req, body); k != "" {
+			return hashKey("custom", k)
+		}
+	}
+	if body == nil {
+		return hashKey(req.Method, normURL)
+	}
+	sum := sha256.Sum256(body)
+	return hashKey(req.Method, normURL, string(sum[:]))
+}
+
+// aliasKey is the key of a redirect alias from the URL of primary.
+func aliasKey(primary string) string { return hashKey("redirect", primary) }
+
+// varyNames returns the header names a response varies by, canonical and
+// sorted, with the configured match headers; star reports Vary: *.
+func (o *options) varyNames(h http.Header) (names []string, star bool) {
+	names = slices.Clone(o.matchHeaders)
+	names = slices.DeleteFunc(names, func(n string) bool { return o.ignoredHeaders[n] })
+	for _, v := range h.Values("Vary") {
+		for f := range strings.SplitSeq(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "*" {
+				return nil, true
+			}
+			if f != "" {
+				names = append(names, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names), false
+}
+
+// variantKey is the key of the variant of primary selected by the values
+// of names in the request header h. Values are compared after trimming
+// and joining repeated fields with ", " (RFC 9111 4.1).
+func variantKey(primary string, names []string, h http.Header) string {
+	parts := make([]string, 0, 1+2*len(names))
+	parts = append(parts, primary)
+	for _, n := range names {
+		parts = append(parts, n, headerValue(h, n))
+	}
+	return hashKey(parts...)
+}
+
+func headerValue(h http.Header, name string) string {
+	vs := h.Values(name)
+	if len(vs) == 1 {
+		return strings.TrimSpace(vs[0])
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strings.TrimSpace(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+// storedRequestHeader returns the request headers named by names, with
+// ignored headers (credentials) replaced by a digest of their value.
+func (o *options) storedRequestHeader(h http.Header, names []string) http.Header {
+	if len(names) == 0 {
+		return nil
+	}
+	out := make(http.Header, len(names))
+	for _, n := range names {
+		v := headerValue(h, n)
+		if v == "" {
+			continue
+		}
+		if o.ignoredHeaders[n] {
+			v = "[redacted]"
+		}
+		out[n] = []string{v}
+	}
+	return out
+}

@@ -1,0 +1,270 @@
+package httpcache
+
+import (
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Defaults of the options.
+const (
+	// DefaultMaxBodySize is the largest body stored when WithMaxBodySize
+	// is not given.
+	DefaultMaxBodySize = 10 << 20
+
+	// DefaultStoreTimeout bounds each call to a store when
+	// WithStoreTimeout is not given.
+	DefaultStoreTimeout = 5 * time.Second
+
+	// MaxHeuristicLifetime caps the heuristic freshness lifetime (10% of
+	// the time since Last-Modified) given to responses without an explicit
+	// one.
+	MaxHeuristicLifetime = 24 * time.Hour
+)
+
+// defaultIgnored are the query parameters and request headers that are
+// always kept out of keys and out of what is stored: credentials.
+var defaultIgnored = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token", "access_token", "api_key", "apikey"}
+
+// Option configures a Transport.
+type Option func(*options)
+
+type options struct {
+	base            http.RoundTripper
+	expire          Expiry
+	urlExpiry       []urlExpiry
+	codes           map[int]bool
+	methods         map[string]bool
+	filter          func(*http.Response) bool
+	maxBody         int64
+	ignoredParams   map[string]bool // lower-case query parameter names
+	ignoredHeaders  map[string]bool // canonical header names
+	matchHeaders    []string        // canonical, sorted
+	keyFunc         func(*http.Request, []byte) string
+	cacheControl    bool
+	shared          bool
+	staleIfError    time.Duration
+	staleRevalidate time.Duration
+	hook            func(error)
+	logger          *slog.Logger
+	now             func() time.Time
+	storeTimeout    time.Duration
+}
+
+type urlExpiry struct {
+	re     *regexp.Regexp
+	expiry Expiry
+}
+
+func defaultOptions() options {
+	o := options{
+		base:           http.DefaultTransport,
+		codes:          map[int]bool{http.StatusOK: true},
+		methods:        map[string]bool{http.MethodGet: true, http.MethodHead: true},
+		maxBody:        DefaultMaxBodySize,
+		ignoredParams:  map[string]bool{},
+		ignoredHeaders: map[string]bool{},
+		cacheControl:   true,
+		now:            time.Now,
+		storeTimeout:   DefaultStoreTimeout,
+	}
+	addIgnored(&o, defaultIgnored)
+	return o
+}
+
+func addIgnored(o *options, names []string) {
+	for _, n := range names {
+		o.ignoredParams[strings.ToLower(n)] = true
+		o.ignoredHeaders[http.CanonicalHeaderKey(n)] = true
+	}
+}
+
+// WithTransport sets the RoundTripper that reaches the origin. The default
+// is http.DefaultTransport.
+func WithTransport(base http.RoundTripper) Option {
+	return func(o *options) {
+		if base != nil {
+			o.base = base
+		}
+	}
+}
+
+// WithExpireAfter sets the global expiry: how long a response stays fresh
+// when no setting of higher precedence decides (see the package
+// documentation). Unset, freshness comes from the response headers alone
+// (RFC 9111), or, with WithCacheControl(false), responses never expire.
+func WithExpireAfter(e Expiry) Option { return func(o *options) { o.expire = e } }
+
+// WithURLExpiry sets the expiry of requests whose URL matches a glob
+// pattern. The pattern is matched against the URL without its scheme
+// ("example.com/api/v1/items?id=1"); '*' matches any run of characters but
+// '/', '**' any run at all, '?' one character but '/'. A pattern matches a
+// prefix of the URL that ends at the end of a host or path segment, so
+// "example.com/static" matches "example.com/static/app.js" but not
+// "example.com/statics". Patterns of WithURLExpiry and WithURLExpiryRegexp
+// are tried in the order given; the first match wins.
+func WithURLExpiry(pattern string, e Expiry) Option {
+	re := globRegexp(pattern)
+	return func(o *options) { o.urlExpiry = append(o.urlExpiry, urlExpiry{re, e}) }
+}
+
+// WithURLExpiryRegexp sets the expiry of requests whose full URL (with its
+// scheme) matches re, unanchored. See WithURLExpiry for the order.
+func WithURLExpiryRegexp(re *regexp.Regexp, e Expiry) Option {
+	return func(o *options) { o.urlExpiry = append(o.urlExpiry, urlExpiry{re, e}) }
+}
+
+// globRegexp compiles a WithURLExpiry pattern. Patterns without a scheme
+// are matched against URLs without theirs; a pattern with one is matched
+// against the whole URL.
+func globRegexp(pattern string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`^`)
+	if !strings.Contains(pattern, "://") {
+		b.WriteString(`[a-zA-Z][a-zA-Z0-9+.-]*://`)
+	}
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; c {
+		case '*':
+			if i+1 < len(pattern) && pattern[i+1] == '*' {
+				b.WriteString(`.*`)
+				i++
+			} else {
+				b.WriteString(`[^/]*`)
+			}
+		case '?':
+			b.WriteString(`[^/]`)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	if !strings.HasSuffix(pattern, "/") && !strings.HasSuffix(pattern, "*") {
+		b.WriteString(`(?:[/?#:]|$)`)
+	}
+	return regexp.MustCompile(b.String())
+}
+
+// WithAllowedCodes sets the status codes whose responses are stored. The
+// default is 200 only.
+func WithAllowedCodes(codes ...int) Option {
+	return func(o *options) {
+		o.codes = make(map[int]bool, len(codes))
+		for _, c := range codes {
+			o.codes[c] = true
+		}
+	}
+}
+
+// WithAllowedMethods sets the request methods whose responses are stored
+// and served. The default is GET and HEAD. For methods with a body (POST,
+// say) the body is part of the key.
+func WithAllowedMethods(methods ...string) Option {
+	return func(o *options) {
+		o.methods = make(map[string]bool, len(methods))
+		for _, m := range methods {
+			o.methods[strings.ToUpper(m)] = true
+		}
+	}
+}
+
+// WithFilter sets a function that decides whether a response may be cached.
+// It is called before a response is stored and before a stored response is
+// served (the served *http.Response then carries the stored data and
+// Request); returning false skips the store, or treats the stored entry as
+// absent and fetches from the origin. The function must not read or close
+// the body.
+func WithFilter(f func(*http.Response) bool) Option { return func(o *options) { o.filter = f } }
+
+// WithMaxBodySize sets the largest response body stored, in bytes (default
+// DefaultMaxBodySize). A larger body streams through to the caller
+// uncached: at most n+1 bytes are buffered. n <= 0 means no limit (whole
+// bodies are buffered before the response is returned).
+func WithMaxBodySize(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// WithIgnoredParams adds query parameters and request headers (matched case
+// insensitively) that are left out of cache keys and removed from the URL
+// and headers that are stored. Credentials (Authorization,
+// Proxy-Authorization, Cookie, X-Api-Key, X-Auth-Token, access_token,
+// api_key, apikey) are always ignored.
+func WithIgnoredParams(names ...string) Option {
+	return func(o *options) { addIgnored(o, names) }
+}
+
+// WithMatchHeaders makes the named request headers part of the cache key:
+// requests that differ in them are cached apart, as if every response
+// carried Vary with these names. Ignored names (WithIgnoredParams) are
+// skipped.
+func WithMatchHeaders(names ...string) Option {
+	return func(o *options) {
+		for _, n := range names {
+			o.matchHeaders = append(o.matchHeaders, http.CanonicalHeaderKey(n))
+		}
+	}
+}
+
+// WithKeyFunc replaces the request part of the cache key. f gets the
+// request and, for methods with a body, the body (nil otherwise); it must
+// not read req.Body. Its result is hashed into a fixed-length key; an empty
+// result uses the default key. Vary still selects among variants.
+func WithKeyFunc(f func(req *http.Request, body []byte) string) Option {
+	return func(o *options) { o.keyFunc = f }
+}
+
+// WithCacheControl switches the honouring of Cache-Control, Pragma and
+// Expires headers (on requests and responses) on (the default) or off.
+// Off, freshness comes from the configured expiry alone (Never by
+// default), and directives such as no-store are ignored; Vary and
+// validators are still used.
+func WithCacheControl(on bool) Option { return func(o *options) { o.cacheControl = on } }
+
+// WithShared makes the cache a shared one (a proxy, RFC 9111): s-maxage
+// applies, and responses marked private, or answering requests with
+// Authorization that are not explicitly allowed (public, s-maxage,
+// must-revalidate), are not stored. The default is a private cache, as in
+// a browser or a client library.
+func WithShared(shared bool) Option { return func(o *options) { o.shared = shared } }
+
+// WithStaleIfError lets a stale response be served for up to d after it
+// became stale when the origin fails (a transport error or a 500, 502,
+// 503 or 504), as the stale-if-error directive (RFC 5861) does, which is
+// honoured too. must-revalidate and no-cache responses are never served
+// stale by this option.
+func WithStaleIfError(d time.Duration) Option { return func(o *options) { o.staleIfError = d } }
+
+// WithStaleWhileRevalidate lets a stale response be served for up to d
+// after it became stale while it is revalidated in the background, as the
+// stale-while-revalidate directive (RFC 5861) does, which is honoured too.
+// At most one background revalidation per key runs at a time; Close
+// cancels and waits for them.
+func WithStaleWhileRevalidate(d time.Duration) Option {
+	return func(o *options) { o.staleRevalidate = d }
+}
+
+// WithErrorHook sets a function that receives every store error (which
+// never fails a request: the origin is used instead) and every corrupt
+// entry dropped. It may be called from several goroutines at once.
+func WithErrorHook(f func(error)) Option { return func(o *options) { o.hook = f } }
+
+// WithLogger makes the Transport log store errors and dropped entries at
+// Warn level, and background revalidations at Debug level. Silent by
+// default.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock makes the Transport read the time from now instead of
+// time.Now (for tests of expiry). Store TTLs are passed as durations, so a
+// store keeps its own clock.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// WithStoreTimeout bounds each call to a store (default
+// DefaultStoreTimeout); a call that takes longer counts as a store error,
+// and the request goes to the origin. d <= 0 means no bound beyond the
+// request's context.
+func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeTimeout = d } }

@@ -1,0 +1,189 @@
+package httpcache
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FormatVersion is the version of the stored form written by this package.
+// An entry of another version is treated as absent and deleted.
+const FormatVersion = 1
+
+// Kinds of stored entries.
+const (
+	// KindResponse is a stored response.
+	KindResponse = 0
+	// KindVariants is the entry under a URL's key when responses vary by
+	// request headers: it lists the header names and the keys of the
+	// stored variants.
+	KindVariants = 1
+	// KindAlias is a redirect alias kept in the responses store when the
+	// Transport has no redirects store: Alias names the key of the final
+	// response.
+	KindAlias = 2
+)
+
+// Response is the stored form of a response, encoded with CBOR by byte
+// stores (field names are short to keep entries small). Callers read it
+// through Entries; they do not build one.
+type Response struct {
+	// Version is FormatVersion when the entry was written.
+	Version int `cbor:"v"`
+	// Kind is KindResponse, KindVariants or KindAlias.
+	Kind int `cbor:"k,omitempty"`
+
+	// Method and URL of the request, with ignored parameters removed.
+	Method string `cbor:"m,omitempty"`
+	URL    string `cbor:"u,omitempty"`
+	// RequestHeader holds the request headers the response varies by
+	// (Vary and WithMatchHeaders); credentials are redacted.
+	RequestHeader http.Header `cbor:"rh,omitempty"`
+
+	StatusCode int         `cbor:"s,omitempty"`
+	Proto      string      `cbor:"p,omitempty"`
+	Header     http.Header `cbor:"h,omitempty"`
+	Body       []byte      `cbor:"b,omitempty"`
+
+	// RequestTime and ResponseTime are when the request that fetched (or
+	// last revalidated) the response was sent and when its answer came.
+	RequestTime  time.Time `cbor:"rqt,omitempty"`
+	ResponseTime time.Time `cbor:"rst,omitempty"`
+	// InitialAge is the response's age when it was received (RFC 9111
+	// 4.2.3, corrected_initial_age).
+	InitialAge time.Duration `cbor:"age,omitempty"`
+	// Expires is when the response becomes stale; the zero time means
+	// never.
+	Expires time.Time `cbor:"x,omitempty"`
+	// Until is when the entry leaves the store (its TTL); zero: never.
+	Until time.Time `cbor:"ttl,omitempty"`
+
+	// Directives of the response that matter once it is stored.
+	MustRevalidate       bool          `cbor:"mr,omitempty"`
+	Immutable            bool          `cbor:"im,omitempty"`
+	StaleIfError         time.Duration `cbor:"sie,omitempty"`
+	StaleWhileRevalidate time.Duration `cbor:"swr,omitempty"`
+
+	// Vary lists the request header names that select among variants
+	// (canonical, sorted); Variants the keys of the stored variants. Set
+	// on KindVariants entries, and Vary on the variants too.
+	Vary     []string `cbor:"vy,omitempty"`
+	Variants []string `cbor:"vs,omitempty"`
+
+	// Alias is the key of the final response, for KindAlias entries.
+	Alias string `cbor:"al,omitempty"`
+}
+
+// age returns the current age of r at now (RFC 9111 4.2.3).
+func (r *Response) age(now time.Time) time.Duration {
+	return r.InitialAge + max(now.Sub(r.ResponseTime), 0)
+}
+
+// fresh reports whether r is fresh at now.
+func (r *Response) fresh(now time.Time) bool {
+	return r.Expires.IsZero() || now.Before(r.Expires)
+}
+
+// staleFor returns how long r has been stale at now (<= 0 while fresh).
+func (r *Response) staleFor(now time.Time) time.Duration {
+	if r.Expires.IsZero() {
+		return -1
+	}
+	return now.Sub(r.Expires)
+}
+
+// hasValidator reports whether r can be revalidated.
+func (r *Response) hasValidator() bool {
+	return r.Header.Get("ETag") != "" || r.Header.Get("Last-Modified") != ""
+}
+
+// Status says how the Transport produced a response.
+type Status string
+
+// Statuses, as set in the StatusHeader of every response the Transport
+// returns.
+const (
+	// Hit: served from the cache without contacting the origin (or shared
+	// from an identical concurrent request that did).
+	Hit Status = "hit"
+	// Miss: fetched from the origin (and stored when cacheable).
+	Miss Status = "miss"
+	// Stale: a stale stored response, served because of max-stale,
+	// stale-if-error, stale-while-revalidate or OnlyIfCached.
+	Stale Status = "stale"
+	// Revalidated: a stored response the origin confirmed with 304.
+	Revalidated Status = "revalidated"
+	// Bypass: the cache was not consulted (disabled, method not cached,
+	// Range or conditional request, request no-store, or a DoNotCache
+	// expiry).
+	Bypass Status = "bypass"
+)
+
+// StatusHeader is the response header that carries the Status.
+const StatusHeader = "X-Cache-Status"
+
+// CacheStatus returns how resp was produced by a Transport, or "" when it
+// did not come through one.
+func CacheStatus(resp *http.Response) Status {
+	if resp == nil {
+		return ""
+	}
+	return Status(resp.Header.Get(StatusHeader))
+}
+
+// hopHeaders are not stored (RFC 9110 7.6.1), nor is the status header.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Proxy-Authenticate", StatusHeader, "Age"}
+
+// storedHeader returns a copy of h without hop-by-hop headers.
+func storedHeader(h http.Header) http.Header {
+	out := h.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	for _, c := range h.Values("Connection") {
+		for _, f := range strings.Split(c, ",") {
+			out.Del(strings.TrimSpace(f))
+		}
+	}
+	for _, k := range hopHeaders {
+		delete(out, k)
+	}
+	return out
+}
+
+// httpResponse builds the *http.Response served for req from r.
+func (r *Response) httpResponse(req *http.Request, status Status, now time.Time) *http.Response {
+	h := r.Header.Clone()
+	if h == nil {
+		h = make(http.Header, 2)
+	}
+	h["Age"] = []string{strconv.FormatInt(int64(r.age(now)/time.Second), 10)}
+	h[StatusHeader] = []string{string(status)}
+	major, minor, ok := http.ParseHTTPVersion(r.Proto)
+	if !ok {
+		major, minor = 1, 1
+	}
+	resp := &http.Response{
+		Status:     strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode),
+		StatusCode: r.StatusCode,
+		Proto:      r.Proto,
+		ProtoMajor: major,
+		ProtoMinor: minor,
+		Header:     h,
+		Request:    req,
+	}
+	if req.Method == http.MethodHead {
+		resp.Body = http.NoBody
+		resp.ContentLength = -1
+		if cl, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
+			resp.ContentLength = cl
+		}
+	} else {
+		resp.Body = io.NopCloser(bytes.NewReader(r.Body))
+		resp.ContentLength = int64(len(r.Body))
+	}
+	return resp
+}

@@ -1,0 +1,77 @@
+package file
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestRemoveIfSame checks the step DeleteExpired and eviction rely on: a
+// file replaced after the caller looked at it is put back, not removed.
+func TestRemoveIfSame(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Set(ctx, "k", []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.readFile("kk", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another writer replaces the entry after the look.
+	if err := s.Set(ctx, "k", []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := s.removeIfSame("kk", old.info)
+	if removed || err != nil {
+		t.Fatalf("removeIfSame of a replaced file = %v, %v; want false, nil", removed, err)
+	}
+	if got, err := s.Get(ctx, "k"); string(got) != "new" || err != nil {
+		t.Fatalf("Get after removeIfSame of a replaced file = %q, %v; want the new value", got, err)
+	}
+	names, _ := s.readNames()
+	if len(names) != 1 {
+		t.Errorf("files left: %q", names)
+	}
+
+	cur, err := s.readFile("kk", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed, err = s.removeIfSame("kk", cur.info)
+	if !removed || err != nil {
+		t.Fatalf("removeIfSame of the file looked at = %v, %v; want true, nil", removed, err)
+	}
+	if _, err := os.Stat(dir + "/kk"); !os.IsNotExist(err) {
+		t.Errorf("file still there: %v", err)
+	}
+	removed, err = s.removeIfSame("kk", cur.info)
+	if removed || err != nil {
+		t.Errorf("removeIfSame of a missing file = %v, %v; want false, nil", removed, err)
+	}
+}
+
+func TestTempAge(t *testing.T) {
+	fresh := tempName()
+	now := time.Now()
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{
+		{fresh, true},
+		{".tmp-zz-1", false},
+		{".tmp-123", false},
+		{"kk", false},
+	} {
+		age, ok := tempAge(tt.name, now)
+		if ok != tt.ok || ok && (age < 0 || age > time.Second) {
+			t.Errorf("tempAge(%q) = %v, %v", tt.name, age, ok)
+		}
+	}
+}

@@ -10,17 +10,21 @@
 // outside the directory. A key's file name is one path component made of
 // a-z, 0-9, '-', '_', '.' and '%' only:
 //
-//   - "k" followed by the key with every byte other than a-z, 0-9, '-',
-//     '_' and '.' (and a final '.') written as '%' and two lower-case hex
-//     digits, when that name is at most 200 bytes; "a/B" is "ka%2f%42";
-//   - "h" followed by the lower-case hex SHA-256 of the key otherwise.
+//   - "k", the key with every byte other than a-z, 0-9, '-', '_' and '.'
+//     written as '%' and two lower-case hex digits, then ".kv", when that
+//     name is at most 200 bytes: the key "a/B" is in "ka%2f%42.kv";
+//   - "h", the lower-case hex SHA-256 of the key, then ".kv" otherwise.
 //
 // Upper-case letters are escaped, so the names of two different keys differ
-// on case-insensitive filesystems too. The key is also stored in the file,
+// on case-insensitive filesystems too; the prefix keeps names clear of "."
+// and ".." and of Windows device names. The key is also stored in the file,
 // which is how Keys lists long keys and how a reader checks that a file
 // holds the key its name says. Files are opened through an os.Root on the
 // directory, a second wall should an escape ever slip through. Keys are at
 // most MaxKeySize (64 KiB) long.
+//
+// Only files with exactly these names are entries; the store ignores, and
+// Clear leaves, every other file in the directory.
 //
 // # File format
 //
@@ -57,8 +61,8 @@
 // ".tmp-" followed by its creation time and a random number) and renames
 // it over the entry's name. A rename is atomic, so a reader in any process
 // sees the old entry or the new one, never a part, and a crash in the
-// middle of a write leaves at most a temp file. Keys, All and Len ignore
-// temp files and every file whose name is not an entry name; Open, Clear
+// middle of a write leaves at most a temp file, which Keys, All and Len
+// ignore like every file whose name is not an entry name; Open, Clear
 // and DeleteExpired remove temp files older than StaleTempAge (one minute),
 // which no live writer still needs.
 //

@@ -43,7 +43,7 @@ func Example() {
 	// Output:
 	// stays inside <nil>
 	// true
-	// k..%2f..%2fetc%2fpasswd
+	// k..%2f..%2fetc%2fpasswd.kv
 }
 
 // A typed store over the file store: keys and values of any type, encoded

@@ -15,19 +15,21 @@ func TestFileName(t *testing.T) {
 	tests := []struct {
 		key, want string
 	}{
-		{"", "k"},
-		{"abc-_.z09", "kabc-_.z09"},
-		{"a/B", "ka%2f%42"},
-		{".", "k%2e"},
-		{"..", "k.%2e"},
-		{"../../etc/passwd", "k..%2f..%2fetc%2fpasswd"},
-		{"/etc/passwd", "k%2fetc%2fpasswd"},
-		{"a\x00b", "ka%00b"},
-		{"%", "k%25"},
-		{"\xff", "k%ff"},
-		{"CON", "k%43%4f%4e"},
-		{strings.Repeat("a", 199), "k" + strings.Repeat("a", 199)},
-		{strings.Repeat("a", 200), hashedName(strings.Repeat("a", 200))},
+		{"", "k.kv"},
+		{"abc-_.z09", "kabc-_.z09.kv"},
+		{"a/B", "ka%2f%42.kv"},
+		{".", "k..kv"},
+		{"..", "k...kv"},
+		{"x.", "kx..kv"},
+		{"x.kv", "kx.kv.kv"},
+		{"../../etc/passwd", "k..%2f..%2fetc%2fpasswd.kv"},
+		{"/etc/passwd", "k%2fetc%2fpasswd.kv"},
+		{"a\x00b", "ka%00b.kv"},
+		{"%", "k%25.kv"},
+		{"\xff", "k%ff.kv"},
+		{"CON", "k%43%4f%4e.kv"},
+		{strings.Repeat("a", 196), "k" + strings.Repeat("a", 196) + ".kv"},
+		{strings.Repeat("a", 197), hashedName(strings.Repeat("a", 197))},
 		{long, hashedName(long)},
 	}
 	for _, tt := range tests {
@@ -72,8 +74,8 @@ func checkName(t *testing.T, key, name string) {
 			t.Fatalf("fileName(%q) = %q holds byte %q", key, name, c)
 		}
 	}
-	if strings.HasSuffix(name, ".") {
-		t.Fatalf("fileName(%q) = %q ends with a dot", key, name)
+	if !strings.HasSuffix(name, entrySuffix) {
+		t.Fatalf("fileName(%q) = %q does not end with %s", key, name, entrySuffix)
 	}
 	got, ok := keyFromName(name)
 	switch name[0] {
@@ -92,9 +94,12 @@ func checkName(t *testing.T, key, name string) {
 }
 
 func TestKeyFromNameRejectsNonCanonical(t *testing.T) {
-	for _, name := range []string{"", "x", "h00", "ka%2", "ka%", "k%2F", "k%61", "kA", "k/", "k.", "kzz%zz"} {
+	for _, name := range []string{"", "x", "h00", "ka%2.kv", "ka%.kv", "k%2F.kv", "k%61.kv", "kA.kv", "k/.kv", "k", "ka", "kzz%zz.kv", "x.kv", ".kv", "kv", "h" + strings.Repeat("A", 64) + ".kv", "h" + strings.Repeat("0", 63) + ".kv"} {
 		if k, ok := keyFromName(name); ok {
 			t.Errorf("keyFromName(%q) = %q, true; want false", name, k)
+		}
+		if isEntryName(name) {
+			t.Errorf("isEntryName(%q) = true", name)
 		}
 	}
 }
@@ -108,7 +113,7 @@ func FuzzKeyEncoding(f *testing.F) {
 		`C:\Windows\win.ini`, `\\server\share`, "Key", "key", "%2e%2e", "k", "h",
 		".tmp-1-1", "con", "NUL", "aux.txt", "dot.", "space ", "\xff\xfe", "日本語", "a/b/c",
 		"~", "$HOME", strings.Repeat("x", 4096), strings.Repeat("../", 100), strings.Repeat("é", 100),
-		strings.Repeat("a", 199), strings.Repeat("a", 200), strings.Repeat("A", 66),
+		strings.Repeat("a", 196), strings.Repeat("a", 197), strings.Repeat("A", 66), "x.kv", "k.kv",
 	} {
 		f.Add(seed)
 	}

@@ -20,7 +20,7 @@ func TestRemoveIfSame(t *testing.T) {
 	if err := s.Set(ctx, "k", []byte("old")); err != nil {
 		t.Fatal(err)
 	}
-	old, err := s.readFile("kk", false)
+	old, err := s.readFile("kk.kv", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestRemoveIfSame(t *testing.T) {
 	if err := s.Set(ctx, "k", []byte("new")); err != nil {
 		t.Fatal(err)
 	}
-	removed, err := s.removeIfSame("kk", old.info)
+	removed, err := s.removeIfSame("kk.kv", old.info)
 	if removed || err != nil {
 		t.Fatalf("removeIfSame of a replaced file = %v, %v; want false, nil", removed, err)
 	}
@@ -40,18 +40,18 @@ func TestRemoveIfSame(t *testing.T) {
 		t.Errorf("files left: %q", names)
 	}
 
-	cur, err := s.readFile("kk", false)
+	cur, err := s.readFile("kk.kv", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed, err = s.removeIfSame("kk", cur.info)
+	removed, err = s.removeIfSame("kk.kv", cur.info)
 	if !removed || err != nil {
 		t.Fatalf("removeIfSame of the file looked at = %v, %v; want true, nil", removed, err)
 	}
-	if _, err := os.Stat(dir + "/kk"); !os.IsNotExist(err) {
+	if _, err := os.Stat(dir + "/kk.kv"); !os.IsNotExist(err) {
 		t.Errorf("file still there: %v", err)
 	}
-	removed, err = s.removeIfSame("kk", cur.info)
+	removed, err = s.removeIfSame("kk.kv", cur.info)
 	if removed || err != nil {
 		t.Errorf("removeIfSame of a missing file = %v, %v; want false, nil", removed, err)
 	}
@@ -67,7 +67,7 @@ func TestTempAge(t *testing.T) {
 		{fresh, true},
 		{".tmp-zz-1", false},
 		{".tmp-123", false},
-		{"kk", false},
+		{"kk.kv", false},
 	} {
 		age, ok := tempAge(tt.name, now)
 		if ok != tt.ok || ok && (age < 0 || age > time.Second) {

@@ -101,8 +101,8 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // down to the bound.
 //
 // The directory belongs to the store: Clear removes every entry file in
-// it, and other files are left alone but ignored. Errors name the
-// directory and wrap the cause.
+// it; files whose names are not entry names are ignored and left alone.
+// Errors name the directory and wrap the cause.
 func Open(dir string, opts ...Option) (*Store, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {

@@ -162,7 +162,7 @@ func TestHostileKeys(t *testing.T) {
 		"../../etc/passwd", "../escape", "..", ".", "", "/etc/passwd", "/tmp/x", "a/../../b",
 		"a\x00b", "\x00", `C:\Windows\win.ini`, `..\..\x`, `\\server\share\x`,
 		strings.Repeat("x", 4096), strings.Repeat("../", 1300), strings.Repeat("é", 100),
-		"Key", "key", "KEY", "kEY", "%2e%2e", "k..", "k%2e", ".tmp-0-0", "h" + strings.Repeat("0", 64),
+		"Key", "key", "KEY", "kEY", "%2e%2e", "k..", "k%2e", ".tmp-0-0", "h" + strings.Repeat("0", 64), "x.kv", "k.kv",
 		"con", "NUL", "aux.txt", "COM1", "dot.", "space ", "\xff\xfe", "日本語", "~", "$HOME", "a/b/c/",
 		"\n", "*", "?", "|", ":", "\"",
 	}
@@ -234,7 +234,7 @@ func TestPermissions(t *testing.T) {
 	}{
 		{dir, fs.ModeDir | 0o700},
 		{filepath.Dir(dir), fs.ModeDir | 0o700},
-		{filepath.Join(dir, "kk"), 0o600},
+		{filepath.Join(dir, "kk.kv"), 0o600},
 	} {
 		fi, err := os.Stat(tt.path)
 		if err != nil {
@@ -314,7 +314,7 @@ func TestTTL(t *testing.T) {
 	if n != 2 || err != nil {
 		t.Errorf("DeleteExpired = %d, %v; want 2", n, err)
 	}
-	if diff := cmp.Diff([]string{"kfar", "knever"}, dirNames(t, s.Dir())); diff != "" {
+	if diff := cmp.Diff([]string{"kfar.kv", "knever.kv"}, dirNames(t, s.Dir())); diff != "" {
 		t.Errorf("files after DeleteExpired (-want +got):\n%s", diff)
 	}
 }
@@ -328,7 +328,7 @@ func TestTempFiles(t *testing.T) {
 	}
 	old := fmt.Sprintf(".tmp-%x-1", time.Now().Add(-2*file.StaleTempAge).UnixNano())
 	fresh := fmt.Sprintf(".tmp-%x-2", time.Now().UnixNano())
-	others := []string{".tmp-garbage", "README", "notes.txt"}
+	others := []string{".tmp-garbage", "README", "notes.txt", "kitten.jpg", "k%2.kv", "kA.kv", "h00.kv"}
 	for _, name := range append([]string{old, fresh}, others...) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("half a write"), 0o600); err != nil {
 			t.Fatal(err)
@@ -345,7 +345,7 @@ func TestTempFiles(t *testing.T) {
 	}
 
 	s2 := open(t, dir) // Open sweeps
-	want := []string{".tmp-garbage", fresh, "README", "kk", "notes.txt"}
+	want := append([]string{fresh, "kk.kv"}, others...)
 	slices.Sort(want)
 	if diff := cmp.Diff(want, dirNames(t, dir)); diff != "" {
 		t.Errorf("files after Open (-want +got):\n%s", diff)
@@ -365,7 +365,7 @@ func TestTempFiles(t *testing.T) {
 	if err := s2.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want = slices.DeleteFunc(want, func(n string) bool { return n == "kk" })
+	want = slices.DeleteFunc(want, func(n string) bool { return n == "kk.kv" })
 	if diff := cmp.Diff(want, dirNames(t, dir)); diff != "" {
 		t.Errorf("files after Clear (-want +got):\n%s", diff)
 	}
@@ -393,7 +393,7 @@ func TestCorrupt(t *testing.T) {
 		{"flipped expiry", func(t *testing.T, path string, good []byte) []byte { good[5] = 1; good[15] = 1; return good }},
 		{"huge key length", func(t *testing.T, path string, good []byte) []byte { good[20] = 0xff; return good }},
 		{"another key's file", func(t *testing.T, path string, good []byte) []byte {
-			other, err := os.ReadFile(filepath.Join(filepath.Dir(path), "kother"))
+			other, err := os.ReadFile(filepath.Join(filepath.Dir(path), "kother.kv"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -409,7 +409,7 @@ func TestCorrupt(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			path := filepath.Join(dir, "kvictim")
+			path := filepath.Join(dir, "kvictim.kv")
 			good, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

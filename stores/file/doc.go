@@ -106,11 +106,13 @@
 //
 // # Reuse
 //
-// A Store owns nothing but a handle on its directory. Open one per
+// A Store holds nothing but a handle on its directory. Open one per
 // directory and share it between goroutines; two stores (say responses and
 // redirects of an HTTP cache) live in two directories. Opening the same
 // directory again, in this process or another, gives a store that sees
-// the same entries.
+// the same entries. New builds a store on an os.Root the caller already
+// has open (a subdirectory it confines its own files to, say); closing the
+// store leaves that os.Root open.
 //
 // The store does not implement the batch capabilities: a batch of files is
 // no faster than a loop, and kv.GetMany and the other helpers loop.

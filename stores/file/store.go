@@ -38,8 +38,9 @@ const StaleTempAge = time.Minute
 // is a rename of a complete file, so a reader sees the whole old entry or
 // the whole new one.
 type Store struct {
-	dir  string
-	root *os.Root
+	dir      string
+	root     *os.Root
+	ownsRoot bool // Close closes root
 
 	sync     bool
 	maxBytes int64
@@ -104,15 +105,6 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // it; files whose names are not entry names are ignored and left alone.
 // Errors name the directory and wrap the cause.
 func Open(dir string, opts ...Option) (*Store, error) {
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
-	if o.log == nil {
-		o.log = slog.New(slog.DiscardHandler)
-	}
 	path, err := expandHome(dir)
 	if err != nil {
 		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
@@ -124,9 +116,39 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
 	}
+	s, err := newStore(root, path, true, opts)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
+	}
+	return s, nil
+}
+
+// New returns a store kept in the directory of root, an os.Root the caller
+// owns and may share: Close does not close it. It does what Open does once
+// the directory is open.
+func New(root *os.Root, opts ...Option) (*Store, error) {
+	s, err := newStore(root, root.Name(), false, opts)
+	if err != nil {
+		return nil, fmt.Errorf("kv/file: new %q: %w", root.Name(), err)
+	}
+	return s, nil
+}
+
+func newStore(root *os.Root, dir string, owned bool, opts []Option) (*Store, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
 	s := &Store{
-		dir:      path,
+		dir:      dir,
 		root:     root,
+		ownsRoot: owned,
 		sync:     o.sync,
 		maxBytes: o.maxBytes,
 		now:      o.now,
@@ -141,8 +163,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		err = s.evict(context.Background())
 	}
 	if err != nil {
-		root.Close()
-		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -649,8 +670,9 @@ func (s *Store) readEntry(name string, withValue bool) (e kv.Entry[string, []byt
 	return kv.Entry[string, []byte]{Key: ef.key, Value: ef.value, ExpiresAt: ef.h.expiresAt}, true, nil
 }
 
-// Close releases the directory. Later calls fail with kv.ErrClosed; Close
-// itself is idempotent. The files stay.
+// Close releases the directory (a store made by New leaves its os.Root
+// open). Later calls fail with kv.ErrClosed; Close itself is idempotent.
+// The files stay.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -658,6 +680,9 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if !s.ownsRoot {
+		return nil
+	}
 	if err := s.root.Close(); err != nil {
 		return fmt.Errorf("kv/file: close: %w", err)
 	}

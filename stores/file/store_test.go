@@ -608,3 +608,35 @@ func TestConcurrentSetGet(t *testing.T) {
 		t.Errorf("Len = %d, %v; want 10", n, err)
 	}
 }
+
+// TestNewOnCallersRoot checks that a store built on the caller's os.Root
+// works there and leaves the os.Root open on Close.
+func TestNewOnCallersRoot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	s, err := file.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("Get after Close: %v, want ErrClosed", err)
+	}
+	b, err := root.ReadFile("kk.kv")
+	if err != nil {
+		t.Fatalf("the caller's os.Root after Close: %v", err)
+	}
+	if !bytes.HasSuffix(b, []byte("kv")) {
+		t.Errorf("entry file ends %q, want the key then the value", b[len(b)-2:])
+	}
+}

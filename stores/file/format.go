@@ -30,9 +30,6 @@ type header struct {
 	valueCRC  uint32
 }
 
-// size returns the length the whole file must have.
-func (h header) size() int64 { return headerSize + int64(h.keyLen) + int64(h.valueLen) }
-
 // encodeHeader returns the header of an entry holding key and value.
 func encodeHeader(key string, value []byte, expiresAt time.Time) []byte {
 	b := make([]byte, headerSize, headerSize+len(key))

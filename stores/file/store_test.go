@@ -72,8 +72,22 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 func TestBasic(t *testing.T) {
+	configs := []struct {
+		name string
+		opts []file.Option
+	}{
+		{"default", nil},
+		{"sync", []file.Option{file.WithSync(true)}},
+		{"bounded", []file.Option{file.WithMaxBytes(100 << 20)}},
+	}
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) { testBasic(t, c.opts) })
+	}
+}
+
+func testBasic(t *testing.T, opts []file.Option) {
 	ctx := context.Background()
-	s := open(t, t.TempDir())
+	s := open(t, t.TempDir(), opts...)
 	tests := []struct {
 		key   string
 		value []byte

@@ -1,6 +1,9 @@
 package conformance
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,8 +18,10 @@ type Opener func() (kv.Store[string, []byte], error)
 type Config struct {
 	// NewStore prepares a fresh, empty location of its own (t.TempDir(), a
 	// new table or key prefix, ...) and returns an Opener for it. The suite
-	// calls it once per subtest and closes every store it opens. Cleaning
-	// the location up afterwards is NewStore's job (t.Cleanup).
+	// calls it once per subtest (twice in Basic/Isolation, which checks
+	// that two locations do not see each other) and closes every store it
+	// opens. Cleaning the location up afterwards is NewStore's job
+	// (t.Cleanup); the suite's closes run before it.
 	NewStore func(t testing.TB) Opener
 
 	// Capabilities declares what the store can do. The suite tests every
@@ -55,6 +60,95 @@ type Capabilities struct {
 	MaxValueSize int
 
 	// TTLResolution is the shortest TTL the store keeps apart from "now";
-	// the suite's TTL tests use it to size their waits. 0 means 50ms.
+	// the suite's TTL tests use it to size their waits (they set TTLs of
+	// four times it and allow it as slack when comparing expiry times).
+	// 0 means 50ms.
 	TTLResolution time.Duration
+}
+
+// defaultTTLResolution is what a zero Capabilities.TTLResolution means.
+const defaultTTLResolution = 50 * time.Millisecond
+
+// Sizes the suite tries when no limit is declared.
+const (
+	longKeySize    = 4 << 10
+	largeValueSize = 8 << 20
+)
+
+func (c Capabilities) withDefaults() Capabilities {
+	if c.TTLResolution == 0 {
+		c.TTLResolution = defaultTTLResolution
+	}
+	return c
+}
+
+func (c Capabilities) valid() error {
+	switch {
+	case c.MaxKeySize < 0:
+		return fmt.Errorf("conformance: Capabilities.MaxKeySize is negative (%d)", c.MaxKeySize)
+	case c.MaxValueSize < 0:
+		return fmt.Errorf("conformance: Capabilities.MaxValueSize is negative (%d)", c.MaxValueSize)
+	case c.TTLResolution < 0:
+		return fmt.Errorf("conformance: Capabilities.TTLResolution is negative (%v)", c.TTLResolution)
+	}
+	return nil
+}
+
+// keySize returns n, or the declared key limit when that is smaller.
+func (c Capabilities) keySize(n int) int {
+	if c.MaxKeySize > 0 && c.MaxKeySize < n {
+		return c.MaxKeySize
+	}
+	return n
+}
+
+// valueSize returns n, or the declared value limit when that is smaller.
+func (c Capabilities) valueSize(n int) int {
+	if c.MaxValueSize > 0 && c.MaxValueSize < n {
+		return c.MaxValueSize
+	}
+	return n
+}
+
+// Check reports where c disagrees with the optional interfaces that s
+// implements: a capability declared but not implemented, or implemented
+// (even in part) but not declared. It returns nil when they agree, and
+// otherwise an error listing every disagreement. It looks at the methods
+// only; Run also tests what they do. Batch must be all three of
+// kv.BatchGetter, kv.BatchSetter and kv.BatchDeleter or none of them.
+func (c Capabilities) Check(s kv.Store[string, []byte]) error {
+	var errs []error
+	if err := c.valid(); err != nil {
+		errs = append(errs, err)
+	}
+	_, getter := s.(kv.BatchGetter[string, []byte])
+	_, setter := s.(kv.BatchSetter[string, []byte])
+	_, deleter := s.(kv.BatchDeleter[string])
+	var have, lack []string
+	for _, b := range []struct {
+		name string
+		ok   bool
+	}{{"kv.BatchGetter", getter}, {"kv.BatchSetter", setter}, {"kv.BatchDeleter", deleter}} {
+		if b.ok {
+			have = append(have, b.name)
+		} else {
+			lack = append(lack, b.name)
+		}
+	}
+	switch {
+	case c.Batch && len(lack) > 0:
+		errs = append(errs, fmt.Errorf("conformance: Capabilities.Batch is declared but %T does not implement %s",
+			s, strings.Join(lack, ", ")))
+	case !c.Batch && len(have) > 0:
+		errs = append(errs, fmt.Errorf("conformance: %T implements %s but Capabilities.Batch is not declared",
+			s, strings.Join(have, ", ")))
+	}
+	_, scanner := s.(kv.PrefixScanner[[]byte])
+	switch {
+	case c.PrefixScan && !scanner:
+		errs = append(errs, fmt.Errorf("conformance: Capabilities.PrefixScan is declared but %T does not implement kv.PrefixScanner", s))
+	case !c.PrefixScan && scanner:
+		errs = append(errs, fmt.Errorf("conformance: %T implements kv.PrefixScanner but Capabilities.PrefixScan is not declared", s))
+	}
+	return errors.Join(errs...)
 }

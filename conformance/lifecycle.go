@@ -1,0 +1,229 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kvkit/kv"
+)
+
+// testContext calls every method with a cancelled context: each must
+// return (or yield) an error wrapping context.Canceled, and none may write.
+func testContext(t *testing.T, h *harness) {
+	s := h.store()
+	want := map[string][]byte{"a": []byte("1"), "b": []byte("2")}
+	for _, k := range sortedKeys(want) {
+		mustSet(t, h.ctx, s, k, want[k])
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	cancel()
+	check := func(op string, err error) {
+		t.Helper()
+		switch {
+		case err == nil:
+			t.Errorf("%s with a cancelled context: no error", op)
+		case !errors.Is(err, context.Canceled):
+			t.Errorf("%s with a cancelled context: %v, want an error wrapping context.Canceled", op, err)
+		}
+	}
+	_, err := s.Get(ctx, "a")
+	check("Get", err)
+	_, err = s.Has(ctx, "a")
+	check("Has", err)
+	_, err = s.Len(ctx)
+	check("Len", err)
+	check("Set of a new key", s.Set(ctx, "new", []byte("v")))
+	check("Set of an existing key", s.Set(ctx, "a", []byte("changed")))
+	if h.caps.TTL {
+		check("Set with a TTL", s.Set(ctx, "b", []byte("2"), kv.WithTTL(time.Hour)))
+	}
+	check("Delete", s.Delete(ctx, "a"))
+	check("Clear", s.Clear(ctx))
+	_, err, _ = drain(s.Keys(ctx))
+	check("Keys", err)
+	_, err, _ = drain(s.All(ctx))
+	check("All", err)
+	_, err = kv.GetMany(ctx, s, []string{"a", "b"})
+	check("GetMany", err)
+	check("SetMany", kv.SetMany(ctx, s, []kv.Entry[string, []byte]{
+		{Key: "new", Value: []byte("v")}, {Key: "a", Value: []byte("changed")},
+	}))
+	check("DeleteMany", kv.DeleteMany(ctx, s, []string{"a", "b"}))
+	_, err, _ = drain(kv.Scan(ctx, s, ""))
+	check("Scan", err)
+
+	// Nothing was written.
+	wantContents(t, h.ctx, s, want)
+	entries := allEntries(t, h.ctx, s)
+	for k := range entries {
+		wantExpiresAt(t, entries, k, time.Time{}, 0)
+	}
+}
+
+// testClose checks that after Close every method fails with kv.ErrClosed
+// (the iterators yield it), that a second Close is fine, and, when the
+// store is persistent, that the failed calls wrote nothing.
+func testClose(t *testing.T, h *harness) {
+	s := h.store()
+	mustSet(t, h.ctx, s, "a", []byte("1"))
+	if err := closePromptly(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v, want nil", err)
+	}
+	check := func(op string, err error) {
+		t.Helper()
+		if !errors.Is(err, kv.ErrClosed) {
+			t.Errorf("%s after Close: %v, want an error wrapping kv.ErrClosed", op, err)
+		}
+	}
+	_, err := s.Get(h.ctx, "a")
+	check("Get", err)
+	_, err = s.Has(h.ctx, "a")
+	check("Has", err)
+	_, err = s.Len(h.ctx)
+	check("Len", err)
+	check("Set", s.Set(h.ctx, "b", []byte("2")))
+	check("Delete", s.Delete(h.ctx, "a"))
+	check("Clear", s.Clear(h.ctx))
+	keys, err, problem := drain(s.Keys(h.ctx))
+	check("Keys", err)
+	if problem != nil || len(keys) > 0 {
+		t.Errorf("Keys after Close yielded %d keys before its error (problem: %v)", len(keys), problem)
+	}
+	entries, err, problem := drain(s.All(h.ctx))
+	check("All", err)
+	if problem != nil || len(entries) > 0 {
+		t.Errorf("All after Close yielded %d entries before its error (problem: %v)", len(entries), problem)
+	}
+	_, err = kv.GetMany(h.ctx, s, []string{"a"})
+	check("GetMany", err)
+	check("SetMany", kv.SetMany(h.ctx, s, []kv.Entry[string, []byte]{{Key: "b", Value: []byte("2")}}))
+	check("DeleteMany", kv.DeleteMany(h.ctx, s, []string{"a"}))
+	_, err, _ = drain(kv.Scan(h.ctx, s, ""))
+	check("Scan", err)
+
+	if h.caps.Persistent {
+		wantContents(t, h.ctx, h.store(), map[string][]byte{"a": []byte("1")})
+	}
+}
+
+func (s *suite) persistence(t *testing.T) {
+	t.Run("Reopen", s.test(testReopen))
+	t.Run("ReopenTTL", s.test(testReopenTTL))
+}
+
+// testReopen checks that what one handle wrote and closed is what the next
+// handle on the location finds, twice over.
+func testReopen(t *testing.T, h *harness) {
+	h.needs("Persistent", h.caps.Persistent)
+	s := h.store()
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	want := map[string][]byte{
+		"plain":       []byte("value"),
+		"binary":      all,
+		"empty":       {},
+		"../odd/key":  []byte("odd"),
+		"overwritten": []byte("new"),
+	}
+	mustSet(t, h.ctx, s, "overwritten", []byte("old"))
+	mustSet(t, h.ctx, s, "deleted", []byte("gone"))
+	for _, k := range sortedKeys(want) {
+		mustSet(t, h.ctx, s, k, want[k])
+	}
+	if err := s.Delete(h.ctx, "deleted"); err != nil {
+		t.Fatal(err)
+	}
+	if err := closePromptly(s); err != nil {
+		t.Fatal(err)
+	}
+
+	s = h.store()
+	wantContents(t, h.ctx, s, want)
+	mustSet(t, h.ctx, s, "second", []byte("generation"))
+	if err := s.Delete(h.ctx, "plain"); err != nil {
+		t.Fatal(err)
+	}
+	want["second"] = []byte("generation")
+	delete(want, "plain")
+	if err := closePromptly(s); err != nil {
+		t.Fatal(err)
+	}
+
+	wantContents(t, h.ctx, h.store(), want)
+}
+
+// testReopenTTL checks that expiry times survive reopening, and are still
+// enforced after it.
+func testReopenTTL(t *testing.T, h *harness) {
+	h.needs("Persistent", h.caps.Persistent)
+	h.needs("TTL", h.caps.TTL)
+	s := h.store()
+	ttl := h.ttl()
+	before := time.Now()
+	mustSet(t, h.ctx, s, "long", []byte("1"), kv.WithTTL(time.Hour))
+	after := time.Now()
+	mustSet(t, h.ctx, s, "short", []byte("2"), kv.WithTTL(ttl))
+	mustSet(t, h.ctx, s, "never", []byte("3"))
+	mustSet(t, h.ctx, s, "past", []byte("4"), kv.WithExpiresAt(before.Add(-time.Hour)))
+	if err := closePromptly(s); err != nil {
+		t.Fatal(err)
+	}
+
+	s = h.store()
+	entries := allEntries(t, h.ctx, s)
+	slack := h.caps.TTLResolution + time.Second + after.Sub(before)
+	wantExpiresAt(t, entries, "long", before.Add(after.Sub(before)/2).Add(time.Hour), slack)
+	wantExpiresAt(t, entries, "never", time.Time{}, 0)
+	if _, ok := entries["past"]; ok {
+		t.Error("an entry that expired before the store was closed is yielded after reopening")
+	}
+	h.sleepPastExpiry(before, ttl)
+	wantContents(t, h.ctx, s, map[string][]byte{"long": []byte("1"), "never": []byte("3")})
+}
+
+// testSharedHandles opens two handles on one location at once and checks
+// that each sees the other's writes, deletes and clears, and that closing
+// one leaves the other working.
+func testSharedHandles(t *testing.T, h *harness) {
+	h.needs("SharedHandles", h.caps.SharedHandles)
+	a, b := h.store(), h.store()
+	mustSet(t, h.ctx, a, "k", []byte("from a"))
+	wantValue(t, h.ctx, b, "k", []byte("from a"))
+	mustSet(t, h.ctx, b, "k", []byte("from b"))
+	wantValue(t, h.ctx, a, "k", []byte("from b"))
+	if err := b.Delete(h.ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	wantMissing(t, h.ctx, a, "k")
+
+	if h.caps.TTL {
+		start := time.Now()
+		mustSet(t, h.ctx, a, "ttl", []byte("v"), kv.WithTTL(time.Hour))
+		wantExpiresAt(t, allEntries(t, h.ctx, b), "ttl", start.Add(time.Hour),
+			h.caps.TTLResolution+time.Second+time.Since(start))
+	}
+
+	want := fill(t, h.ctx, a, "k-", 10)
+	if h.caps.TTL {
+		want["ttl"] = []byte("v")
+	}
+	wantContents(t, h.ctx, b, want)
+	if err := b.Clear(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantContents(t, h.ctx, a, nil)
+
+	mustSet(t, h.ctx, a, "survivor", []byte("v"))
+	if err := closePromptly(a); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, h.ctx, b, "after", []byte("close of a"))
+	wantContents(t, h.ctx, b, map[string][]byte{"survivor": []byte("v"), "after": []byte("close of a")})
+}

@@ -51,6 +51,7 @@ type options struct {
 	logger          *slog.Logger
 	now             func() time.Time
 	storeTimeout    time.Duration
+	keepStale       time.Duration
 }
 
 type urlExpiry struct {
@@ -268,3 +269,12 @@ func WithClock(now func() time.Time) Option {
 // and the request goes to the origin. d <= 0 means no bound beyond the
 // request's context.
 func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeTimeout = d } }
+
+// WithKeepStale makes stale responses leave the store d after they became
+// stale (or after their stale-if-error / stale-while-revalidate window, if
+// longer), through the store's TTL. Until then they can be revalidated,
+// and served by max-stale, stale-if-error or OnlyIfCached. The default,
+// d <= 0, keeps them until DeleteExpired or Clear removes them, as
+// aiohttp-client-cache and requests-cache do; responses that never expire
+// are always kept.
+func WithKeepStale(d time.Duration) Option { return func(o *options) { o.keepStale = d } }

@@ -500,7 +500,7 @@ func (t *Transport) newEntry(req *http.Request, lk lookup, resp *http.Response, 
 		ResponseTime:  respTime,
 		Vary:          names,
 	}
-	if !t.setFreshness(e, lk) {
+	if !t.setFreshness(e, lk, resp.Header) {
 		return nil, nil
 	}
 	return e, names
@@ -508,15 +508,16 @@ func (t *Transport) newEntry(req *http.Request, lk lookup, resp *http.Response, 
 
 // setFreshness works out e's expiry, directives and TTL from its headers
 // and the configured expiry (see the package documentation for the
-// precedence). It returns false when e could never be used.
-func (t *Transport) setFreshness(e *Response, lk lookup) bool {
+// precedence); respHeader is the header as received, with its Age. It
+// returns false when e could never be used.
+func (t *Transport) setFreshness(e *Response, lk lookup, respHeader http.Header) bool {
 	var (
 		lifetime time.Duration
 		never    bool
 		decided  bool
 		d        = noDirectives
 	)
-	e.InitialAge = initialAge(e.Header, e.RequestTime, e.ResponseTime)
+	e.InitialAge = initialAge(respHeader, e.RequestTime, e.ResponseTime)
 	if t.o.cacheControl {
 		d = parseDirectives(e.Header)
 		lifetime, decided = explicitLifetime(e.Header, d, t.o.shared, e.ResponseTime)
@@ -555,12 +556,12 @@ func (t *Transport) setFreshness(e *Response, lk lookup) bool {
 		window = max(window, t.o.staleIfError, t.o.staleRevalidate)
 	}
 	switch {
-	case e.hasValidator():
-		e.Until = time.Time{} // kept for revalidation; DeleteExpired removes it
-	case lifetime <= 0 && window <= 0:
+	case lifetime <= 0 && window <= 0 && !e.hasValidator():
 		return false
+	case t.o.keepStale <= 0:
+		e.Until = time.Time{} // kept stale until DeleteExpired removes it
 	default:
-		e.Until = e.Expires.Add(window)
+		e.Until = e.Expires.Add(max(window, t.o.keepStale))
 	}
 	return true
 }
@@ -582,7 +583,7 @@ func (t *Transport) merge(req *http.Request, lk lookup, stale *Response, resp *h
 		e.Header[k] = v
 	}
 	e.RequestTime, e.ResponseTime = reqTime, respTime
-	if !t.setFreshness(&e, lk) {
+	if !t.setFreshness(&e, lk, resp.Header) {
 		return nil
 	}
 	if !t.store(req, lk, &e, e.Vary) {

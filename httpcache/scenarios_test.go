@@ -1,0 +1,44 @@
+package httpcache_test
+
+import "testing"
+
+type scenario struct {
+	name string
+	run  func(t *testing.T, b backend)
+}
+
+// scenarios run over every backend: here over memory, in
+// integration_test.go over the others.
+var scenarios = []scenario{
+	{"Steps", testSteps},
+	{"Expires", testExpires},
+	{"Age", testAge},
+	{"Vary", testVary},
+	{"VaryStar", testVaryStar},
+	{"MatchHeaders", testMatchHeaders},
+	{"RevalidationMergesHeaders", testRevalidationMergesHeaders},
+	{"RevalidationLastModified", testRevalidationLastModified},
+	{"StaleIfError", testStaleIfError},
+	{"StaleWhileRevalidate", testStaleWhileRevalidate},
+	{"CloseStopsRevalidation", testCloseStopsRevalidation},
+	{"Invalidation", testInvalidation},
+	{"Redirects", testRedirects},
+	{"ConcurrentMisses", testConcurrentMisses},
+	{"MaxBodySize", testMaxBodySize},
+	{"Keys", testKeys},
+	{"CredentialsRedacted", testCredentialsRedacted},
+	{"KeyFunc", testKeyFunc},
+	{"FilterOnRead", testFilterOnRead},
+	{"Maintenance", testMaintenance},
+	{"KeepStale", testKeepStale},
+	{"StoreErrors", testStoreErrors},
+}
+
+func runScenarios(t *testing.T, b backend) {
+	for _, s := range scenarios {
+		t.Run(s.name, func(t *testing.T) { s.run(t, b) })
+	}
+}
+
+func TestMemory(t *testing.T)     { runScenarios(t, memoryBackend) }
+func TestMemoryCBOR(t *testing.T) { runScenarios(t, memoryBytesBackend) }

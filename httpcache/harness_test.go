@@ -45,7 +45,7 @@ type backend struct {
 	// ownClock: the store reads the clock it is given, so store TTLs
 	// follow the fake clock.
 	ownClock bool
-	open func(t *testing.T, now func() time.Time) (kv.Store[string, *httpcache.Response], kv.Store[string, string])
+	open     func(t *testing.T, now func() time.Time) (kv.Store[string, *httpcache.Response], kv.Store[string, string])
 }
 
 var memoryBackend = backend{"memory", true, func(t *testing.T, now func() time.Time) (kv.Store[string, *httpcache.Response], kv.Store[string, string]) {

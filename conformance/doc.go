@@ -1,0 +1,64 @@
+// Package conformance is the test suite every kv.Store[string, []byte]
+// must pass: the built-in backends run it, and so can a store written for
+// any other database. One call in the store's own tests runs it:
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.Run(t, conformance.Config{
+//			NewStore: func(t testing.TB) conformance.Opener {
+//				dir := t.TempDir() // a fresh location for each subtest
+//				return func() (kv.Store[string, []byte], error) { return mystore.Open(dir) }
+//			},
+//			Capabilities: conformance.Capabilities{TTL: true, Persistent: true},
+//		})
+//	}
+//
+// and Benchmark measures the same store with the same operations as every
+// other, for side-by-side comparison:
+//
+//	func BenchmarkStore(b *testing.B) { conformance.Benchmark(b, cfg) }
+//
+// # What it checks
+//
+// Run has a subtest for each rule of the kv.Store contract: Get, Set,
+// Delete, Has, Len and Clear; kv.ErrNotFound with a nil value on a miss;
+// values as bytes (every byte value, empty, 1 and 8 MiB); keys that trip
+// up paths, escapes, patterns and case-insensitive namespaces; the declared
+// size limits (kv.ErrTooLarge, nothing written); TTLs (expiry as seen by
+// every method, WithTTL(0), negative TTLs, overwrites, expiry times
+// reported by All); iteration (complete, no duplicates, early break, yield
+// never called after it returned false, the store usable from inside the
+// loop and after a break); a cancelled context (an error wrapping
+// context.Canceled from every method, nothing written); Close (kv.ErrClosed
+// from every method, a second Close is fine); concurrent writers and
+// readers; a seeded random sequence of operations checked against a map
+// (SeedEnv replays one); persistence across reopening; two handles on one
+// location; and the batch and prefix-scan helpers of package kv, which
+// must agree with the plain methods whether the store has the capability
+// or the helpers fall back.
+//
+// Capabilities are declared, not guessed: the subtests of an undeclared
+// one skip, but the Capabilities subtest fails when the store implements an
+// optional interface it does not declare, or declares one it does not
+// fully implement (Capabilities.Check, usable on its own).
+//
+// Two rules are the suite's own reading of the contract. Values are not
+// shared with the caller: changing a slice after passing it to Set, or
+// after getting it from Get, All or GetMany, does not change what the
+// store holds. And a nil value is stored as an empty one.
+//
+// # What it cannot prove
+//
+// The suite samples behaviour; passing it is evidence, not proof. It
+// cannot show atomicity or durability across a crash or power loss, that a
+// store is free of races (run it with -race: the race detector finds what
+// the Concurrent subtest only provokes), isolation between processes,
+// behaviour under a network partition or a full disk, performance, that a
+// backend's own TTL sweep (as opposed to the expiry checked on read) ever
+// runs, or anything about keys and values it does not try. Its TTL
+// subtests sleep for a few multiples of Capabilities.TTLResolution and so
+// can be fooled by a badly overloaded machine.
+//
+// Each subtest gets a fresh location from Config.NewStore and closes every
+// store it opens; a subtest that runs for two minutes fails, has its
+// context cancelled and its stores closed.
+package conformance

@@ -81,7 +81,8 @@
 // entries written during the loop, and never yield a key twice.
 // DeleteExpired and eviction never remove an entry that was replaced
 // after they looked at it: they rename the file away, compare it with what
-// they read, and put a newer entry back with a hard link.
+// they read, and put a newer entry back with a hard link (a reader may miss
+// that entry for the instant it is away).
 //
 // # Expiry
 //

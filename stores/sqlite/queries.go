@@ -9,10 +9,13 @@ import (
 // checked by validTable, so quoting it is enough to make it safe.
 //
 // Schema: key BLOB (every key is bound as a BLOB, so any bytes, NUL
-// included, round-trip and keys compare bytewise), value BLOB, expires
-// INTEGER in unix nanoseconds or NULL for never, with a partial index on
-// expires for the sweeps. WITHOUT ROWID keeps the rows in key order in
-// one b-tree, so a lookup and a prefix scan are one b-tree search.
+// included, round-trip and keys compare bytewise) with its unique index,
+// expires INTEGER in unix nanoseconds or NULL for never, with a partial
+// index for the sweeps, and value BLOB last. A rowid table rather than
+// WITHOUT ROWID, and expires before value, because SQLite reads a row's
+// whole payload when it compares index b-tree keys or reaches a column
+// past a large value: with megabyte values, a lookup or an expiry check
+// would read every overflow page.
 type queries struct {
 	schema []string
 
@@ -32,9 +35,9 @@ func newQueries(table string) queries {
 		schema: []string{
 			`CREATE TABLE IF NOT EXISTS ` + t + ` (
 	key     BLOB    NOT NULL PRIMARY KEY,
-	value   BLOB    NOT NULL,
-	expires INTEGER
-) WITHOUT ROWID`,
+	expires INTEGER,
+	value   BLOB    NOT NULL
+)`,
 			`CREATE INDEX IF NOT EXISTS "` + table + `__expires" ON ` + t + ` (expires) WHERE expires IS NOT NULL`,
 		},
 		get: `SELECT value FROM ` + t + ` WHERE key = ? AND ` + live,
@@ -45,7 +48,7 @@ func newQueries(table string) queries {
 		count:         `SELECT count(*) FROM ` + t + ` WHERE ` + live,
 		clear:         `DELETE FROM ` + t,
 		deleteExpired: `DELETE FROM ` + t + ` WHERE expires <= ?`,
-		sweep: `DELETE FROM ` + t + ` WHERE key IN (SELECT key FROM ` + t +
+		sweep: `DELETE FROM ` + t + ` WHERE rowid IN (SELECT rowid FROM ` + t +
 			` WHERE expires <= ? ORDER BY expires LIMIT ` + strconv.Itoa(sweepBatch) + `)`,
 		keys:          `SELECT key FROM ` + t + ` WHERE ` + live,
 		all:           `SELECT key, value, expires FROM ` + t + ` WHERE ` + live,

@@ -2,9 +2,13 @@ package file
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/kvkit/kv"
 )
 
 // TestRemoveIfSame checks the step DeleteExpired and eviction rely on: a
@@ -72,6 +76,44 @@ func TestTempAge(t *testing.T) {
 		age, ok := tempAge(tt.name, now)
 		if ok != tt.ok || ok && (age < 0 || age > time.Second) {
 			t.Errorf("tempAge(%q) = %v, %v", tt.name, age, ok)
+		}
+	}
+}
+
+// TestDeleteExpiredRacingSet races DeleteExpired with a Set that replaces
+// an expired entry by a live one: the live entry must survive every time.
+func TestDeleteExpiredRacingSet(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	const keys = 20
+	for round := range 20 {
+		for i := range keys {
+			if err := s.Set(ctx, fmt.Sprint(i), []byte("old"), kv.WithExpiresAt(time.Unix(1, 0))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for range 3 {
+				if _, err := s.DeleteExpired(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		for i := range keys {
+			if err := s.Set(ctx, fmt.Sprint(i), []byte("new")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wg.Wait()
+		for i := range keys {
+			if got, err := s.Get(ctx, fmt.Sprint(i)); err != nil || string(got) != "new" {
+				t.Fatalf("round %d: Get(%d) = %q, %v; the live entry was removed", round, i, got, err)
+			}
 		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 // cluster, one MGET per hash slot, pipelined. With WithClientSideCache it
 // reads through the client-side cache (one GET per key that is not
 // cached, pipelined). A key that holds something other than a Redis
-// string fails the call with an error wrapping kv.ErrCorrupt.
+// string (written by another program) is missing from the map, as MGET
+// answers nil for it; through the cache it fails the call with an error
+// wrapping kv.ErrCorrupt.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, s.wrap("get many", nil, err)

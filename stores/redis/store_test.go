@@ -92,9 +92,9 @@ func TestIsolation(t *testing.T) {
 			t.Cleanup(func() { clearName(t, client, name) })
 			b := newStore(t, client)
 			foreign := []string{
-				"iQQb" + r + ":k",    // matches a's prefix as a glob
-				name,                 // a's name without the colon
-				name + "-other:k",    // a's name as a plain prefix
+				"iQQb" + r + ":k",   // matches a's prefix as a glob
+				name,                // a's name without the colon
+				name + "-other:k",   // a's name as a plain prefix
 				"other-app:" + name, // someone else's namespace
 			}
 			for _, k := range foreign {

@@ -12,26 +12,44 @@ import (
 // The reference store, correct, in each shape: the suite must pass it.
 
 func TestReference(t *testing.T) {
+	t.Parallel()
 	Run(t, refConfig{shape: full, caps: fullCaps}.config())
 }
 
 func TestReferencePlain(t *testing.T) {
+	t.Parallel()
 	Run(t, refConfig{shape: plain, caps: Capabilities{TTL: true, Persistent: true, SharedHandles: true}}.config())
 }
 
 // TestReferenceMinimal declares nothing: the optional subtests skip, and
 // the batch and scan subtests test the fallbacks of package kv.
 func TestReferenceMinimal(t *testing.T) {
+	t.Parallel()
 	Run(t, refConfig{shape: plain, volatile: true}.config())
 }
 
 func TestReferenceLimits(t *testing.T) {
+	t.Parallel()
 	Run(t, refConfig{
 		shape:    batch,
 		caps:     Capabilities{TTL: true, Batch: true, MaxKeySize: 64, MaxValueSize: 1 << 10, TTLResolution: 20 * time.Millisecond},
 		maxKey:   64,
 		maxValue: 1 << 10,
 	}.config())
+}
+
+// TestNewStoreSkips checks that a NewStore that skips (a missing server)
+// skips every subtest, cleanly.
+func TestNewStoreSkips(t *testing.T) {
+	var calls int
+	Run(t, Config{NewStore: func(t testing.TB) Opener {
+		calls++
+		t.Skip("no server")
+		return nil
+	}})
+	if calls == 0 || t.Failed() {
+		t.Errorf("NewStore was called %d times, and the test failed = %v", calls, t.Failed())
+	}
 }
 
 func TestCheck(t *testing.T) {
@@ -89,6 +107,8 @@ type brokenCase struct {
 	run    string // the subtest, e.g. "TTL/Expiry"
 	store  refConfig
 	output string // more text the output must have, if any
+
+	watchdog time.Duration // 0: the suite's default
 }
 
 // broken returns the full reference store with one fault.
@@ -140,6 +160,8 @@ func brokenCases() []brokenCase {
 		{run: "Scan", store: broken(scanLikeWildcard)},
 		{run: "Persistence/ReopenTTL", store: broken(reopenDropsTTL)},
 		{run: "SharedHandles", store: broken(snapshotHandles)},
+
+		{run: "Basic/GetSet", store: broken(getHangs), watchdog: 500 * time.Millisecond, output: "watchdog: subtest still running"},
 
 		{name: "not-persistent", run: "Persistence/Reopen", store: refConfig{shape: full, caps: fullCaps, volatile: true}},
 		{name: "one-location", run: "Basic/Isolation", store: refConfig{shape: full, caps: fullCaps, oneLoc: true}},
@@ -203,7 +225,11 @@ func TestBrokenHelper(t *testing.T) {
 	}
 	for _, c := range brokenCases() {
 		if c.name == name {
-			Run(t, c.store.config())
+			d := c.watchdog
+			if d == 0 {
+				d = watchdog
+			}
+			run(t, c.store.config(), d)
 			return
 		}
 	}

@@ -59,6 +59,7 @@ const (
 	scanLikeWildcard     fault = "scan-like-wildcard"      // Scan treats _ and % as LIKE does
 	reopenDropsTTL       fault = "reopen-drops-ttl"        // reopening forgets expiries
 	snapshotHandles      fault = "snapshot-handles"        // a second open handle gets a copy
+	getHangs             fault = "get-hangs"               // Get waits for Close, ignoring ctx
 )
 
 // shape is which optional interfaces the reference store has.
@@ -128,10 +129,13 @@ type refStore struct {
 	maxKey   int
 	maxValue int
 	closed   atomic.Bool
+	done     chan struct{} // closed by the first Close
+	doneOnce sync.Once
 }
 
 func (rc refConfig) open(loc *refLocation) kv.Store[string, []byte] {
-	s := &refStore{loc: loc, faults: make(map[fault]bool), maxKey: rc.maxKey, maxValue: rc.maxValue}
+	s := &refStore{loc: loc, faults: make(map[fault]bool), maxKey: rc.maxKey, maxValue: rc.maxValue,
+		done: make(chan struct{})}
 	for _, f := range rc.faults {
 		s.faults[f] = true
 	}
@@ -218,6 +222,9 @@ func (s *refStore) live(k string, now time.Time) (refEntry, bool) {
 }
 
 func (s *refStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.faults[getHangs] {
+		<-s.done
+	}
 	if err := s.check(ctx, "get"); err != nil {
 		return nil, err
 	}
@@ -492,6 +499,7 @@ func (s *refStore) Close() error {
 		}
 		return nil
 	}
+	s.doneOnce.Do(func() { close(s.done) })
 	if s.faults[openAfterClose] {
 		s.closed.Store(false)
 	}

@@ -38,13 +38,20 @@ const prompt = 10 * time.Second
 // finds them.
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
+	run(t, cfg, watchdog)
+}
+
+// run is Run with the watchdog's duration as a parameter, for the suite's
+// own tests.
+func run(t *testing.T, cfg Config, watchdog time.Duration) {
+	t.Helper()
 	if cfg.NewStore == nil {
 		t.Fatal("conformance: Config.NewStore is nil")
 	}
 	if err := cfg.Capabilities.valid(); err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{cfg: cfg, caps: cfg.Capabilities.withDefaults()}
+	s := &suite{cfg: cfg, caps: cfg.Capabilities.withDefaults(), watchdog: watchdog}
 
 	t.Run("Capabilities", s.test(testCapabilities))
 	t.Run("Basic", s.basic)
@@ -64,8 +71,9 @@ func Run(t *testing.T, cfg Config) {
 
 // suite is one call of Run.
 type suite struct {
-	cfg  Config
-	caps Capabilities // with defaults filled in
+	cfg      Config
+	caps     Capabilities // with defaults filled in
+	watchdog time.Duration
 }
 
 // test wraps a subtest function: it gives it a harness over a fresh
@@ -73,9 +81,7 @@ type suite struct {
 func (s *suite) test(fn func(*testing.T, *harness)) func(*testing.T) {
 	return func(t *testing.T) {
 		t.Helper()
-		h := s.newHarness(t)
-		defer h.stopWatchdog()
-		fn(t, h)
+		fn(t, s.newHarness(t))
 	}
 }
 
@@ -99,18 +105,21 @@ type harness struct {
 
 func (s *suite) newHarness(t *testing.T) *harness {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), watchdog)
+	ctx, cancel := context.WithTimeout(t.Context(), s.watchdog)
 	h := &harness{t: t, caps: s.caps, cfg: s.cfg, ctx: ctx, cancel: cancel}
-	h.timer = time.AfterFunc(watchdog, func() {
+	h.timer = time.AfterFunc(s.watchdog, func() {
 		h.once.Do(func() {
-			t.Errorf("watchdog: subtest still running after %v; cancelling its context and closing its stores", watchdog)
+			t.Errorf("watchdog: subtest still running after %v; cancelling its context and closing its stores", s.watchdog)
 			cancel()
 			go h.closeAll()
 		})
 	})
+	// Cleanups run last in, first out: the watchdog stops after the stores
+	// are closed, and they are closed before NewStore's own cleanup
+	// removes the location. Registered now, they also run when NewStore
+	// skips the subtest.
+	t.Cleanup(h.stopWatchdog)
 	h.open = h.location()
-	// Cleanups run last in, first out: stores are closed before NewStore's
-	// own cleanup removes the location.
 	t.Cleanup(func() {
 		for _, err := range h.closeAll() {
 			t.Errorf("closing a store at the end of the subtest: %v", err)

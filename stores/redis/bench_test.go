@@ -1,0 +1,105 @@
+package redis_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/kvkit/kv"
+	"github.com/redis/rueidis"
+)
+
+// The benchmarks run against KV_TEST_REDIS_ADDR, each beside its baseline
+// in the same run:
+//
+//	go test -run='^$' -bench=. -benchtime=2000x -count=3 ./stores/redis/
+
+var benchValue = bytes.Repeat([]byte("0123456789abcdef"), 16) // 256 bytes
+
+// BenchmarkGet compares Store.Get with the same GET through rueidis.
+func BenchmarkGet(b *testing.B) {
+	client := newClient(b, standaloneOption(b))
+	s := newStore(b, client)
+	ctx := b.Context()
+	if err := s.Set(ctx, "k", benchValue); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Store", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			v, err := s.Get(ctx, "k")
+			if err != nil || len(v) != len(benchValue) {
+				b.Fatal(len(v), err)
+			}
+		}
+	})
+	b.Run("rueidis", func(b *testing.B) {
+		rk := s.Key("k")
+		b.ReportAllocs()
+		for b.Loop() {
+			v, err := client.Do(ctx, client.B().Get().Key(rk).Build()).AsBytes()
+			if err != nil || len(v) != len(benchValue) {
+				b.Fatal(len(v), err)
+			}
+		}
+	})
+}
+
+// BenchmarkSet compares Store.Set with the same SET through rueidis.
+func BenchmarkSet(b *testing.B) {
+	client := newClient(b, standaloneOption(b))
+	s := newStore(b, client)
+	ctx := b.Context()
+	b.Run("Store", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.Set(ctx, "k", benchValue); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rueidis", func(b *testing.B) {
+		rk := s.Key("k")
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := client.Do(ctx, client.B().Set().Key(rk).Value(rueidis.BinaryString(benchValue)).Build()).Error(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkGet100 reads 100 keys with one GetMany and with 100 Gets.
+func BenchmarkGet100(b *testing.B) {
+	client := newClient(b, standaloneOption(b))
+	s := newStore(b, client)
+	ctx := b.Context()
+	keys := make([]string, 100)
+	entries := make([]kv.Entry[string, []byte], 100)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%03d", i)
+		entries[i] = kv.Entry[string, []byte]{Key: keys[i], Value: benchValue}
+	}
+	if err := s.SetMany(ctx, entries); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("GetMany", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := s.GetMany(ctx, keys)
+			if err != nil || len(m) != len(keys) {
+				b.Fatal(len(m), err)
+			}
+		}
+	})
+	b.Run("Get", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, k := range keys {
+				if _, err := s.Get(ctx, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

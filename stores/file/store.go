@@ -31,7 +31,7 @@ const MaxKeySize = 64 << 10
 const StaleTempAge = time.Minute
 
 // Store is a kv.Store[string, []byte] that keeps one file per entry in a
-// directory. Make one with Open; the zero Store is not usable.
+// directory. Make one with Open or New; the zero Store is not usable.
 //
 // Several goroutines may use a Store at once, and several Stores, in one
 // process or in several, may be open on the same directory: every write

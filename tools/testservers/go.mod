@@ -2,7 +2,10 @@ module github.com/kvkit/kv/tools/testservers
 
 go 1.26
 
-require github.com/FerretDB/FerretDB v1.24.0
+require (
+	github.com/FerretDB/FerretDB v1.24.0
+	github.com/google/go-cmp v0.7.0
+)
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect

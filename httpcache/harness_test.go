@@ -25,7 +25,9 @@ type fakeClock struct {
 	t  time.Time
 }
 
-func newClock() *fakeClock { return &fakeClock{t: time.Now().Truncate(time.Second)} }
+// newClock starts at epoch, so that times in test tables are relative to
+// it whenever the test runs.
+func newClock() *fakeClock { return &fakeClock{t: epoch} }
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()

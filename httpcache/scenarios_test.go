@@ -11,7 +11,6 @@ type scenario struct {
 // integration_test.go over the others.
 var scenarios = []scenario{
 	{"Steps", testSteps},
-	{"Expires", testExpires},
 	{"Age", testAge},
 	{"Vary", testVary},
 	{"VaryStar", testVaryStar},

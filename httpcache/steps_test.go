@@ -47,7 +47,7 @@ var stepsCases = []stepsCase{
 		{want: httpcache.Miss}, {want: httpcache.Revalidated, hits: 2}, {want: httpcache.Revalidated, hits: 3}}},
 	{name: "global ExpireImmediately without validator is not stored", opts: opts(httpcache.WithExpireAfter(httpcache.ExpireImmediately())), steps: []step{
 		{want: httpcache.Miss}, {want: httpcache.Miss, hits: 2}}},
-	{name: "global At", opts: opts(httpcache.WithExpireAfter(httpcache.At(time.Now().Truncate(time.Second).Add(90 * time.Second)))), steps: []step{
+	{name: "global At", opts: opts(httpcache.WithExpireAfter(httpcache.At(epoch.Add(90 * time.Second)))), steps: []step{
 		{want: httpcache.Miss}, {advance: 60 * time.Second, want: httpcache.Hit}, {advance: 60 * time.Second, want: httpcache.Miss, hits: 2}}},
 	{name: "per-URL glob beats global", opts: opts(httpcache.WithExpireAfter(httpcache.After(time.Second)), httpcache.WithURLExpiry("127.0.0.1:*/static", httpcache.After(time.Hour))), steps: []step{
 		{path: "/static/x", want: httpcache.Miss}, {path: "/other", want: httpcache.Miss},
@@ -90,13 +90,11 @@ var stepsCases = []stepsCase{
 		{header: http.Header{"Authorization": {"Bearer x"}}, want: httpcache.Miss}, {header: http.Header{"Authorization": {"Bearer x"}}, want: httpcache.Miss, hits: 2}}},
 	{name: "Authorization: shared cache stores public", opts: opts(httpcache.WithShared(true)), hdr: map[string]string{"Cache-Control": "public, max-age=60"}, steps: []step{
 		{header: http.Header{"Authorization": {"Bearer x"}}, want: httpcache.Miss}, {header: http.Header{"Authorization": {"Bearer x"}}, want: httpcache.Hit, hits: 1}}},
-	{name: "Expires", hdr: map[string]string{"Expires": epoch.Add(time.Hour).Format(http.TimeFormat), "Date": ""}, steps: []step{
-		// The origin's Date is the fake clock, so Expires is relative to it:
-		// see expiresCase, which sets it per run.
-	}},
+	{name: "Expires", hdr: map[string]string{"Expires": epoch.Add(time.Minute).Format(http.TimeFormat)}, steps: []step{
+		{want: httpcache.Miss}, {advance: 59 * time.Second, want: httpcache.Hit}, {advance: 2 * time.Second, want: httpcache.Miss, hits: 2}}},
 	{name: "invalid Expires is already expired", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), hdr: map[string]string{"Expires": "0"}, steps: []step{
 		{want: httpcache.Miss}, {want: httpcache.Miss, hits: 2}}},
-	{name: "heuristic freshness from Last-Modified", hdr: map[string]string{"Last-Modified": time.Now().Add(-30 * 24 * time.Hour).UTC().Format(http.TimeFormat)}, steps: []step{
+	{name: "heuristic freshness from Last-Modified", hdr: map[string]string{"Last-Modified": epoch.Add(-30 * 24 * time.Hour).Format(http.TimeFormat)}, steps: []step{
 		{want: httpcache.Miss}, {advance: 23 * time.Hour, want: httpcache.Hit, hits: 1}, {advance: 2 * time.Hour, want: httpcache.Revalidated, hits: 2}}},
 	{name: "immutable is not revalidated by Refresh", hdr: map[string]string{"Cache-Control": "max-age=60, immutable", "ETag": `"i"`}, steps: []step{
 		{want: httpcache.Miss}, {ctx: httpcache.Refresh, want: httpcache.Hit, hits: 1}}},
@@ -162,9 +160,6 @@ func expire(e httpcache.Expiry) func(context.Context) context.Context {
 
 func testSteps(t *testing.T, b backend) {
 	for _, c := range stepsCases {
-		if len(c.steps) == 0 {
-			continue
-		}
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, b, validating(c.hdr), c.opts...)
 			for i, s := range c.steps {
@@ -196,20 +191,5 @@ func testSteps(t *testing.T, b backend) {
 				t.Errorf("store errors: %v", errs)
 			}
 		})
-	}
-}
-
-// testExpires checks the Expires header against the origin's Date.
-func testExpires(t *testing.T, b backend) {
-	var e *env
-	e = newEnv(t, b, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Expires", e.clk.Now().Add(time.Minute).UTC().Format(http.TimeFormat))
-		w.Write([]byte("x"))
-	})
-	for i, s := range []step{{want: httpcache.Miss}, {advance: 59 * time.Second, want: httpcache.Hit}, {advance: 2 * time.Second, want: httpcache.Miss}} {
-		e.clk.Advance(s.advance)
-		if got := e.get("/"); got.status != s.want {
-			t.Fatalf("step %d: got %s, want %s", i, got.status, s.want)
-		}
 	}
 }

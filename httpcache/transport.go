@@ -328,6 +328,17 @@ func (t *Transport) fetch(req *http.Request, lk lookup, stale *Response) (*http.
 		err  error
 	)
 	res, leader, werr := t.flight.do(req.Context(), flightKey(lk.primary, req.Header), func() flightResult {
+		// An identical request may have stored a response between this
+		// request's lookup and its turn to lead: look again.
+		if !lk.ctl.forceRefresh && !lk.ctl.refresh && !lk.dir.noCache {
+			now := t.o.now()
+			e, _ := t.load(req.Context(), lk.primary, req.Header)
+			if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && t.freshFor(e, lk, now) &&
+				(t.o.filter == nil || t.o.filter(e.httpResponse(req, Hit, now))) {
+				resp = t.serve(req, e, Hit, now)
+				return flightResult{e, Hit}
+			}
+		}
 		var fr flightResult
 		resp, fr, err = t.fetchOrigin(req, lk, stale)
 		return fr

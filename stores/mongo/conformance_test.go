@@ -1,0 +1,29 @@
+package mongo_test
+
+import (
+	"testing"
+
+	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/conformance"
+	mongostore "github.com/kvkit/kv/stores/mongo"
+)
+
+func TestConformance(t *testing.T) {
+	client := testClient(t)
+	conformance.Run(t, conformance.Config{
+		NewStore: func(t testing.TB) conformance.Opener {
+			coll := newCollection(t, client)
+			return func() (kv.Store[string, []byte], error) {
+				return mongostore.New(client, testDB, mongostore.WithCollection(coll))
+			}
+		},
+		Capabilities: conformance.Capabilities{
+			TTL:           true,
+			Persistent:    true,
+			SharedHandles: true,
+			Batch:         true,
+			MaxKeySize:    mongostore.MaxKeySize,
+			MaxValueSize:  mongostore.MaxValueSize,
+		},
+	})
+}

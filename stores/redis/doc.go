@@ -79,6 +79,7 @@
 // WithClientSideCache makes Get and GetMany read through rueidis's
 // client-side cache, kept coherent by Redis's invalidation messages
 // (RESP3 CLIENT TRACKING): repeated reads of a hot key cost no round
-// trip. The price is a short window of staleness after another client
-// writes the key, while the invalidation is on its way; see the option.
+// trip. The price is a short window after every write, this store's own
+// included, in which a read may return the old value, while the
+// invalidation is on its way; see the option.
 package redis

@@ -36,13 +36,20 @@ func newOptions(opts []Option) options {
 // the client's memory for at most ttl, and later reads of it cost no round
 // trip. A ttl of zero or less turns the cache off (the default).
 //
-// Redis tells the client when a cached key changes, by any client, and
-// rueidis then drops it; the notice travels asynchronously, so a read that
-// races with a write elsewhere may return the old value for the short time
-// the notice takes to arrive (and for up to ttl if the connection that
-// carries it is lost and not yet reconnected). A key's own expiry is never
-// exceeded: rueidis caps the cached lifetime at the key's PTTL. Has, Keys,
-// All, Scan and Len always ask the server.
+// The trade-off is staleness. Redis tells the client when a cached key
+// changes and rueidis then drops it, but the notice travels on its own,
+// after the reply to the write: for a short time after any write (by
+// another client, and also by this store or another store on the same
+// client, since Redis 7 sends the notice after the write's reply), Get may
+// still return the old value, or report a new key absent. The window is
+// normally well under a millisecond, longer on a slow or broken
+// connection (rueidis drops the cache of a connection it loses). So a
+// store with the cache does not promise that a Get sees the Set just
+// before it, which the plain store does (and which conformance.Run
+// checks); use it for read-mostly data that may be briefly stale, such as
+// cached HTTP responses. A key's expiry is never exceeded: rueidis caps
+// the cached lifetime at the key's PTTL. Has, Keys, All, Scan and Len
+// always ask the server.
 //
 // The client must have client-side caching enabled, which rueidis does by
 // default (ClientOption.DisableCache false) on Redis 6 and later.

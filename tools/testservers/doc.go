@@ -43,12 +43,13 @@
 //	             running until SIGINT or SIGTERM; no command is run
 //	-keep        keep the temporary directory with the servers' data and logs
 //
-// With -print a developer runs the servers once for many test runs:
+// With -print a developer keeps the servers running across many test runs:
+// run it in a second terminal,
 //
-//	eval "$(go -C tools/testservers run . -print)"   # in one shell: blocks
+//	go -C tools/testservers run . -print
 //
-// is not how it is meant; rather run it in a second terminal, copy the export
-// lines it prints into the first, and stop it with Ctrl-C when done.
+// paste the export lines it prints into the shell that runs go test, and stop
+// it with Ctrl-C when done.
 //
 // Requirements: redis-server and redis-cli on PATH (Debian: redis-server and
 // redis-tools), java for DynamoDB Local, and npm the first time, to fetch the

@@ -128,7 +128,10 @@ func runCommand(command []string, dir string, env []string, sigc <-chan os.Signa
 	cmd.Stdin = os.Stdin
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid:   true,            // its whole group gets the signals and is cleaned up
+		Pdeathsig: syscall.SIGTERM, // ends if this program is killed outright
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(stderr, "testservers:", err)
 		return 127

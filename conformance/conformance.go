@@ -43,7 +43,8 @@ type Capabilities struct {
 	SharedHandles bool
 
 	// Batch: the store implements kv.BatchGetter, kv.BatchSetter and
-	// kv.BatchDeleter.
+	// kv.BatchDeleter (all three, or none). A kv.TypedStore always has
+	// them.
 	Batch bool
 
 	// PrefixScan: the store implements kv.PrefixScanner.

@@ -150,8 +150,8 @@ func brokenCases() []brokenCase {
 		{run: "Iterate/Mutate", store: broken(lockHeldWhileYield), output: "did not return"},
 		{run: "Context", store: broken(ignoreContext)},
 		{run: "Context", store: broken(writeThenCtxErr)},
-		{run: "Close", store: broken(openAfterClose)},
-		{run: "Close", store: broken(closeTwiceErrors), output: "second Close"},
+		{run: "Close/AfterClose", store: broken(openAfterClose)},
+		{run: "Close/AfterClose", store: broken(closeTwiceErrors), output: "second Close"},
 		{run: "Concurrent", store: broken(lostUpdates)},
 		{run: "Random", store: broken(lenCountsExpired), output: SeedEnv + "="},
 		{run: "Batch/GetMany", store: broken(getManyExpired)},
@@ -169,6 +169,9 @@ func brokenCases() []brokenCase {
 		{name: "partial-batch", run: "Capabilities", store: refConfig{shape: getterOnly, caps: Capabilities{Batch: true}}},
 		{name: "undeclared-scanner", run: "Capabilities", store: refConfig{shape: full, caps: Capabilities{Batch: true}}},
 		{name: "missing-scanner", run: "Capabilities", store: refConfig{shape: batch, caps: Capabilities{Batch: true, PrefixScan: true}}},
+	}
+	if raceEnabled {
+		cases = append(cases, brokenCase{run: "Close/WhileBusy", store: broken(closeRaces), output: "DATA RACE"})
 	}
 	for i, c := range cases {
 		if c.name == "" {

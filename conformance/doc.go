@@ -60,5 +60,7 @@
 //
 // Each subtest gets a fresh location from Config.NewStore and closes every
 // store it opens; a subtest that runs for two minutes fails, has its
-// context cancelled and its stores closed.
+// context cancelled and its stores closed. Configure the store under test
+// so that it keeps what it is given: a size bound that evicts entries, or a
+// cache that drops them, makes the suite see entries vanish and fail.
 package conformance

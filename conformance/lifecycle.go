@@ -3,6 +3,9 @@ package conformance
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,10 +65,15 @@ func testContext(t *testing.T, h *harness) {
 	}
 }
 
-// testClose checks that after Close every method fails with kv.ErrClosed
-// (the iterators yield it), that a second Close is fine, and, when the
-// store is persistent, that the failed calls wrote nothing.
-func testClose(t *testing.T, h *harness) {
+func (s *suite) close(t *testing.T) {
+	t.Run("AfterClose", s.test(testAfterClose))
+	t.Run("WhileBusy", s.test(testCloseWhileBusy))
+}
+
+// testAfterClose checks that after Close every method fails with
+// kv.ErrClosed (the iterators yield it), that a second Close is fine, and,
+// when the store is persistent, that the failed calls wrote nothing.
+func testAfterClose(t *testing.T, h *harness) {
 	s := h.store()
 	mustSet(t, h.ctx, s, "a", []byte("1"))
 	if err := closePromptly(s); err != nil {
@@ -227,3 +235,63 @@ func testSharedHandles(t *testing.T, h *harness) {
 	mustSet(t, h.ctx, b, "after", []byte("close of a"))
 	wantContents(t, h.ctx, b, map[string][]byte{"survivor": []byte("v"), "after": []byte("close of a")})
 }
+
+// testCloseWhileBusy closes the store while goroutines are using it. A call
+// in flight during Close may fail in any way, but nothing may panic, race
+// (under -race) or hang, and every call that starts after Close returned
+// fails with kv.ErrClosed.
+func testCloseWhileBusy(t *testing.T, h *harness) {
+	s := h.store()
+	want := fill(t, h.ctx, s, "k", 20)
+	keys := sortedKeys(want)
+	var closed atomic.Bool
+	errs := make(chan error, busyGoroutines)
+	var wg sync.WaitGroup
+	for g := range busyGoroutines {
+		wg.Go(func() {
+			for i := g; ; i++ {
+				after := closed.Load()
+				k := keys[i%len(keys)]
+				var op string
+				var err error
+				switch i % 5 {
+				case 0:
+					op, err = "Set", s.Set(h.ctx, k, []byte("v"))
+				case 1:
+					op = "Get"
+					_, err = s.Get(h.ctx, k)
+				case 2:
+					op = "Keys"
+					_, err, _ = drain(s.Keys(h.ctx))
+				case 3:
+					op = "All"
+					_, err, _ = drain(s.All(h.ctx))
+				case 4:
+					op = "Has"
+					_, err = s.Has(h.ctx, k)
+				}
+				if after {
+					if !errors.Is(err, kv.ErrClosed) {
+						errs <- fmt.Errorf("%s after Close returned: %v, want an error wrapping kv.ErrClosed", op, err)
+					}
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := closePromptly(s); err != nil {
+		t.Errorf("while other goroutines use the store: %v", err)
+	}
+	closed.Store(true)
+	if err := within(prompt, "calls in flight during Close", func() error { wg.Wait(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// busyGoroutines is how many goroutines testCloseWhileBusy runs.
+const busyGoroutines = 4

@@ -60,6 +60,7 @@ const (
 	reopenDropsTTL       fault = "reopen-drops-ttl"        // reopening forgets expiries
 	snapshotHandles      fault = "snapshot-handles"        // a second open handle gets a copy
 	getHangs             fault = "get-hangs"               // Get waits for Close, ignoring ctx
+	closeRaces           fault = "close-races"             // Close sets a plain bool that calls read
 )
 
 // shape is which optional interfaces the reference store has.
@@ -131,6 +132,8 @@ type refStore struct {
 	closed   atomic.Bool
 	done     chan struct{} // closed by the first Close
 	doneOnce sync.Once
+
+	closedRacy bool // closed, without synchronization, for closeRaces
 }
 
 func (rc refConfig) open(loc *refLocation) kv.Store[string, []byte] {
@@ -165,6 +168,9 @@ func (rc refConfig) open(loc *refLocation) kv.Store[string, []byte] {
 }
 
 func (s *refStore) check(ctx context.Context, op string) error {
+	if s.faults[closeRaces] && s.closedRacy {
+		return fmt.Errorf("kv/ref: %s: %w", op, kv.ErrClosed)
+	}
 	if s.closed.Load() && !s.faults[openAfterClose] {
 		return fmt.Errorf("kv/ref: %s: %w", op, kv.ErrClosed)
 	}
@@ -493,6 +499,9 @@ func (s *refStore) deleteMany(ctx context.Context, keys []string) error {
 }
 
 func (s *refStore) Close() error {
+	if s.faults[closeRaces] {
+		s.closedRacy = true
+	}
 	if s.closed.Swap(true) {
 		if s.faults[closeTwiceErrors] {
 			return errors.New("kv/ref: already closed")

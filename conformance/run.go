@@ -36,6 +36,21 @@ const prompt = 10 * time.Second
 // declare, or declares one it does not implement. Run the store's tests
 // with -race: the Concurrent subtest only samples races, the race detector
 // finds them.
+//
+// The subtests, to narrow a run with -run (e.g. -run 'Conformance/TTL/'):
+//
+//	Capabilities
+//	Basic/{Empty,GetSet,Overwrite,Miss,Delete,Len,Clear,Isolation}
+//	Values/{Binary,Empty,Large,NotAliased}
+//	Keys/{Odd,NonUTF8,TooLarge}
+//	TTL/{Expiry,Zero,Negative,OverwriteClears,ExpiresAtPast,Reported}
+//	Iterate/{Complete,Break,Mutate}
+//	Close/{AfterClose,WhileBusy}
+//	Context, Concurrent, Random
+//	Persistence/{Reopen,ReopenTTL}
+//	SharedHandles
+//	Batch/{GetMany,SetMany,DeleteMany}
+//	Scan
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
 	run(t, cfg, watchdog)
@@ -60,7 +75,7 @@ func run(t *testing.T, cfg Config, watchdog time.Duration) {
 	t.Run("TTL", s.ttl)
 	t.Run("Iterate", s.iterate)
 	t.Run("Context", s.test(testContext))
-	t.Run("Close", s.test(testClose))
+	t.Run("Close", s.close)
 	t.Run("Concurrent", s.test(testConcurrent))
 	t.Run("Random", s.test(testRandom))
 	t.Run("Persistence", s.persistence)

@@ -5,16 +5,42 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/kvkit/kv"
 )
 
-// getManyChunk is how many keys one query of GetMany asks for, well under
-// SQLite's limit on bound parameters.
-const getManyChunk = 500
+// getManyChunk is how many keys one query of GetMany asks for at most,
+// well under SQLite's limit on bound parameters. A smaller chunk asks for
+// the next power of two of keys, the last key repeated, so that a few
+// prepared statements (getManyStmts) serve every size.
+const getManyChunk = 1 << (len(getManyStmts{}) - 1)
+
+// getManyStmts are the prepared GetMany queries for 1, 2, 4, ... keys,
+// prepared when first used.
+type getManyStmts [10]*sql.Stmt
+
+// getManyStmt returns the prepared query for n keys (a power of two).
+func (s *Store) getManyStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	i := bits.Len(uint(n)) - 1
+	s.getManyMu.Lock()
+	defer s.getManyMu.Unlock()
+	if s.getMany[i] != nil {
+		return s.getMany[i], nil
+	}
+	if s.closed.Load() {
+		return nil, kv.ErrClosed
+	}
+	st, err := s.db.reader.PrepareContext(ctx, s.q.getMany(n))
+	if err != nil {
+		return nil, err
+	}
+	s.getMany[i] = st
+	return st, nil
+}
 
 // GetMany returns the values of the keys that are present and not
-// expired, in one query per 500 keys. Absent keys are missing from the
+// expired, in one query per 512 keys. Absent keys are missing from the
 // map.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if err := s.check(ctx, "get many", "", false); err != nil {
@@ -29,15 +55,23 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 		for _, k := range chunk {
 			args = append(args, keyArg(k))
 		}
-		if err := s.getChunk(ctx, s.q.getMany(len(chunk)), args, out); err != nil {
+		n := 1 << bits.Len(uint(len(chunk)-1)) // len(chunk) rounded up to a power of two
+		for len(args) < 1+n {
+			args = append(args, args[len(args)-1])
+		}
+		if err := s.getChunk(ctx, n, args, out); err != nil {
 			return nil, s.fail("get many", "", false, err)
 		}
 	}
 	return out, nil
 }
 
-func (s *Store) getChunk(ctx context.Context, query string, args []any, out map[string][]byte) error {
-	rows, err := s.db.reader.QueryContext(ctx, query, args...)
+func (s *Store) getChunk(ctx context.Context, n int, args []any, out map[string][]byte) error {
+	st, err := s.getManyStmt(ctx, n)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}

@@ -206,10 +206,8 @@ func BenchmarkGet100(b *testing.B) {
 	ctx := context.Background()
 	s, r := openBoth(b)
 	keys := make([]string, 100)
-	args := make([]any, 101)
 	for i := range keys {
 		keys[i] = benchKey(i * 7)
-		args[i+1] = []byte(keys[i])
 	}
 	b.Run("store-GetMany", func(b *testing.B) {
 		b.ReportAllocs()
@@ -223,7 +221,11 @@ func BenchmarkGet100(b *testing.B) {
 	b.Run("database-sql-IN", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			args[0] = time.Now().UnixNano()
+			args := make([]any, 0, 1+len(keys))
+			args = append(args, time.Now().UnixNano())
+			for _, k := range keys {
+				args = append(args, []byte(k))
+			}
 			rows, err := r.getMany.QueryContext(ctx, args...)
 			if err != nil {
 				b.Fatal(err)

@@ -36,6 +36,9 @@ type Store struct {
 	getStmt, hasStmt *sql.Stmt // on db.reader
 	setStmt, delStmt *sql.Stmt // on db.writer
 
+	getManyMu sync.Mutex
+	getMany   getManyStmts // on db.reader
+
 	closed    atomic.Bool
 	lastSweep atomic.Int64 // unix nanos of the last opportunistic sweep
 }
@@ -194,7 +197,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt} {
+	s.getManyMu.Lock()
+	stmts := append([]*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt}, s.getMany[:]...)
+	s.getManyMu.Unlock()
+	for _, st := range stmts {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -64,8 +64,9 @@
 // cursors hold nothing on the server, so breaking out of a loop releases
 // nothing. A walk costs a pass over the whole database, other stores'
 // keys included: Len is not O(1) here. All and Scan read the values of
-// each SCAN reply with one pipelined round trip; Clear deletes each reply's
-// keys with UNLINK.
+// each SCAN reply with pipelined GET and PTTL, 100 keys per round trip, so
+// that no more than 100 values are held at once; Clear deletes each
+// reply's keys with UNLINK.
 //
 // # Capabilities
 //

@@ -170,10 +170,10 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 
 // All yields every entry of the store, each once, in no particular order,
 // with the time it expires at (from PTTL; the zero time when it does
-// not). Values are read with GET and PTTL, pipelined, one round trip per
-// SCAN reply. A key that holds something other than a Redis string is
-// yielded as an error wrapping kv.ErrCorrupt, and the loop may go on; any
-// other error ends the sequence.
+// not). Values are read with GET and PTTL, pipelined, up to 100 keys of a
+// SCAN reply per round trip. A key that holds something other than a
+// Redis string is yielded as an error wrapping kv.ErrCorrupt, and the loop
+// may go on; any other error ends the sequence.
 func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
 	return s.entries(ctx, "all", "")
 }
@@ -196,35 +196,54 @@ func (s *Store) entries(ctx context.Context, op, prefix string) iter.Seq2[kv.Ent
 				yield(entry{}, s.wrap(op, nil, err))
 				return
 			}
-			cmds := make(rueidis.Commands, 0, 2*len(batch))
-			for _, rk := range batch {
-				cmds = append(cmds, s.client.B().Get().Key(rk).Build(), s.client.B().Pttl().Key(rk).Build())
-			}
-			before := time.Now()
-			res := s.client.DoMulti(ctx, cmds...)
-			// PTTL counts from when the server ran it: some time in the
-			// round trip.
-			now := before.Add(time.Since(before) / 2)
-			for i, rk := range batch {
-				key := rk[len(s.prefix):]
-				e, ok, err := readEntry(key, res[2*i], res[2*i+1], now)
-				if err != nil {
-					err = s.wrap(op, &key, err)
-					if !errors.Is(err, kv.ErrCorrupt) {
-						yield(entry{}, err)
-						return
-					}
-					if !yield(entry{Key: key}, err) {
-						return
-					}
-					continue
-				}
-				if ok && !yield(e, nil) {
+			for len(batch) > 0 {
+				n := min(len(batch), fetchChunk)
+				if !s.fetch(ctx, op, batch[:n], yield) {
 					return
 				}
+				batch = batch[n:]
 			}
 		}
 	}
+}
+
+// fetchChunk is how many entries All and Scan read in one round trip, and
+// so hold in memory at once: a SCAN reply may name a thousand keys, whose
+// values may be large.
+const fetchChunk = 100
+
+// fetch reads the entries of the Redis keys rks with GET and PTTL,
+// pipelined, and yields them. It returns false when the sequence must end.
+func (s *Store) fetch(ctx context.Context, op string, rks []string, yield func(kv.Entry[string, []byte], error) bool) bool {
+	type entry = kv.Entry[string, []byte]
+	cmds := make(rueidis.Commands, 0, 2*len(rks))
+	for _, rk := range rks {
+		cmds = append(cmds, s.client.B().Get().Key(rk).Build(), s.client.B().Pttl().Key(rk).Build())
+	}
+	before := time.Now()
+	res := s.client.DoMulti(ctx, cmds...)
+	// PTTL counts from when the server ran it: some time in the round
+	// trip.
+	now := before.Add(time.Since(before) / 2)
+	for i, rk := range rks {
+		key := rk[len(s.prefix):]
+		e, ok, err := readEntry(key, res[2*i], res[2*i+1], now)
+		if err != nil {
+			err = s.wrap(op, &key, err)
+			if !errors.Is(err, kv.ErrCorrupt) {
+				yield(entry{}, err)
+				return false
+			}
+			if !yield(entry{Key: key}, err) {
+				return false
+			}
+			continue
+		}
+		if ok && !yield(e, nil) {
+			return false
+		}
+	}
+	return true
 }
 
 // readEntry makes an entry of the replies to GET and PTTL of one key at

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +26,12 @@ const (
 	envID     = "KV_SQLITE_TEST_ID"
 	envOps    = "KV_SQLITE_TEST_OPS"
 	envStart  = "KV_SQLITE_TEST_START" // unix nanos at which to open the database
+
+	// envDSN, when set in TestMultiProcess's environment, holds DSN
+	// parameters the helper processes pass to WithDSNParams. It shows the
+	// test can fail: with "_pragma=busy_timeout(0)&_txlock=deferred" the
+	// processes get "database is locked".
+	envDSN = "KV_SQLITE_TEST_DSN"
 )
 
 // helperReport is what a helper process prints on its last line.
@@ -170,19 +179,55 @@ func TestHelperProcess(t *testing.T) {
 
 	time.Sleep(time.Until(time.Unix(0, startNanos)))
 	began := time.Now()
-	s, err := sqlite.Open(os.Getenv(envPath))
+	params, err := url.ParseQuery(os.Getenv(envDSN))
+	if err != nil {
+		fail(err)
+		return
+	}
+	s, err := sqlite.Open(os.Getenv(envPath), sqlite.WithDSNParams(params))
 	rep.OpenAfter = time.Since(began)
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer s.Close()
+	// Each process writes from several goroutines at once, so that the
+	// queue of its writer pool and SQLite's lock between the processes
+	// are both in play.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range helperGoroutines {
+		wg.Go(func() {
+			lo, hi := g*ops/helperGoroutines, (g+1)*ops/helperGoroutines
+			r := hammer(s, id, lo, hi)
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Ops += r.Ops
+			rep.Writes += r.Writes
+			rep.Reads += r.Reads
+			for _, e := range r.Errors {
+				fail(errors.New(e))
+			}
+		})
+	}
+	wg.Wait()
+	rep.Elapsed = time.Since(began)
+}
+
+// helperGoroutines is how many goroutines of each helper process write.
+const helperGoroutines = 4
+
+// hammer writes the keys lo..hi-1 of process id, reading each back and
+// reading the other process's keys, and reports what it did.
+func hammer(s *sqlite.Store, id, lo, hi int) helperReport {
+	var rep helperReport
+	fail := func(err error) { rep.Errors = append(rep.Errors, err.Error()) }
 	ctx := context.Background()
 	other := 1 - id
-	for i := 0; i < ops; {
+	for i := lo; i < hi; {
 		k := helperKey(id, i)
 		switch {
-		case i%20 == 19 && i+5 <= ops: // five keys in one transaction
+		case i%20 == 19 && i+5 <= hi: // five keys in one transaction
 			var entries []kv.Entry[string, []byte]
 			for j := range 5 {
 				kj := helperKey(id, i+j)
@@ -233,5 +278,5 @@ func TestHelperProcess(t *testing.T) {
 			}
 		}
 	}
-	rep.Elapsed = time.Since(began)
+	return rep
 }

@@ -166,12 +166,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !lk.ctl.forceRefresh {
 		entry, _ := t.load(ctx, lk.primary, req.Header)
 		now := t.o.now()
-		if entry != nil && t.o.filter != nil && !t.o.filter(entry.httpResponse(req, Hit, now)) {
+		if entry != nil && !t.passes(req, entry, now) {
 			entry = nil
 		}
 		if entry == nil && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
 			if target, ok := t.alias(ctx, lk.primary); ok {
-				if e, _ := t.load(ctx, target, req.Header); e != nil {
+				if e, _ := t.load(ctx, target, req.Header); e != nil && t.passes(req, e, now) {
 					if lk.ctl.onlyIfCached || (t.freshFor(e, lk, now) && !lk.dir.noCache && !lk.ctl.refresh) {
 						return t.serve(req, e, Hit, now), nil
 					}
@@ -254,6 +254,11 @@ func (t *Transport) bypass(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// passes applies the filter (WithFilter) to a stored response.
+func (t *Transport) passes(req *http.Request, e *Response, now time.Time) bool {
+	return t.o.filter == nil || t.o.filter(e.httpResponse(req, Hit, now))
+}
+
 // freshFor reports whether e may be served without contacting the origin
 // under the request's directives.
 func (t *Transport) freshFor(e *Response, lk lookup, now time.Time) bool {
@@ -333,8 +338,7 @@ func (t *Transport) fetch(req *http.Request, lk lookup, stale *Response) (*http.
 		if !lk.ctl.forceRefresh && !lk.ctl.refresh && !lk.dir.noCache {
 			now := t.o.now()
 			e, _ := t.load(req.Context(), lk.primary, req.Header)
-			if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && t.freshFor(e, lk, now) &&
-				(t.o.filter == nil || t.o.filter(e.httpResponse(req, Hit, now))) {
+			if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && t.freshFor(e, lk, now) && t.passes(req, e, now) {
 				resp = t.serve(req, e, Hit, now)
 				return flightResult{e, Hit}
 			}

@@ -25,14 +25,27 @@ var modes = []struct {
 	{"Cluster", clusterOption},
 }
 
-// TestConformanceWithValueLimit runs the suite again with a value limit
-// declared, so that it checks kv.ErrTooLarge. (The client-side cache is
-// not run through the suite: it gives up read-your-writes by design, see
-// WithClientSideCache; TestClientSideCache covers it.)
-func TestConformanceWithValueLimit(t *testing.T) {
-	client := newClient(t, standaloneOption(t))
-	cfg := conformanceConfig(client, redis.WithMaxValueSize(8<<20))
-	cfg.Capabilities.MaxValueSize = 8 << 20
+// TestConformanceOpen runs the suite on stores that own their clients
+// (Open, so every Close closes a client and every reopen dials anew), with
+// a value limit declared so that the suite checks kv.ErrTooLarge. The
+// client-side cache is not run through the suite: it gives up
+// read-your-writes by design (see WithClientSideCache);
+// TestClientSideCache covers it.
+func TestConformanceOpen(t *testing.T) {
+	opt := standaloneOption(t)
+	cleaner := newClient(t, opt)
+	const limit = 8 << 20
+	cfg := conformance.Config{
+		NewStore: func(t testing.TB) conformance.Opener {
+			name := uniqueName(t)
+			t.Cleanup(func() { clearName(t, cleaner, name) })
+			return func() (kv.Store[string, []byte], error) {
+				return redis.Open(context.Background(), opt, name, redis.WithMaxValueSize(limit))
+			}
+		},
+		Capabilities: capabilities,
+	}
+	cfg.Capabilities.MaxValueSize = limit
 	conformance.Run(t, cfg)
 }
 

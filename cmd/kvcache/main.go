@@ -1,6 +1,7 @@
 // Command kvcache fetches URLs through an HTTP cache kept in any kv store,
 // runs a caching reverse proxy, and inspects, purges or copies a cache.
 //
+//	kvcache demo                                a local origin, fetched through the cache
 //	kvcache fetch https://example.com/          body on stdout; "miss 200 OK 85ms" on stderr
 //	kvcache fetch -i https://example.com/       headers too
 //	kvcache proxy --listen :8080 --upstream https://example.com
@@ -30,6 +31,7 @@ import (
 type cli struct {
 	Store string `help:"Store URL of the cache (memory:, file:///dir, sqlite:///path, badger:///dir, redis://host:port, mongodb://host/db, dynamodb://table)." default:"${store}" env:"KVCACHE_STORE"`
 
+	Demo  demoCmd  `cmd:"" help:"Start a local origin and fetch from it through the cache, saying how each response was served."`
 	Fetch fetchCmd `cmd:"" help:"Fetch a URL through the cache and print its body."`
 	Proxy proxyCmd `cmd:"" help:"Run a caching reverse proxy in front of an upstream server."`
 	Ls    lsCmd    `cmd:"" help:"List cached responses."`

@@ -272,3 +272,29 @@ func TestCopyBetweenBackends(t *testing.T) {
 		t.Fatalf("destination after copy (-want +got):\n%s", diff)
 	}
 }
+
+func TestDemo(t *testing.T) {
+	store := "sqlite://" + filepath.Join(t.TempDir(), "cache.db")
+	out, errOut, code := kvcache(t, "demo", "--store", store)
+	if code != 0 {
+		t.Fatalf("demo: exit %d, stderr %q", code, errOut)
+	}
+	var served []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "GET" {
+			served = append(served, f[1]+" "+f[2])
+		}
+	}
+	want := []string{"/fresh miss", "/fresh hit", "/validated miss", "/validated revalidated", "/old hit", "/old hit"}
+	if diff := cmp.Diff(want, served); diff != "" {
+		t.Fatalf("demo served (-want +got):\n%s\n%s", diff, out)
+	}
+	if !strings.Contains(out, "6 requests, 4 reached the origin") {
+		t.Fatalf("demo summary wrong:\n%s", out)
+	}
+	// The demo leaves nothing behind in the cache it used.
+	ls, _, _ := kvcache(t, "ls", "--store", store)
+	if strings.Count(ls, "\n") != 1 {
+		t.Fatalf("the demo left entries behind:\n%s", ls)
+	}
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kvkit/kv/httpcache"
+)
+
+// demoCmd shows the cache at work with nothing but this program: it starts
+// a small origin server on loopback, fetches from it through the cache, and
+// says how each response was served.
+type demoCmd struct{}
+
+// demoOrigin is the origin the demo fetches from. It counts the requests
+// that reach it.
+func demoOrigin(requests *atomic.Int64) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/fresh", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		fmt.Fprintln(w, "fresh for a minute")
+	})
+	mux.HandleFunc("/validated", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprintln(w, "revalidated on every use")
+	})
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		http.Redirect(w, r, "/fresh", http.StatusMovedPermanently)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func (demoCmd) Run(e *env, c *cli) error {
+	var requests atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	srv := &http.Server{Handler: demoOrigin(&requests), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	ch, err := openCache(e.ctx, c.Store)
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	t := ch.transport()
+	defer t.Close()
+	client := t.Client()
+
+	fmt.Fprintf(e.stdout, "origin: %s (in this process)\ncache:  %s\n\n", base, c.Store)
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "REQUEST\tSERVED\tSTATUS\tTIME\tORIGIN REQUESTS SO FAR")
+	var seen counters
+	for _, path := range []string{"/fresh", "/fresh", "/validated", "/validated", "/old", "/old"} {
+		req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("demo: GET %s: %w", path, err)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("demo: GET %s: %w", path, err)
+		}
+		status := httpcache.CacheStatus(resp)
+		seen.count(status)
+		fmt.Fprintf(w, "GET %s\t%s\t%s\t%s\t%d\n", path, status, resp.Status, time.Since(start).Round(10*time.Microsecond), requests.Load())
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\n%d requests, %d reached the origin (a revalidation is one that did, answered 304)\n", seen.total(), requests.Load())
+
+	// The origin's port changes each run: leave nothing of it behind.
+	var errs []error
+	for _, path := range []string{"/fresh", "/validated", "/old"} {
+		errs = append(errs, t.DeleteURL(context.WithoutCancel(e.ctx), base+path))
+	}
+	return errors.Join(errs...)
+}

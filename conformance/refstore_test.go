@@ -61,6 +61,7 @@ const (
 	snapshotHandles      fault = "snapshot-handles"        // a second open handle gets a copy
 	getHangs             fault = "get-hangs"               // Get waits for Close, ignoring ctx
 	closeRaces           fault = "close-races"             // Close sets a plain bool that calls read
+	scanIncludesExpired  fault = "scan-includes-expired"   // Scan yields expired entries
 )
 
 // shape is which optional interfaces the reference store has.
@@ -364,7 +365,7 @@ func (s *refStore) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], 
 }
 
 func (s *refStore) scan(ctx context.Context, prefix string) iter.Seq2[kv.Entry[string, []byte], error] {
-	return s.iterate(ctx, "scan", prefix, false)
+	return s.iterate(ctx, "scan", prefix, s.faults[scanIncludesExpired])
 }
 
 // iterate yields the live entries whose stored key starts with prefix,

@@ -60,6 +60,32 @@ func testExpiry(t *testing.T, h *harness) {
 	wantMissing(t, h.ctx, s, "short")
 	wantMissing(t, h.ctx, s, "short-at")
 	wantContents(t, h.ctx, s, long)
+	wantBatchView(t, h, s, []string{"short", "short-at", "long", "never"}, long)
+}
+
+// wantBatchView checks that kv.GetMany of keys and kv.Scan see exactly
+// want: expired entries are as invisible to them as to Get.
+func wantBatchView(t *testing.T, h *harness, s store, keys []string, want map[string][]byte) {
+	t.Helper()
+	got, err := kv.GetMany(h.ctx, s, keys)
+	if err != nil {
+		t.Errorf("GetMany(%q): %v", keys, err)
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("GetMany(%q) returned %q, which is expired", keys, k)
+		}
+	}
+	for k := range want {
+		if _, ok := got[k]; !ok {
+			t.Errorf("GetMany(%q) did not return %q", keys, k)
+		}
+	}
+	entries, err, problem := drain(kv.Scan(h.ctx, s, ""))
+	if err != nil || problem != nil {
+		t.Errorf("Scan(\"\"): %v (%v)", err, problem)
+	}
+	checkEntries(t, `Scan("")`, entries, want)
 }
 
 // testZeroTTL checks that WithTTL(0) and WithExpiresAt(time.Time{}) mean no
@@ -130,7 +156,9 @@ func testExpiresAtPast(t *testing.T, h *harness) {
 	}
 	wantMissing(t, h.ctx, s, "new")
 	wantMissing(t, h.ctx, s, "overwritten")
-	wantContents(t, h.ctx, s, map[string][]byte{"kept": []byte("v")})
+	want := map[string][]byte{"kept": []byte("v")}
+	wantContents(t, h.ctx, s, want)
+	wantBatchView(t, h, s, []string{"new", "overwritten", "kept"}, want)
 }
 
 // testExpiresAtReported checks that All reports when entries expire,

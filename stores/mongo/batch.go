@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -97,10 +98,36 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 			SetReplacement(document(e.Key, e.Value, e.ExpiresAt)).
 			SetUpsert(true))
 	}
-	if _, err := s.coll.BulkWrite(ctx, models, mopts.BulkWrite().SetOrdered(false)); err != nil {
-		return opErr("set many", err)
+	for attempt := 0; ; attempt++ {
+		_, err := s.coll.BulkWrite(ctx, models, mopts.BulkWrite().SetOrdered(false))
+		if err == nil {
+			return nil
+		}
+		// Upserts that lost a race to insert their key (see Set) are run
+		// again; any other failure is reported.
+		retry := lostUpserts(err, models)
+		if retry == nil || attempt == maxUpsertAttempts-1 {
+			return opErr("set many", err)
+		}
+		models = retry
 	}
-	return nil
+}
+
+// lostUpserts returns the models of a bulk write that failed with a
+// duplicate key error only, or nil when err is anything else.
+func lostUpserts(err error, models []mongo.WriteModel) []mongo.WriteModel {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return nil
+	}
+	var retry []mongo.WriteModel
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 || we.Index < 0 || we.Index >= len(models) {
+			return nil
+		}
+		retry = append(retry, models[we.Index])
+	}
+	return retry
 }
 
 // DeleteMany removes every key, with one delete ({_id: {$in: ...}}) per

@@ -366,13 +366,25 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if err := checkSize(key, value); err != nil {
 		return errorf("set", key, err)
 	}
-	_, err = s.coll.ReplaceOne(ctx, bson.D{{Key: fieldID, Value: docID(key)}},
-		document(key, value, o.ExpiresAt), mopts.Replace().SetUpsert(true))
-	if err != nil {
-		return errorf("set", key, err)
+	filter := bson.D{{Key: fieldID, Value: docID(key)}}
+	doc := document(key, value, o.ExpiresAt)
+	for attempt := 0; ; attempt++ {
+		_, err = s.coll.ReplaceOne(ctx, filter, doc, mopts.Replace().SetUpsert(true))
+		if err == nil {
+			return nil
+		}
+		// Two upserts of one absent key race to insert it; the loser
+		// fails with a duplicate key error, and replaces the winner's
+		// document when run again.
+		if !mongo.IsDuplicateKeyError(err) || attempt == maxUpsertAttempts-1 {
+			return errorf("set", key, err)
+		}
 	}
-	return nil
 }
+
+// maxUpsertAttempts bounds the retries of an upsert that lost a race to
+// insert its key.
+const maxUpsertAttempts = 5
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {

@@ -1,0 +1,58 @@
+// Package mongo is the MongoDB backend of kv: a kv.Store[string, []byte]
+// over one collection, through go.mongodb.org/mongo-driver/v2. The store's
+// name is the database; WithCollection picks the collection (DefaultCollection,
+// "kv", unless told), so several stores share one database with a
+// collection each.
+//
+// # Making a store
+//
+// Open connects with a connection string and owns the client it makes:
+//
+//	s, err := mongo.Open(ctx, "mongodb+srv://user:pass@cluster0.example.net/?tls=true", "cache",
+//		mongo.WithCollection("responses"))
+//
+// Credentials, TLS, the replica set, timeouts and pool sizes go in the URI
+// or in driver options passed with WithClientOptions
+// (options.Client().SetAuth, SetTLSConfig, SetTimeout, ...), applied after
+// the URI. Close disconnects the client.
+//
+// New takes a *mongo.Client the caller already has. That is the answer to
+// "can several stores, or several sessions, reuse one connection": connect
+// once and give the client to as many stores as you like (one per
+// collection); Close of a store never disconnects it, and the client's
+// pool serves them all concurrently.
+//
+// # What is stored
+//
+// Each entry is one document: _id (see below), the value in "v" (binary)
+// and, for an entry with an expiry, "expiresAt" (a date, rounded up to the
+// millisecond) and "xn" (Unix nanoseconds). New and Open create a TTL
+// index on "expiresAt" (expireAfterSeconds 0) so that the server deletes
+// expired documents, about once a minute; since that is late, every read
+// also compares "xn" with the clock, so an expired entry is never returned,
+// counted or listed. A server that cannot create the index (FerretDB 1.x)
+// is logged and the store works on: expired documents are then only
+// hidden until overwritten, deleted or cleared.
+//
+// Keys: an index key in MongoDB is limited in size, and BSON strings must
+// be UTF-8. A key that is valid UTF-8, has no NUL byte and is at most
+// MaxPlainKeySize bytes is its own _id (a string). Any other key, up to
+// MaxKeySize bytes, has the binary SHA-256 hash of the key as _id, and the
+// key itself in "k" (binary), checked on every read. A string _id never
+// equals a binary one, so the scheme is injective.
+//
+// Values: a document holds at most 16 MiB, so values of up to
+// MaxValueSize (15 MiB) are accepted and larger ones fail with
+// kv.ErrTooLarge, with nothing written.
+//
+// # Operations
+//
+// Get and Has are a find by _id, Set a replace with upsert (run again when
+// it loses a race with another upsert of the same new key), Delete a
+// deleteOne. GetMany is a find with $in, SetMany one unordered bulk write
+// of upserting replaces, DeleteMany a deleteMany with $in (1000 keys a
+// command). Len is countDocuments with the expiry filter, Keys and All one
+// cursor (closed when the loop ends or breaks), Clear a deleteMany of
+// every document of the collection. All of them work on MongoDB 4.2 and
+// later and on FerretDB.
+package mongo

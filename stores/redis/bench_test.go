@@ -12,7 +12,8 @@ import (
 // The benchmarks run against KV_TEST_REDIS_ADDR, each beside its baseline
 // in the same run:
 //
-//	go test -run='^$' -bench=. -benchtime=2000x -count=3 ./stores/redis/
+//	go test -run='^$' -bench=. -benchtime=2000x -count=3 ./stores/redis/ > bench.txt
+//	benchstat -col /impl bench.txt
 
 var benchValue = bytes.Repeat([]byte("0123456789abcdef"), 16) // 256 bytes
 
@@ -24,7 +25,7 @@ func BenchmarkGet(b *testing.B) {
 	if err := s.Set(ctx, "k", benchValue); err != nil {
 		b.Fatal(err)
 	}
-	b.Run("Store", func(b *testing.B) {
+	b.Run("impl=Store", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			v, err := s.Get(ctx, "k")
@@ -33,7 +34,7 @@ func BenchmarkGet(b *testing.B) {
 			}
 		}
 	})
-	b.Run("rueidis", func(b *testing.B) {
+	b.Run("impl=rueidis", func(b *testing.B) {
 		rk := s.Key("k")
 		b.ReportAllocs()
 		for b.Loop() {
@@ -50,7 +51,7 @@ func BenchmarkSet(b *testing.B) {
 	client := newClient(b, standaloneOption(b))
 	s := newStore(b, client)
 	ctx := b.Context()
-	b.Run("Store", func(b *testing.B) {
+	b.Run("impl=Store", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := s.Set(ctx, "k", benchValue); err != nil {
@@ -58,7 +59,7 @@ func BenchmarkSet(b *testing.B) {
 			}
 		}
 	})
-	b.Run("rueidis", func(b *testing.B) {
+	b.Run("impl=rueidis", func(b *testing.B) {
 		rk := s.Key("k")
 		b.ReportAllocs()
 		for b.Loop() {
@@ -83,7 +84,7 @@ func BenchmarkGet100(b *testing.B) {
 	if err := s.SetMany(ctx, entries); err != nil {
 		b.Fatal(err)
 	}
-	b.Run("GetMany", func(b *testing.B) {
+	b.Run("impl=GetMany", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			m, err := s.GetMany(ctx, keys)
@@ -92,7 +93,7 @@ func BenchmarkGet100(b *testing.B) {
 			}
 		}
 	})
-	b.Run("Get", func(b *testing.B) {
+	b.Run("impl=Get", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, k := range keys {

@@ -29,7 +29,7 @@ func env(t testing.TB, name string) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not set (CI is set, so a missing server is a failure)", name)
 		}
-		t.Skipf("%s is not set; set it to a Redis server to run this test", name)
+		t.Skipf("%s is not set; this test needs the Redis server(s) it names", name)
 	}
 	return v
 }

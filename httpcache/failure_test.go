@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,4 +160,43 @@ func TestBodyErrorPassesThrough(t *testing.T) {
 			t.Fatalf("request %d: %s, read error %v; want miss and an error", i, httpcache.CacheStatus(resp), err)
 		}
 	}
+}
+
+// TestLogger: store errors are logged at Warn level when a logger is set.
+func TestLogger(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=600")
+		fmt.Fprint(w, "body")
+	}))
+	defer origin.Close()
+	m := memory.New[string, *httpcache.Response]()
+	m.Close() // every call fails with kv.ErrClosed
+	var buf syncBuffer
+	tr := httpcache.New(m, nil, httpcache.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	defer tr.Close()
+	resp, err := tr.Client().Get(origin.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if out := buf.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "store closed") {
+		t.Fatalf("log output %q, want a warning naming the closed store", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -330,8 +330,12 @@ func testRedirects(t *testing.T, b backend) {
 		t.Fatalf("first fetch: %d origin requests, want 3", e.hits.Load())
 	}
 	for _, p := range []string{"/a", "/b", "/c"} {
-		if got := e.get(p); got.body != "final" || got.status != httpcache.Hit {
+		got := e.get(p)
+		if got.body != "final" || got.status != httpcache.Hit {
 			t.Fatalf("%s again: %s %q, want hit \"final\"", p, got.status, got.body)
+		}
+		if got.url != e.origin.URL+"/c" {
+			t.Errorf("%s again: resp.Request.URL %s, want the final URL", p, got.url)
 		}
 	}
 	if e.hits.Load() != 3 {

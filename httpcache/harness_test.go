@@ -110,6 +110,7 @@ type result struct {
 	code   int
 	body   string
 	header http.Header
+	url    string // of resp.Request
 }
 
 func (e *env) get(path string) result {
@@ -144,7 +145,7 @@ func (e *env) do(req *http.Request) result {
 	if err != nil {
 		e.t.Fatalf("%s %s: read body: %v", req.Method, req.URL, err)
 	}
-	return result{httpcache.CacheStatus(resp), resp.StatusCode, string(b), resp.Header}
+	return result{httpcache.CacheStatus(resp), resp.StatusCode, string(b), resp.Header, resp.Request.URL.String()}
 }
 
 // validating returns a handler that sets hdr on every response (":status"

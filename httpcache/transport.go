@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -173,7 +174,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if target, ok := t.alias(ctx, lk.primary); ok {
 				if e, _ := t.load(ctx, target, req.Header); e != nil && t.passes(req, e, now) {
 					if lk.ctl.onlyIfCached || (t.freshFor(e, lk, now) && !lk.dir.noCache && !lk.ctl.refresh) {
-						return t.serve(req, e, Hit, now), nil
+						resp := t.serve(req, e, Hit, now)
+						// As after the redirects it stands for, the response's
+						// Request names the final URL.
+						if u, err := url.Parse(e.URL); err == nil {
+							final := shallowCopy(req)
+							final.URL, final.Host = u, u.Host
+							resp.Request = final
+						}
+						return resp, nil
 					}
 				}
 			}

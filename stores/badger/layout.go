@@ -84,52 +84,62 @@ func (s *Store) dbKey(key string) []byte {
 // options once.
 type limits struct {
 	maxKey       int   // longest user key
-	maxValue     int64 // ValueLogFileSize, or the value threshold in memory
-	threshold    int64 // values this long or longer go to the value log
-	maxBatchSize int64
-	inMemory     bool
+	maxValue     int64 // largest user value, with or without expiry header
+	maxStored    int64 // largest stored value badger takes
+	threshold    int64 // stored values this long or longer go to the value log
+	maxBatchSize int64 // a transaction's size must stay below this
 }
 
-func newLimits(db *bdg.DB, prefixLen int) limits {
+// newLimits reads the limits of db. memThreshold is the ValueThreshold db
+// was opened with, which badger's memory mode uses as its value limit but
+// does not report after Open (0: unknown, assume badger's default).
+func newLimits(db *bdg.DB, prefixLen int, memThreshold int64) limits {
 	o := db.Opts()
 	l := limits{
 		maxKey:       maxBadgerKey - prefixLen,
-		maxValue:     o.ValueLogFileSize,
+		maxStored:    o.ValueLogFileSize,
 		threshold:    o.ValueThreshold,
 		maxBatchSize: db.MaxBatchSize(),
-		inMemory:     o.InMemory,
 	}
-	if l.inMemory {
+	if o.InMemory {
+		// Every value stays in the LSM tree. Badger refuses values above
+		// the threshold it was opened with, and accepts one of exactly
+		// the threshold only to panic writing it (v4.9.6): stay below.
+		if memThreshold <= 0 {
+			memThreshold = min(bdg.DefaultOptions("").ValueThreshold, l.maxBatchSize)
+		}
 		l.threshold = math.MaxInt64
-		l.maxValue = o.ValueThreshold
+		l.maxStored = memThreshold - 1
 	}
+	// The largest stored value that fits with the longest key.
+	v := l.maxStored
+	if lsm := l.maxBatchSize - maxBadgerKey - entryOverhead - 1; l.threshold > lsm && v > lsm {
+		v = lsm
+	}
+	l.maxValue = v - expiryHeader
 	return l
 }
 
-// check reports whether an entry of a user key of keyLen bytes and a
-// stored value of valueLen bytes fits in badger: within the key and value
-// limits, and small enough to fit a transaction on its own.
-func (l limits) check(keyLen int, valueLen int64) bool {
-	if keyLen > l.maxKey || valueLen > l.maxValue {
-		return false
+// check returns an error wrapping kv.ErrTooLarge unless an entry of a user
+// key of keyLen bytes, a user value of valueLen bytes and a stored value
+// of storedLen bytes fits in badger: within the key and value limits, and
+// small enough for a transaction on its own.
+func (l limits) check(keyLen, valueLen, storedLen int) error {
+	if keyLen > l.maxKey || int64(valueLen) > l.maxValue {
+		return fmt.Errorf("%w: %d-byte key, %d-byte value (at most %d and %d)",
+			kv.ErrTooLarge, keyLen, valueLen, l.maxKey, l.maxValue)
 	}
 	size := int64(maxBadgerKey-l.maxKey+keyLen) + entryOverhead
-	if valueLen < l.threshold {
-		size += valueLen
+	if int64(storedLen) < l.threshold {
+		size += int64(storedLen)
 	} else {
 		size += valuePointer
 	}
-	return size < l.maxBatchSize
-}
-
-// maxValueSize is the largest value that fits with any key and an expiry.
-func (l limits) maxValueSize() int64 {
-	v := l.maxValue
-	// An entry kept in the LSM tree must fit a transaction.
-	if lsm := l.maxBatchSize - int64(maxBadgerKey) - entryOverhead - 1; l.threshold > lsm && v > lsm {
-		v = lsm
+	if int64(storedLen) > l.maxStored || size >= l.maxBatchSize {
+		return fmt.Errorf("%w: %d-byte key and %d-byte value do not fit one badger transaction",
+			kv.ErrTooLarge, keyLen, valueLen)
 	}
-	return v - expiryHeader
+	return nil
 }
 
 // encodeValue returns the bytes and the UserMeta to store for value

@@ -21,6 +21,8 @@ type options struct {
 	logger       *slog.Logger
 	gcInterval   time.Duration
 	discardRatio float64
+
+	memThreshold int64 // set by Open: the ValueThreshold it opens with
 }
 
 func newOptions(opts []Option) options {

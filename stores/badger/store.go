@@ -71,6 +71,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	for _, f := range o.badgerOpts {
 		bo = f(bo)
 	}
+	o.memThreshold = bo.ValueThreshold
 	// Check the prefix before opening, so a bad one leaves no DB behind.
 	if _, err := encodePrefix(o.prefix); err != nil {
 		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
@@ -116,7 +117,7 @@ func newStore(db *bdg.DB, owned bool, o options) (*Store, error) {
 		db:     db,
 		owned:  owned,
 		prefix: prefix,
-		lim:    newLimits(db, len(prefix)),
+		lim:    newLimits(db, len(prefix), o.memThreshold),
 		log:    o.logger,
 		ratio:  o.discardRatio,
 	}
@@ -153,11 +154,13 @@ func (s *Store) Prefix() string { return string(s.prefix[:len(s.prefix)-1]) }
 // kv.ErrTooLarge for a longer key.
 func (s *Store) MaxKeySize() int { return s.lim.maxKey }
 
-// MaxValueSize returns the largest value, in bytes, the store accepts with
-// any key and TTL: bounded by badger's ValueLogFileSize (1 GiB by
-// default), and in memory mode by the size of one transaction. Set fails
-// with kv.ErrTooLarge for a larger value.
-func (s *Store) MaxValueSize() int64 { return s.lim.maxValueSize() }
+// MaxValueSize returns the largest value, in bytes, the store accepts, with
+// or without TTL: badger's ValueLogFileSize (1 GiB by default) less the
+// 12-byte expiry header, or in badger's memory mode its ValueThreshold (1
+// MiB by default; a store made by New on an in-memory DB assumes the
+// default) less the header. Set fails with kv.ErrTooLarge for a larger
+// value.
+func (s *Store) MaxValueSize() int64 { return s.lim.maxValue }
 
 func opErr(op, key string, err error) error {
 	return fmt.Errorf("kv/badger: %s %s: %w", op, quote(key), err)
@@ -287,7 +290,10 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	}
 	defer s.mu.RUnlock()
 	err = s.retry(ctx, func() error {
-		return s.db.Update(func(txn *bdg.Txn) error { return txn.SetEntry(e) })
+		// Committing changes the entry (it appends the version to the
+		// key): give each attempt a fresh copy.
+		attempt := *e
+		return s.db.Update(func(txn *bdg.Txn) error { return txn.SetEntry(&attempt) })
 	})
 	if errors.Is(err, bdg.ErrTxnTooBig) {
 		err = fmt.Errorf("%w: %v", kv.ErrTooLarge, err)
@@ -302,9 +308,8 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 // kv.ErrTooLarge when it does not fit.
 func (s *Store) entry(key string, value []byte, expiresAt time.Time) (*bdg.Entry, error) {
 	stored, meta, exp := encodeValue(value, expiresAt)
-	if !s.lim.check(len(key), int64(len(stored))) {
-		return nil, fmt.Errorf("%w: %d-byte key, %d-byte value (at most %d and %d)",
-			kv.ErrTooLarge, len(key), len(value), s.lim.maxKey, s.lim.maxValueSize())
+	if err := s.lim.check(len(key), len(value), len(stored)); err != nil {
+		return nil, err
 	}
 	return &bdg.Entry{Key: s.dbKey(key), Value: stored, UserMeta: meta, ExpiresAt: exp}, nil
 }
@@ -330,10 +335,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // Clear removes every key under the store's prefix with badger's
 // DropPrefix, which also frees their space, and leaves other prefixes
-// alone. While it runs, badger refuses writes to the whole DB: this
-// store's writes wait for it, and writes of other stores of this package
-// on the same DB retry until it is done, but other writers of a shared DB
-// may see badger.ErrBlockedWrites.
+// alone. This store's other calls wait until it is done. While it runs,
+// badger refuses writes to the whole DB: writes of other stores of this
+// package on the same DB retry until it is done, but other writers of a
+// shared DB may see badger.ErrBlockedWrites.
 func (s *Store) Clear(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -344,6 +349,7 @@ func (s *Store) Clear(ctx context.Context) error {
 		return errf("clear", err)
 	}
 	if s.db.Opts().ReadOnly {
+		// DropPrefix panics in read-only mode.
 		return errf("clear", bdg.ErrReadOnlyTxn)
 	}
 	if err := s.retry(ctx, func() error { return s.db.DropPrefix(s.prefix) }); err != nil {
@@ -368,7 +374,7 @@ func (s *Store) retry(ctx context.Context, write func() error) error {
 			return err
 		case <-t.C:
 		}
-		wait = min(2*wait, 50*time.Millisecond)
+		wait = min(2*wait, 10*time.Millisecond)
 	}
 }
 

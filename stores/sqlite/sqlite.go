@@ -265,7 +265,7 @@ func validTable(name string) error {
 func expandPath(path string) (string, error) {
 	switch {
 	case path == "", path == ":memory:", strings.HasPrefix(path, "file:"):
-		return "", fmt.Errorf("path must name a database file, not %q (for a database in memory use stores/memory)", path)
+		return "", fmt.Errorf("path must be a file name, not empty, :memory: or a file: URI (driver parameters go in WithDSNParams; for a store in memory use stores/memory)")
 	case path == "~" || strings.HasPrefix(path, "~/") || strings.HasPrefix(path, "~"+string(filepath.Separator)):
 		home, err := os.UserHomeDir()
 		if err != nil {

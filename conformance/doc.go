@@ -29,7 +29,8 @@
 // never called after it returned false, the store usable from inside the
 // loop and after a break); a cancelled context (an error wrapping
 // context.Canceled from every method, nothing written); Close (kv.ErrClosed
-// from every method, a second Close is fine); concurrent writers and
+// from every method, a second Close is fine, Close while other goroutines
+// use the store); concurrent writers and
 // readers; a seeded random sequence of operations checked against a map
 // (SeedEnv replays one); persistence across reopening; two handles on one
 // location; and the batch and prefix-scan helpers of package kv, which
@@ -41,10 +42,17 @@
 // optional interface it does not declare, or declares one it does not
 // fully implement (Capabilities.Check, usable on its own).
 //
-// Two rules are the suite's own reading of the contract. Values are not
-// shared with the caller: changing a slice after passing it to Set, or
-// after getting it from Get, All or GetMany, does not change what the
-// store holds. And a nil value is stored as an empty one.
+// Some rules are the suite's own reading of the contract, where its words
+// leave room:
+//
+//   - Values are not shared with the caller: changing a slice after passing
+//     it to Set or SetMany, or after getting it from Get, All or GetMany,
+//     does not change what the store holds (Values/NotAliased).
+//   - A nil value is stored as an empty one, and an empty value is found.
+//   - A key is any string of bytes, not only valid UTF-8 (Keys/NonUTF8).
+//   - The error from a cancelled context wraps context.Canceled.
+//   - The body of a loop over Keys or All may call the store, even to write
+//     or delete (Iterate/Mutate).
 //
 // # What it cannot prove
 //

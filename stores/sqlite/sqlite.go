@@ -149,8 +149,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 // sets all of this up itself.
 //
 // New works with any database/sql driver for SQLite whose []byte
-// arguments are BLOBs; this package registers modernc.org/sqlite as
-// "sqlite".
+// arguments are BLOBs; this package imports modernc.org/sqlite, which
+// registers itself as "sqlite".
 func New(db *sql.DB, table string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	if err := validTable(table); err != nil {

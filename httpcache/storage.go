@@ -29,7 +29,7 @@ func (t *Transport) report(err error) {
 
 // storeCtx bounds a store call.
 func (t *Transport) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if t.o.storeTimeout > 0 {
+	if t.o.storeTimeout > 0 && !t.inMemory {
 		return context.WithTimeout(ctx, t.o.storeTimeout)
 	}
 	return ctx, func() {}

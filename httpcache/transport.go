@@ -27,6 +27,7 @@ type Transport struct {
 	responses kv.Store[string, *Response]
 	redirects kv.Store[string, string] // nil: aliases live in responses
 	owned     []func() error
+	inMemory  bool // responses is a memory store
 
 	flight flight
 	idxMu  sync.Mutex // serialises updates of variant lists
@@ -58,6 +59,9 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 		t.responses = m
 		t.owned = append(t.owned, m.Close)
 	}
+	// The memory store never blocks: its calls need no timeout (which
+	// costs a timer per call on the hit path).
+	_, t.inMemory = t.responses.(*memory.Store[string, *Response])
 	t.bgCtx, t.bgCancel = context.WithCancel(context.Background())
 	return t
 }

@@ -102,8 +102,8 @@ func TestRoundTrip(t *testing.T) {
 		if wantV == nil {
 			wantV = []byte{}
 		}
-		if diff := cmp.Diff(wantV, got); diff != "" {
-			t.Errorf("%s: Get (-want +got):\n%s", tt.name, diff)
+		if !bytes.Equal(wantV, got) || got == nil {
+			t.Errorf("%s: Get = %.40q (%d bytes), want %.40q (%d bytes)", tt.name, got, len(got), wantV, len(wantV))
 		}
 		if ok, err := s.Has(ctx, tt.key); err != nil || !ok {
 			t.Errorf("%s: Has = %v, %v", tt.name, ok, err)
@@ -782,9 +782,9 @@ func TestWriteDuringIteration(t *testing.T) {
 }
 
 // TestConcurrentWriters: many goroutines of one process write and read at
-// once, through one store and through a second Open of the same file
-// (separate connections, so SQLite's own locking is in play). No call may
-// fail, "database is locked" least of all.
+// once, through one store and through two more Opens of the same file, one
+// on another table (separate connections, so SQLite's own locking is in
+// play). No call may fail, "database is locked" least of all.
 func TestConcurrentWriters(t *testing.T) {
 	const goroutines, writes = 16, 200
 	ctx := context.Background()
@@ -794,6 +794,12 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
+	s3, err := sqlite.Open(path, sqlite.WithTable("other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3.Close()
+	handles := []*sqlite.Store{s, s2, s3, s, s2, s3, s, s2} // 6 on kv, 2 on other, repeating
 
 	var errs atomic.Int64
 	var firstErr atomic.Value
@@ -805,10 +811,7 @@ func TestConcurrentWriters(t *testing.T) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for g := range goroutines {
-		st := s
-		if g%2 == 1 {
-			st = s2
-		}
+		st := handles[g%len(handles)]
 		wg.Go(func() {
 			for i := range writes {
 				k := fmt.Sprintf("g%02d/%03d", g, i)
@@ -845,9 +848,18 @@ func TestConcurrentWriters(t *testing.T) {
 	if n := errs.Load(); n > 0 {
 		t.Fatalf("%d calls failed; first: %v", n, firstErr.Load())
 	}
-	n, err := s.Len(ctx)
-	if err != nil || n != goroutines*writes {
-		t.Errorf("Len = %d, %v; want %d", n, err, goroutines*writes)
+	perTable := map[*sqlite.Store]int{}
+	for g := range goroutines {
+		if handles[g%len(handles)] == s3 {
+			perTable[s3] += writes
+		} else {
+			perTable[s] += writes
+		}
 	}
-	t.Logf("%d goroutines × %d writes (+ reads) on two handles: %v", goroutines, writes, elapsed)
+	for st, want := range perTable {
+		if n, err := st.Len(ctx); err != nil || n != want {
+			t.Errorf("table %s: Len = %d, %v; want %d", st.TableName(), n, err, want)
+		}
+	}
+	t.Logf("%d goroutines × %d writes (+ reads) on three handles, two tables: %v", goroutines, writes, elapsed)
 }

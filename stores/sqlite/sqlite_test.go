@@ -863,3 +863,68 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	t.Logf("%d goroutines × %d writes (+ reads) on three handles, two tables: %v", goroutines, writes, elapsed)
 }
+
+// TestLockHeldElsewhere holds the write lock from another connection (as
+// another process would) and checks what the store does meanwhile: reads
+// go on, a write waits for the lock rather than failing, and a write whose
+// context ends while it waits returns the context's error promptly.
+func TestLockHeldElsewhere(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	if err := s.Set(ctx, "k", []byte("before")); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO kv (key, value) VALUES (x'6f', x'6f')`); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reads do not wait for the writer.
+	start := time.Now()
+	if v, err := s.Get(ctx, "k"); err != nil || string(v) != "before" {
+		t.Errorf("Get while another connection writes = %q, %v", v, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Get waited %v for another connection's write lock", d)
+	}
+
+	// A write whose context ends while it waits gives up then.
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	err = s.Set(short, "k", []byte("never"))
+	if d := time.Since(start); err == nil || d > 3*time.Second {
+		t.Errorf("Set with a 300ms deadline under a held lock: %v after %v; want an error at about 300ms", err, d)
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Set with a deadline under a held lock: %v, want context.DeadlineExceeded", err)
+	}
+
+	// A write without a deadline waits for the lock and succeeds.
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		conn.ExecContext(ctx, `COMMIT`)
+	}()
+	start = time.Now()
+	if err := s.Set(ctx, "k", []byte("after")); err != nil {
+		t.Fatalf("Set waiting for the lock: %v", err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("Set returned after %v, before the lock was released", d)
+	}
+	got := collect(t, s.All(ctx))
+	if diff := cmp.Diff(map[string]string{"k": "after", "o": "o"}, got); diff != "" {
+		t.Errorf("contents (-want +got):\n%s", diff)
+	}
+}

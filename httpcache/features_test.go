@@ -594,3 +594,46 @@ func testStoreErrors(t *testing.T, b backend) {
 		t.Fatalf("hook got %v, want errors wrapping kv.ErrClosed", errs)
 	}
 }
+
+// testStreamsPassThrough: a response that will not be stored is never
+// buffered, so an endless stream reaches the caller at once.
+func testStreamsPassThrough(t *testing.T, b backend) {
+	cases := []struct {
+		name string
+		hdr  map[string]string
+		opts []httpcache.Option
+	}{
+		{"no-cache without validator", map[string]string{"Cache-Control": "no-cache", "Content-Type": "text/plain"}, nil},
+		{"event stream, cache control off", map[string]string{"Content-Type": "text/event-stream"}, opts(httpcache.WithCacheControl(false))},
+		{"no-store", map[string]string{"Cache-Control": "no-store"}, opts(httpcache.WithExpireAfter(httpcache.Never()))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			done := make(chan struct{})
+			e := newEnv(t, b, func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range c.hdr {
+					w.Header().Set(k, v)
+				}
+				fmt.Fprint(w, "data: first\n\n")
+				w.(http.Flusher).Flush()
+				select {
+				case <-done:
+				case <-r.Context().Done():
+				}
+			}, c.opts...)
+			defer close(done)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			req := e.req(ctx, "GET", "/events", "", nil)
+			resp, err := e.client.Do(req)
+			if err != nil {
+				t.Fatalf("stream not passed through: %v", err)
+			}
+			defer resp.Body.Close()
+			buf := make([]byte, len("data: first\n\n"))
+			if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "data: first\n\n" {
+				t.Fatalf("first event: %q, %v", buf, err)
+			}
+		})
+	}
+}

@@ -24,6 +24,7 @@ var scenarios = []scenario{
 	{"Redirects", testRedirects},
 	{"ConcurrentMisses", testConcurrentMisses},
 	{"MaxBodySize", testMaxBodySize},
+	{"StreamsPassThrough", testStreamsPassThrough},
 	{"Keys", testKeys},
 	{"CredentialsRedacted", testCredentialsRedacted},
 	{"KeyFunc", testKeyFunc},

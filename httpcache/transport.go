@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -456,6 +456,12 @@ func (t *Transport) fetchOrigin(req *http.Request, lk lookup, stale *Response) (
 	if t.o.maxBody > 0 && resp.ContentLength > t.o.maxBody {
 		return resp, flightResult{}, nil
 	}
+	// Decide from the headers alone whether the response is worth keeping,
+	// so that one that is not (an event stream, say) is never buffered.
+	entry, names := t.newEntry(req, lk, resp, reqTime, now)
+	if entry == nil {
+		return resp, flightResult{}, nil
+	}
 	body, rest, rerr := readUpTo(resp.Body, t.o.maxBody)
 	if rest != nil || rerr != nil {
 		// Too large, or the body failed part way: pass it on uncached.
@@ -465,9 +471,9 @@ func (t *Transport) fetchOrigin(req *http.Request, lk lookup, stale *Response) (
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
-	entry, names := t.newEntry(req, lk, resp, body, reqTime, now)
-	if entry == nil {
-		return resp, flightResult{}, nil
+	entry.Body = body
+	if req.Method != http.MethodHead {
+		entry.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	if !t.store(req, lk, entry, names) {
 		return resp, flightResult{}, nil
@@ -484,6 +490,9 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response, lk lookup) 
 	}
 	if t.o.filter != nil && !t.o.filter(resp) {
 		return false
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		return false // a stream without end
 	}
 	if !t.o.cacheControl {
 		return true
@@ -506,15 +515,12 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response, lk lookup) 
 // newEntry builds the stored form of a response, or returns nil when it
 // could never be used (Vary: *, or stale at once with nothing to
 // revalidate with).
-func (t *Transport) newEntry(req *http.Request, lk lookup, resp *http.Response, body []byte, reqTime, respTime time.Time) (*Response, []string) {
+func (t *Transport) newEntry(req *http.Request, lk lookup, resp *http.Response, reqTime, respTime time.Time) (*Response, []string) {
 	names, star := t.o.varyNames(resp.Header)
 	if star {
 		return nil, nil
 	}
 	h := storedHeader(resp.Header)
-	if req.Method != http.MethodHead {
-		h.Set("Content-Length", fmt.Sprint(len(body)))
-	}
 	e := &Response{
 		Version:       FormatVersion,
 		Method:        req.Method,
@@ -523,7 +529,6 @@ func (t *Transport) newEntry(req *http.Request, lk lookup, resp *http.Response, 
 		StatusCode:    resp.StatusCode,
 		Proto:         resp.Proto,
 		Header:        h,
-		Body:          body,
 		RequestTime:   reqTime,
 		ResponseTime:  respTime,
 		Vary:          names,

@@ -22,11 +22,24 @@ const (
 // one writer's whole value, never a mix. It samples races; -race finds
 // them.
 func testConcurrent(t *testing.T, h *harness) {
-	s := h.store()
+	runConcurrent(t, h, h.store())
+}
+
+// testSharedConcurrent runs the writers of testConcurrent over two handles
+// on one location, alternately: file locks, busy databases and
+// read-modify-write races between handles show here.
+func testSharedConcurrent(t *testing.T, h *harness) {
+	h.needs("SharedHandles", h.caps.SharedHandles)
+	runConcurrent(t, h, h.store(), h.store())
+}
+
+// runConcurrent runs the writers, writer w on handle w%len(handles), and
+// checks the final state through every handle.
+func runConcurrent(t *testing.T, h *harness, handles ...store) {
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
-			if err := concurrentWriter(h, s, w); err != nil {
+			if err := concurrentWriter(h, handles[w%len(handles)], w); err != nil {
 				t.Errorf("writer %d: %v", w, err)
 			}
 		})
@@ -36,6 +49,7 @@ func testConcurrent(t *testing.T, h *harness) {
 		return
 	}
 
+	s := handles[0]
 	want := make(map[string][]byte)
 	for w := range writers {
 		for i := 0; i < ownKeys; i += 2 { // odd ones were deleted
@@ -54,7 +68,9 @@ func testConcurrent(t *testing.T, h *harness) {
 		}
 		want[k] = v
 	}
-	wantContents(t, h.ctx, s, want)
+	for _, s := range handles {
+		wantContents(t, h.ctx, s, want)
+	}
 }
 
 func ownKey(w, i int) string      { return fmt.Sprintf("w%d/own-%03d", w, i) }

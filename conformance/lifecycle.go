@@ -196,6 +196,11 @@ func testReopenTTL(t *testing.T, h *harness) {
 	wantContents(t, h.ctx, s, map[string][]byte{"long": []byte("1"), "never": []byte("3")})
 }
 
+func (s *suite) sharedHandles(t *testing.T) {
+	t.Run("Visibility", s.test(testSharedHandles))
+	t.Run("Concurrent", s.test(testSharedConcurrent))
+}
+
 // testSharedHandles opens two handles on one location at once and checks
 // that each sees the other's writes, deletes and clears, and that closing
 // one leaves the other working.

@@ -48,7 +48,7 @@ const prompt = 10 * time.Second
 //	Close/{AfterClose,WhileBusy}
 //	Context, Concurrent, Random
 //	Persistence/{Reopen,ReopenTTL}
-//	SharedHandles
+//	SharedHandles/{Visibility,Concurrent}
 //	Batch/{GetMany,SetMany,DeleteMany}
 //	Scan
 func Run(t *testing.T, cfg Config) {
@@ -79,7 +79,7 @@ func run(t *testing.T, cfg Config, watchdog time.Duration) {
 	t.Run("Concurrent", s.test(testConcurrent))
 	t.Run("Random", s.test(testRandom))
 	t.Run("Persistence", s.persistence)
-	t.Run("SharedHandles", s.test(testSharedHandles))
+	t.Run("SharedHandles", s.sharedHandles)
 	t.Run("Batch", s.batch)
 	t.Run("Scan", s.test(testScan))
 }

@@ -3,12 +3,20 @@ package badger_test
 import (
 	"testing"
 
+	bdg "github.com/dgraph-io/badger/v4"
+
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/faulttest"
 	"github.com/kvkit/kv/stores/badger"
 )
 
-func openCrashBadger(dir string) (kv.Store[string, []byte], error) { return badger.Open(dir) }
+// openCrashBadger opens with smaller tables and value log files than
+// badger's defaults, which only makes each of the many opens quicker.
+func openCrashBadger(dir string) (kv.Store[string, []byte], error) {
+	return badger.Open(dir, badger.WithBadgerOptions(func(o bdg.Options) bdg.Options {
+		return o.WithMemTableSize(8 << 20).WithValueLogFileSize(16 << 20)
+	}))
+}
 
 // TestCrashFault kills a process writing to a Badger store with SIGKILL
 // at random moments: after each kill the database opens without repair
@@ -19,7 +27,7 @@ func TestCrashFault(t *testing.T) {
 		Open:       openCrashBadger,
 		Path:       t.TempDir(),
 		HelperTest: "TestHelperProcessBadgerCrashWriter",
-		Rounds:     6,
+		Rounds:     5,
 		Keys:       16,
 	})
 	t.Logf("badger: %s", st)

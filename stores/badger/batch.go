@@ -1,8 +1,10 @@
 package badger
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	bdg "github.com/dgraph-io/badger/v4"
@@ -20,6 +22,10 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	out := make(map[string][]byte, len(keys))
 	err := s.db.View(func(txn *bdg.Txn) error {
 		now := time.Now()
+		// One key buffer serves every lookup: an item refers to the key
+		// it was looked up by, and each item is done with before the
+		// next lookup.
+		buf := bytes.Clone(s.prefix)
 		for i, key := range keys {
 			if i%256 == 255 {
 				if err := ctx.Err(); err != nil {
@@ -29,7 +35,8 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 			if len(key) > s.lim.maxKey {
 				continue
 			}
-			item, err := txn.Get(s.dbKey(key))
+			buf = append(buf[:len(s.prefix)], key...)
+			item, err := txn.Get(buf)
 			if errors.Is(err, bdg.ErrKeyNotFound) {
 				continue
 			}
@@ -60,7 +67,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 // is written. When a key appears twice, the last entry wins. If writing
 // fails part way, some entries may have been written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	es := make([]*bdg.Entry, len(entries))
+	es := make([]bdg.Entry, len(entries))
 	for i, e := range entries {
 		be, err := s.entry(e.Key, e.Value, e.ExpiresAt)
 		if err != nil {
@@ -68,11 +75,14 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 		}
 		es[i] = be
 	}
+	var attempt []bdg.Entry
 	return s.batch(ctx, "set many", len(es), func(wb *bdg.WriteBatch, i int) error {
-		// WriteBatch keeps the entry and may change it: hand over a copy,
-		// so that a retry starts from the original.
-		e := *es[i]
-		return wb.SetEntry(&e)
+		// WriteBatch keeps the entries and changes them: hand over
+		// copies, so that a retry starts from the originals.
+		if i == 0 {
+			attempt = slices.Clone(es)
+		}
+		return wb.SetEntry(&attempt[i])
 	})
 }
 

@@ -292,7 +292,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	err = s.retry(ctx, func() error {
 		// Committing changes the entry (it appends the version to the
 		// key): give each attempt a fresh copy.
-		attempt := *e
+		attempt := e
 		return s.db.Update(func(txn *bdg.Txn) error { return txn.SetEntry(&attempt) })
 	})
 	if errors.Is(err, bdg.ErrTxnTooBig) {
@@ -306,12 +306,12 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 
 // entry returns the badger entry for key and value, or an error wrapping
 // kv.ErrTooLarge when it does not fit.
-func (s *Store) entry(key string, value []byte, expiresAt time.Time) (*bdg.Entry, error) {
+func (s *Store) entry(key string, value []byte, expiresAt time.Time) (bdg.Entry, error) {
 	stored, meta, exp := encodeValue(value, expiresAt)
 	if err := s.lim.check(len(key), len(value), len(stored)); err != nil {
-		return nil, err
+		return bdg.Entry{}, err
 	}
-	return &bdg.Entry{Key: s.dbKey(key), Value: stored, UserMeta: meta, ExpiresAt: exp}, nil
+	return bdg.Entry{Key: s.dbKey(key), Value: stored, UserMeta: meta, ExpiresAt: exp}, nil
 }
 
 // Delete removes key; an absent key is not an error.

@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -513,9 +514,10 @@ func (s *Store) set(ctx context.Context, key string, value []byte, expiresAt tim
 			return err
 		}
 	}
-	old, err := s.replaceHead(ctx, headItem(key, value, ref, expiresAt))
+	item := headItem(key, value, ref, expiresAt)
+	old, err := s.replaceHead(ctx, item)
 	if err != nil {
-		if ref.gen != nil {
+		if ref.gen != nil && !s.headPointsAt(ctx, item[attrKey], ref) {
 			s.dropChunks(ctx, ref)
 		}
 		return err
@@ -524,6 +526,28 @@ func (s *Store) set(ctx context.Context, key string, value []byte, expiresAt tim
 		return s.deleteChunks(ctx, old)
 	}
 	return nil
+}
+
+// headPointsAt reports whether the head item under pk points at the
+// chunks of ref: a write whose reply was lost (a cancelled context, a
+// broken connection) may have happened, and then its chunks must stay.
+// When that cannot be read, it says true: chunks left behind are wasted
+// space, chunks deleted under a head are a lost value.
+func (s *Store) headPointsAt(ctx context.Context, pk types.AttributeValue, ref chunkRef) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:                s.table,
+		Key:                      map[string]types.AttributeValue{attrKey: pk},
+		ConsistentRead:           aws.Bool(true),
+		ProjectionExpression:     aws.String("#g"),
+		ExpressionAttributeNames: map[string]string{"#g": attrGen},
+	})
+	if err != nil {
+		return true
+	}
+	g, _ := getB(out.Item, attrGen)
+	return bytes.Equal(g, ref.gen)
 }
 
 // replaceHead writes a head item and returns the chunks of the item it

@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -536,4 +538,81 @@ func TestErrorsNameBackendAndKey(t *testing.T) {
 	if !errors.Is(err, kv.ErrNotFound) || err.Error() != `kv/dynamodb: get "missing": kv: not found` {
 		t.Errorf("Get of a missing key: %v", err)
 	}
+}
+
+// TestChunkedConcurrent has writers replace one chunked value while
+// readers read it: every read is one writer's whole value, and when the
+// writers are done no chunk of a replaced value is left.
+func TestChunkedConcurrent(t *testing.T) {
+	s, client := newStore(t)
+	ctx := context.Background()
+	const writers, rounds, size = 3, 3, 500 << 10 // 2 chunks each
+	value := func(w int) []byte { return bytes.Repeat([]byte{byte('a' + w)}, size) }
+	if err := s.Set(ctx, "k", value(0)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds+100)
+	for w := range writers {
+		wg.Go(func() {
+			for range rounds {
+				if err := s.Set(ctx, "k", value(w)); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	var readerWG sync.WaitGroup
+	readerWG.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			v, err := s.Get(ctx, "k")
+			if err != nil {
+				errs <- err
+				continue
+			}
+			if len(v) != size || bytes.Count(v, v[:1]) != size {
+				errs <- fmt.Errorf("read a mixed value of %d bytes", len(v))
+			}
+		}
+	})
+	wg.Wait()
+	close(done)
+	readerWG.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := rawCount(t, client, s.Table()); n != 3 {
+		t.Errorf("%d items after concurrent replacing, want 3 (a head and 2 chunks)", n)
+	}
+}
+
+// TestTimeToLiveEnabled checks that WithCreateTable turns on Time to Live
+// on TTLAttribute, or, on a server that cannot, says so in its log.
+func TestTimeToLiveEnabled(t *testing.T) {
+	client := testClient(t)
+	var log bytes.Buffer
+	table := newTable(t, client)
+	_, err := ddbstore.New(client, table, ddbstore.WithCreateTable(true),
+		ddbstore.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.DescribeTimeToLive(context.Background(), &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
+	if err == nil && out.TimeToLiveDescription != nil &&
+		aws.ToString(out.TimeToLiveDescription.AttributeName) == ddbstore.TTLAttribute &&
+		(out.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusEnabled ||
+			out.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusEnabling) {
+		return
+	}
+	if !strings.Contains(log.String(), "Time to Live") {
+		t.Fatalf("Time to Live not enabled (%v, %v) and nothing logged", out, err)
+	}
+	t.Logf("server without Time to Live: %s", log.String())
 }

@@ -67,7 +67,17 @@
 // RoundTripper and sets Request.Response on each hop), every earlier URL of
 // the chain is recorded as an alias of the final response's key. A later
 // request to any of them is answered from the cache, with no origin
-// request, while the final response is fresh.
+// request, while the final response is fresh; the response's Request then
+// names the final URL, as after the redirects it stands for.
+//
+// # What stays in the store
+//
+// A stale response stays stored, to be revalidated or served by
+// max-stale, stale-if-error or [OnlyIfCached], until [Transport.DeleteExpired]
+// or [Transport.Clear] removes it, as in aiohttp-client-cache and
+// requests-cache; [WithKeepStale] gives such entries a store TTL instead
+// (native on Redis, Badger, DynamoDB). Responses that are stale at once and
+// have no validator are not stored at all.
 //
 // # Concurrency and failures
 //

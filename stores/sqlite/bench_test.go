@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -247,8 +248,8 @@ func BenchmarkGet100(b *testing.B) {
 }
 
 // BenchmarkPaired runs the store and the database/sql baseline in turns,
-// one operation each per iteration, and reports each one's time per
-// operation and their ratio. On a loaded machine this is steadier than
+// one operation each per iteration, and reports each one's median time
+// per operation and their ratio. On a loaded machine this is steadier than
 // comparing separate benchmarks, since both sides see the same load.
 func BenchmarkPaired(b *testing.B) {
 	ctx := context.Background()
@@ -304,30 +305,41 @@ func BenchmarkPaired(b *testing.B) {
 	for _, p := range pairs {
 		b.Run(p.name, func(b *testing.B) {
 			s, r := openBoth(b)
-			var storeT, rawT time.Duration
-			i := 0
-			run := func(f func(*sqlite.Store, *rawDB, int) error, total *time.Duration) {
+			var storeT, rawT []time.Duration
+			run := func(f func(*sqlite.Store, *rawDB, int) error, i int, times *[]time.Duration) {
 				t0 := time.Now()
 				if err := f(s, r, i); err != nil {
 					b.Fatal(err)
 				}
-				*total += time.Since(t0)
+				*times = append(*times, time.Since(t0))
 			}
+			i := 0
 			for b.Loop() {
 				// Alternate which goes first, so that neither always
 				// finds the caches the other warmed.
 				if i%2 == 0 {
-					run(p.store, &storeT)
-					run(p.raw, &rawT)
+					run(p.store, i, &storeT)
+					run(p.raw, i, &rawT)
 				} else {
-					run(p.raw, &rawT)
-					run(p.store, &storeT)
+					run(p.raw, i, &rawT)
+					run(p.store, i, &storeT)
 				}
 				i++
 			}
-			b.ReportMetric(float64(storeT.Nanoseconds())/float64(i), "store-ns/op")
-			b.ReportMetric(float64(rawT.Nanoseconds())/float64(i), "baseline-ns/op")
-			b.ReportMetric(float64(storeT)/float64(rawT), "ratio")
+			// Medians: a preemption on a busy machine makes one sample
+			// of either side huge, which would sway a mean.
+			sm, rm := median(storeT), median(rawT)
+			b.ReportMetric(float64(sm.Nanoseconds()), "store-p50-ns")
+			b.ReportMetric(float64(rm.Nanoseconds()), "baseline-p50-ns")
+			b.ReportMetric(float64(sm)/float64(rm), "ratio")
 		})
 	}
+}
+
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
 }

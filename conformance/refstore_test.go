@@ -93,11 +93,13 @@ func (rc refConfig) config() Config {
 	shared := newLocation()
 	return Config{
 		Capabilities: rc.caps,
-		NewStore: func(testing.TB) Opener {
+		NewStore: func(t testing.TB) Opener {
 			loc := newLocation()
 			if rc.oneLoc {
 				loc = shared
 			}
+			// The suite must close its stores before the location goes.
+			t.Cleanup(func() { loc.removed.Store(true) })
 			return func() (kv.Store[string, []byte], error) {
 				l := loc
 				if rc.volatile {
@@ -115,6 +117,7 @@ type refLocation struct {
 	mu      sync.Mutex
 	entries map[string]refEntry
 	handles atomic.Int32 // open handles
+	removed atomic.Bool  // set by NewStore's cleanup
 }
 
 type refEntry struct {
@@ -510,6 +513,9 @@ func (s *refStore) Close() error {
 		return nil
 	}
 	s.doneOnce.Do(func() { close(s.done) })
+	if s.loc.removed.Load() {
+		return errors.New("kv/ref: close: the location was removed before the store was closed")
+	}
 	if s.faults[openAfterClose] {
 		s.closed.Store(false)
 	}

@@ -129,17 +129,12 @@ func (s *suite) newHarness(t *testing.T) *harness {
 			go h.closeAll()
 		})
 	})
-	// Cleanups run last in, first out: the watchdog stops after the stores
-	// are closed, and they are closed before NewStore's own cleanup
-	// removes the location. Registered now, they also run when NewStore
-	// skips the subtest.
+	// Cleanups run last in, first out: the watchdog stops last, after
+	// every store is closed (each before the cleanup of the NewStore call
+	// that made its location, see openWith). Registered now, it also stops
+	// when NewStore skips the subtest.
 	t.Cleanup(h.stopWatchdog)
 	h.open = h.location()
-	t.Cleanup(func() {
-		for _, err := range h.closeAll() {
-			t.Errorf("closing a store at the end of the subtest: %v", err)
-		}
-	})
 	return h
 }
 
@@ -166,7 +161,10 @@ func (h *harness) store() kv.Store[string, []byte] {
 	return h.openWith(h.open)
 }
 
-// openWith opens a handle with open and registers it for closing.
+// openWith opens a handle with open and closes it when the subtest ends,
+// before the location's own cleanup (registered earlier, by NewStore) runs.
+// Closing twice is part of the contract, so a store the subtest closed
+// itself is closed again.
 func (h *harness) openWith(open Opener) kv.Store[string, []byte] {
 	h.t.Helper()
 	s, err := open()
@@ -179,24 +177,23 @@ func (h *harness) openWith(open Opener) kv.Store[string, []byte] {
 	h.mu.Lock()
 	h.stores = append(h.stores, s)
 	h.mu.Unlock()
+	h.t.Cleanup(func() {
+		if err := closePromptly(s); err != nil {
+			h.t.Errorf("closing a store at the end of the subtest: %v", err)
+		}
+	})
 	return s
 }
 
-// closeAll closes every store the harness opened, each within prompt, and
-// returns the errors. Closing twice is part of the contract, so stores a
-// subtest closed itself are closed again.
-func (h *harness) closeAll() []error {
+// closeAll closes every store the harness opened, each within prompt, for
+// the watchdog.
+func (h *harness) closeAll() {
 	h.mu.Lock()
 	stores := h.stores
-	h.stores = nil
 	h.mu.Unlock()
-	var errs []error
 	for _, s := range stores {
-		if err := closePromptly(s); err != nil {
-			errs = append(errs, err)
-		}
+		_ = closePromptly(s)
 	}
-	return errs
 }
 
 // closePromptly closes s and reports an error when Close fails or takes

@@ -7,6 +7,7 @@
 //	badger:///var/cache/app?prefix=pages      stores/badger in a directory
 //	redis://user:pass@host:6379/0?prefix=app  stores/redis (rediss:// for TLS)
 //	redis://h1:7000,h2:7001,h3:7002?prefix=a  stores/redis on a cluster (or ?addr=h2:7001&addr=...)
+//	mongodb://host:27017/db?collection=pages  stores/mongo (mongodb+srv:// too)
 //	dynamodb://table?region=eu-west-1         stores/dynamodb (endpoint=http://... for a local server)
 //
 // A path may start with "~" for the home directory (file://~/cache,
@@ -34,6 +35,7 @@ import (
 	"github.com/kvkit/kv/stores/dynamodb"
 	"github.com/kvkit/kv/stores/file"
 	"github.com/kvkit/kv/stores/memory"
+	"github.com/kvkit/kv/stores/mongo"
 	"github.com/kvkit/kv/stores/redis"
 	"github.com/kvkit/kv/stores/sqlite"
 	"github.com/redis/rueidis"
@@ -45,7 +47,7 @@ var ErrInvalidURL = errors.New("invalid store URL")
 
 // Schemes lists the URL schemes Open knows.
 func Schemes() []string {
-	return []string{"memory", "file", "sqlite", "badger", "redis", "rediss", "dynamodb"}
+	return []string{"memory", "file", "sqlite", "badger", "redis", "rediss", "mongodb", "mongodb+srv", "dynamodb"}
 }
 
 // Open opens the byte store that rawURL names (see the package doc). The
@@ -68,6 +70,8 @@ func Open(ctx context.Context, rawURL string) (kv.Store[string, []byte], error) 
 		s, err = openBadger(u)
 	case "redis", "rediss":
 		s, err = openRedis(ctx, u)
+	case "mongodb", "mongodb+srv":
+		s, err = openMongo(ctx, u)
 	case "dynamodb":
 		s, err = openDynamoDB(ctx, u)
 	default:
@@ -375,4 +379,25 @@ func openDynamoDB(ctx context.Context, u *url.URL) (kv.Store[string, []byte], er
 		opts = append(opts, dynamodb.WithCreateTable(b))
 	}
 	return dynamodb.Open(ctx, table, opts...)
+}
+
+// openMongo passes the URL to the driver, less the parameter that is the
+// store's (collection); the path names the database (default "kv").
+func openMongo(ctx context.Context, u *url.URL) (kv.Store[string, []byte], error) {
+	q := u.Query()
+	db := strings.Trim(u.Path, "/")
+	if strings.Contains(db, "/") {
+		return nil, invalid(u, "path %q: name one database (mongodb://host/db)", u.Path)
+	}
+	if db == "" {
+		db = "kv"
+	}
+	var opts []mongo.Option
+	if c := q.Get("collection"); c != "" {
+		opts = append(opts, mongo.WithCollection(c))
+	}
+	q.Del("collection")
+	clean := *u
+	clean.RawQuery = q.Encode()
+	return mongo.Open(ctx, clean.String(), db, opts...)
 }

@@ -110,6 +110,7 @@ func TestOpenInvalid(t *testing.T) {
 		"dynamodb://t?endpoint=nohost":           "not an absolute URL",
 		"dynamodb://t?secret_key=hunter2&x=1":    `unknown parameter`,
 		"redis://u:hunter2@host:port-not-number": "invalid port",
+		"mongodb://u:hunter2@h/db/extra":         "name one database",
 	}
 	for raw, want := range cases {
 		t.Run(raw, func(t *testing.T) {
@@ -209,4 +210,23 @@ func TestOpenDynamoDB(t *testing.T) {
 	}
 	defer s.Close()
 	roundTrip(t, s)
+}
+
+func TestOpenMongo(t *testing.T) {
+	uri := serverURL(t, "KV_TEST_MONGO_URI")
+	u, err := url.Parse(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/open_test"
+	u.RawQuery = "collection=c" + time.Now().Format("150405")
+	s, err := stores.Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	roundTrip(t, s)
+	if err := s.Clear(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -22,15 +22,15 @@ import (
 
 // Attribute names of the items a Store writes.
 const (
-	attrKey   = "k"   // partition key (B), see partitionKey
-	attrOrig  = "ok"  // the key, on items whose partition key is a hash (B)
-	attrValue = "v"   // the value, when stored in the item itself (B)
-	attrTTL   = "exp" // expiry in Unix seconds, rounded up (N): the TTL attribute
-	attrExpNs = "xn"  // expiry in Unix nanoseconds (N): what reads compare
-	attrGen   = "g"   // generation of a chunked value (B)
-	attrCount = "n"   // number of chunks of a chunked value (N)
-	attrSize  = "sz"  // size of a chunked value (N)
-	attrChunk = "cd"  // data of one chunk (B)
+	attrKey   = "k"          // partition key (B), see partitionKey
+	attrOrig  = "ok"         // the key, on items whose partition key is a hash (B)
+	attrValue = "v"          // the value, when stored in the item itself (B)
+	attrTTL   = TTLAttribute // expiry in Unix seconds, rounded up (N)
+	attrExpNs = "xn"         // expiry in Unix nanoseconds (N): what reads compare
+	attrGen   = "g"          // generation of a chunked value (B)
+	attrCount = "n"          // number of chunks of a chunked value (N)
+	attrSize  = "sz"         // size of a chunked value (N)
+	attrChunk = "cd"         // data of one chunk (B)
 )
 
 // TTLAttribute is the attribute that holds an entry's expiry in Unix
@@ -39,7 +39,7 @@ const (
 // reads compare a nanosecond expiry kept in another attribute, so an
 // entry is invisible from the instant it expires whenever DynamoDB gets
 // round to deleting it.
-const TTLAttribute = attrTTL
+const TTLAttribute = "exp"
 
 // DefaultMaxValueSize is the largest value a Store accepts unless
 // WithMaxValueSize says otherwise.

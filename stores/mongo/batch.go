@@ -7,7 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	mopts "go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kvkit/kv"
 )
@@ -99,7 +99,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 			SetUpsert(true))
 	}
 	for attempt := 0; ; attempt++ {
-		_, err := s.coll.BulkWrite(ctx, models, mopts.BulkWrite().SetOrdered(false))
+		_, err := s.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 		if err == nil {
 			return nil
 		}

@@ -11,7 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	mopts "go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kvkit/kv"
 )
@@ -52,11 +52,11 @@ type Store struct {
 }
 
 // Option configures a Store.
-type Option func(*options)
+type Option func(*storeOptions)
 
-type options struct {
+type storeOptions struct {
 	collection string
-	clientOpts []*mopts.ClientOptions
+	clientOpts []*options.ClientOptions
 	ttlIndex   bool
 	log        *slog.Logger
 }
@@ -64,27 +64,27 @@ type options struct {
 // WithCollection sets the collection the store keeps its entries in
 // (default DefaultCollection). Stores over different collections of one
 // database are independent; Clear empties only its own.
-func WithCollection(name string) Option { return func(o *options) { o.collection = name } }
+func WithCollection(name string) Option { return func(o *storeOptions) { o.collection = name } }
 
 // WithClientOptions adds options for the client Open connects with
 // (credentials, TLS, timeouts, pool size), applied after the URI. New
 // ignores them.
-func WithClientOptions(opts ...*mopts.ClientOptions) Option {
-	return func(o *options) { o.clientOpts = append(o.clientOpts, opts...) }
+func WithClientOptions(opts ...*options.ClientOptions) Option {
+	return func(o *storeOptions) { o.clientOpts = append(o.clientOpts, opts...) }
 }
 
 // WithTTLIndex says whether New and Open create the TTL index on
 // "expiresAt" that makes the server delete expired entries (default true).
 // A server that cannot create it is logged and ignored: expiry is enforced
 // on read either way, the index only frees the space.
-func WithTTLIndex(create bool) Option { return func(o *options) { o.ttlIndex = create } }
+func WithTTLIndex(create bool) Option { return func(o *storeOptions) { o.ttlIndex = create } }
 
 // WithLogger sets where the store logs what it cannot report as an error
 // (a server that refuses the TTL index). The default discards.
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(o *storeOptions) { o.log = l } }
 
-func resolve(opts []Option) options {
-	o := options{collection: DefaultCollection, ttlIndex: true}
+func resolve(opts []Option) storeOptions {
+	o := storeOptions{collection: DefaultCollection, ttlIndex: true}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -122,7 +122,7 @@ func Open(ctx context.Context, uri string, database string, opts ...Option) (*St
 		return nil, fmt.Errorf("kv/mongo: open: %w", err)
 	}
 	o := resolve(opts)
-	copts := append([]*mopts.ClientOptions{mopts.Client().ApplyURI(uri)}, o.clientOpts...)
+	copts := append([]*options.ClientOptions{options.Client().ApplyURI(uri)}, o.clientOpts...)
 	client, err := mongo.Connect(copts...)
 	if err != nil {
 		return nil, fmt.Errorf("kv/mongo: open: %w", err)
@@ -135,7 +135,7 @@ func Open(ctx context.Context, uri string, database string, opts ...Option) (*St
 	return s, nil
 }
 
-func newStore(ctx context.Context, client *mongo.Client, owned bool, database string, o options) (*Store, error) {
+func newStore(ctx context.Context, client *mongo.Client, owned bool, database string, o storeOptions) (*Store, error) {
 	if database == "" {
 		return nil, errors.New("kv/mongo: new: empty database name")
 	}
@@ -159,7 +159,7 @@ func newStore(ctx context.Context, client *mongo.Client, owned bool, database st
 func (s *Store) createTTLIndex(ctx context.Context) {
 	_, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: fieldExpires, Value: 1}},
-		Options: mopts.Index().SetExpireAfterSeconds(0),
+		Options: options.Index().SetExpireAfterSeconds(0),
 	})
 	if err != nil {
 		s.log.Warn("kv/mongo: cannot create the TTL index; expired entries are only hidden, not deleted",
@@ -308,9 +308,9 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (s *Store) find(ctx context.Context, key string, withValue bool) (decoded, error) {
-	var opts []mopts.Lister[mopts.FindOneOptions]
+	var opts []options.Lister[options.FindOneOptions]
 	if !withValue {
-		opts = append(opts, mopts.FindOne().SetProjection(keysProjection))
+		opts = append(opts, options.FindOne().SetProjection(keysProjection))
 	}
 	doc, err := s.coll.FindOne(ctx, bson.D{{Key: fieldID, Value: docID(key)}}, opts...).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -369,7 +369,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	filter := bson.D{{Key: fieldID, Value: docID(key)}}
 	doc := document(key, value, o.ExpiresAt)
 	for attempt := 0; ; attempt++ {
-		_, err = s.coll.ReplaceOne(ctx, filter, doc, mopts.Replace().SetUpsert(true))
+		_, err = s.coll.ReplaceOne(ctx, filter, doc, options.Replace().SetUpsert(true))
 		if err == nil {
 			return nil
 		}
@@ -429,7 +429,7 @@ func (s *Store) Clear(ctx context.Context) error {
 // scan runs a find over the live documents and calls each with every
 // document until it returns false; it closes the cursor however it ends.
 func (s *Store) scan(ctx context.Context, op string, projection any, each func(bson.Raw) bool) error {
-	opts := mopts.Find()
+	opts := options.Find()
 	if projection != nil {
 		opts.SetProjection(projection)
 	}

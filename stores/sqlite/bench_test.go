@@ -254,8 +254,10 @@ func BenchmarkGet100(b *testing.B) {
 func BenchmarkPaired(b *testing.B) {
 	ctx := context.Background()
 	entries := make([]kv.Entry[string, []byte], 100)
+	keys := make([]string, 100)
 	for i := range entries {
 		entries[i] = kv.Entry[string, []byte]{Key: benchKey(i * 7), Value: benchValue}
+		keys[i] = entries[i].Key
 	}
 	pairs := []struct {
 		name       string
@@ -300,6 +302,39 @@ func BenchmarkPaired(b *testing.B) {
 					}
 				}
 				return tx.Commit()
+			}},
+		{"GetMany100-vs-100-Gets",
+			func(s *sqlite.Store, r *rawDB, i int) error { _, err := s.GetMany(ctx, keys); return err },
+			func(s *sqlite.Store, r *rawDB, i int) error {
+				for _, k := range keys {
+					if _, err := s.Get(ctx, k); err != nil {
+						return err
+					}
+				}
+				return nil
+			}},
+		{"GetMany100-vs-sql-IN",
+			func(s *sqlite.Store, r *rawDB, i int) error { _, err := s.GetMany(ctx, keys); return err },
+			func(s *sqlite.Store, r *rawDB, i int) error {
+				args := make([]any, 0, 1+len(keys))
+				args = append(args, time.Now().UnixNano())
+				for _, k := range keys {
+					args = append(args, []byte(k))
+				}
+				rows, err := r.getMany.QueryContext(ctx, args...)
+				if err != nil {
+					return err
+				}
+				m := make(map[string][]byte, len(keys))
+				for rows.Next() {
+					var k string
+					var v []byte
+					if err := rows.Scan(&k, &v); err != nil {
+						return err
+					}
+					m[k] = v
+				}
+				return rows.Close()
 			}},
 	}
 	for _, p := range pairs {

@@ -188,12 +188,16 @@ func (s *Store) begin(ctx context.Context) error {
 // errExpired stops a read of an entry whose exact expiry has passed.
 var errExpired = errors.New("expired")
 
-// read returns the live value of item, copied, and its expiry.
+// read returns the live value of item, copied, and its expiry. A zero now
+// means the current time, read only for an entry that expires.
 func read(item *bdg.Item, now time.Time) (value []byte, expiresAt time.Time, err error) {
 	err = item.Value(func(v []byte) error {
 		exp, val, err := decodeExpiry(v, item.UserMeta())
 		if err != nil {
 			return err
+		}
+		if !exp.IsZero() && now.IsZero() {
+			now = time.Now()
 		}
 		if kv.Expired(exp, now) {
 			return errExpired
@@ -236,7 +240,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		out, _, err = read(item, time.Now())
+		out, _, err = read(item, time.Time{})
 		return err
 	})
 	if errors.Is(err, bdg.ErrKeyNotFound) || errors.Is(err, errExpired) {

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 )
 
 func TestParseOnly(t *testing.T) {
@@ -141,7 +144,10 @@ func TestServers(t *testing.T) {
 				if !ok || !strings.HasSuffix(host, "/") {
 					t.Fatalf("%s = %q, want mongodb://HOST:PORT/", envMongoURI, v)
 				}
-				return mongoHello(ctx, strings.TrimSuffix(host, "/"))
+				if err := mongoHello(ctx, strings.TrimSuffix(host, "/")); err != nil {
+					return err
+				}
+				return mongoRoundTrip(ctx, t, v)
 			},
 			addrs: func(v string) []string {
 				return []string{strings.TrimSuffix(strings.TrimPrefix(v, "mongodb://"), "/")}
@@ -223,4 +229,46 @@ func TestRun(t *testing.T) {
 		c.Close()
 		t.Errorf("redis still accepts connections at %s after the command ended", addr)
 	}
+}
+
+// mongoRoundTrip uses FerretDB's SQLite backend the way a store would:
+// an upsert, a find, an index, a delete. The driver is the one FerretDB
+// itself depends on, so the test adds nothing to build.
+func mongoRoundTrip(ctx context.Context, t *testing.T, uri string) error {
+	client, err := mongo.Connect(ctx, options.Client().ApplyURI(uri))
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(context.Background())
+	coll := client.Database("testservers").Collection("c")
+	_, err = coll.UpdateOne(ctx, bson.M{"_id": "k"}, bson.M{"$set": bson.M{"v": []byte("value")}}, options.Update().SetUpsert(true))
+	if err != nil {
+		return err
+	}
+	var got struct {
+		ID string `bson:"_id"`
+		V  []byte `bson:"v"`
+	}
+	if err := coll.FindOne(ctx, bson.M{"_id": "k"}).Decode(&got); err != nil {
+		return err
+	}
+	if got.ID != "k" || string(got.V) != "value" {
+		t.Errorf("FindOne = %+v, want k: value", got)
+	}
+	// FerretDB v1.24 answers NotImplemented to TTL indexes (expireAfterSeconds),
+	// so a plain one is what is checked here.
+	if _, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.M{"exp": 1}}); err != nil {
+		return err
+	}
+	if _, err := coll.DeleteOne(ctx, bson.M{"_id": "k"}); err != nil {
+		return err
+	}
+	n, err := coll.CountDocuments(ctx, bson.M{})
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		t.Errorf("CountDocuments after delete = %d, want 0", n)
+	}
+	return nil
 }

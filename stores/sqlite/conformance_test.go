@@ -50,3 +50,22 @@ func TestConformanceNew(t *testing.T) {
 		Capabilities: capabilities,
 	})
 }
+
+// TestConformanceTable runs the suite on stores made by Store.Table, each
+// location a table of one database that every store shares connections
+// with.
+func TestConformanceTable(t *testing.T) {
+	root, err := sqlite.Open(filepath.Join(t.TempDir(), "tables.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	var n atomic.Int64
+	conformance.Run(t, conformance.Config{
+		NewStore: func(t testing.TB) conformance.Opener {
+			table := fmt.Sprintf("t%d", n.Add(1))
+			return func() (kv.Store[string, []byte], error) { return root.Table(table) }
+		},
+		Capabilities: capabilities,
+	})
+}

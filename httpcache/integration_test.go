@@ -17,9 +17,12 @@ import (
 	"github.com/kvkit/kv/stores/badger"
 	"github.com/kvkit/kv/stores/dynamodb"
 	"github.com/kvkit/kv/stores/file"
+	kvmongo "github.com/kvkit/kv/stores/mongo"
 	"github.com/kvkit/kv/stores/redis"
 	"github.com/kvkit/kv/stores/sqlite"
 	"github.com/redis/rueidis"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // The same scenarios as TestMemory, over every other backend, each through
@@ -133,5 +136,25 @@ func TestDynamoDB(t *testing.T) {
 	}
 	runScenarios(t, backend{"dynamodb", false, func(t *testing.T, now func() time.Time) (kv.Store[string, *httpcache.Response], kv.Store[string, string]) {
 		return typed(t, open(t), nil)
+	}})
+}
+
+func TestMongo(t *testing.T) {
+	uri := serverEnv(t, "KV_TEST_MONGO_URI")
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Disconnect(context.Background()) })
+	runScenarios(t, backend{"mongo", false, func(t *testing.T, now func() time.Time) (kv.Store[string, *httpcache.Response], kv.Store[string, string]) {
+		db := uniqueName("httpcache_")
+		r := must(kvmongo.New(client, db, kvmongo.WithCollection("responses")))(t)
+		a := must(kvmongo.New(client, db, kvmongo.WithCollection("redirects")))(t)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			client.Database(db).Drop(ctx)
+		})
+		return typed(t, r, a)
 	}})
 }

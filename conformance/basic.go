@@ -1,11 +1,8 @@
 package conformance
 
 import (
-	"errors"
 	"fmt"
 	"testing"
-
-	"github.com/kvkit/kv"
 )
 
 func (s *suite) basic(t *testing.T) {
@@ -151,6 +148,3 @@ func testIsolation(t *testing.T, h *harness) {
 	wantContents(t, h.ctx, a, nil)
 	wantContents(t, h.ctx, b, map[string][]byte{"shared": []byte("in b"), "only-b": []byte("b")})
 }
-
-// isNotFound reports whether err wraps kv.ErrNotFound.
-func isNotFound(err error) bool { return errors.Is(err, kv.ErrNotFound) }

@@ -59,6 +59,9 @@ func wantMissing(t *testing.T, ctx context.Context, s store, key string) {
 	}
 }
 
+// isNotFound reports whether err wraps kv.ErrNotFound.
+func isNotFound(err error) bool { return errors.Is(err, kv.ErrNotFound) }
+
 // wantLen checks Len.
 func wantLen(t *testing.T, ctx context.Context, s store, want int) {
 	t.Helper()

@@ -19,12 +19,16 @@
 //
 // Every key is stored as prefix name, a 0x00 byte, then the key
 // ("kv\x00user-key" with the default prefix). A prefix holds no 0x00
-// byte, so the keys of two stores never overlap, and Clear (badger's
-// DropPrefix) and iteration touch this store's keys only. Badger limits
-// keys to 65000 bytes, so the store accepts keys up to 65000 less the
-// prefix and separator (MaxKeySize); values up to badger's
-// ValueLogFileSize, 1 GiB by default (MaxValueSize). Larger ones fail
-// with kv.ErrTooLarge before anything is written.
+// byte, so the keys of two stores never overlap, and Clear and iteration
+// touch this store's keys only. Badger limits keys to 65000 bytes, so the
+// store accepts keys up to 65000 less the prefix and separator
+// (MaxKeySize), and values up to badger's ValueLogFileSize (1 GiB by
+// default) less 12 bytes (MaxValueSize). Larger ones fail with
+// kv.ErrTooLarge before anything is written.
+//
+// Clear is badger's DropPrefix, which frees the space at once but blocks
+// writes to the whole DB while it runs: the stores of this package on the
+// DB wait and retry, other writers get badger.ErrBlockedWrites.
 //
 // A value without expiry is stored as it is. A value with one starts with
 // a 12-byte header holding the exact expiry and is marked in the entry's
@@ -55,8 +59,10 @@
 // ErrLocked, and the first process goes on unharmed. Read-only opens
 // (WithBadgerOptions with badger's WithReadOnly(true)) may share a
 // directory with each other, but not with a writer, and cannot write or
-// Clear. Within one process, any number of goroutines may use one store,
-// or several stores on one DB, at once. Programs that need several
+// Clear. The lock holds within one process too: a second Open of an open
+// directory fails with ErrLocked, so share the DB through New instead.
+// Within one process, any number of goroutines may use one store, or
+// several stores on one DB, at once. Programs that need several
 // processes writing one store need a server backend (stores/redis and
 // others) or stores/sqlite.
 package badger

@@ -2,11 +2,13 @@ package badger_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	bdg "github.com/dgraph-io/badger/v4"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/stores/badger"
 )
@@ -43,4 +45,36 @@ func Example() {
 	// /c/1=one <nil>
 	// /c/2=two <nil>
 	// 4 entries
+}
+
+// Two stores share one DB that the program opened itself, each under its
+// own prefix; closing them leaves the DB open for the program to close.
+func ExampleNew() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "kv-badger-example")
+	defer os.RemoveAll(dir)
+
+	db, err := bdg.Open(bdg.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+
+	responses, _ := badger.New(db, badger.WithPrefix("responses"))
+	redirects, _ := badger.New(db, badger.WithPrefix("redirects"))
+	defer responses.Close()
+	defer redirects.Close()
+
+	_ = responses.Set(ctx, "k", []byte("a response"))
+	_ = redirects.Set(ctx, "k", []byte("an alias"))
+	_ = redirects.Clear(ctx)
+
+	v, err := responses.Get(ctx, "k")
+	fmt.Printf("%s %v\n", v, err)
+	_, err = redirects.Get(ctx, "k")
+	fmt.Println(errors.Is(err, kv.ErrNotFound))
+	// Output:
+	// a response <nil>
+	// true
 }

@@ -78,6 +78,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	db, err := bdg.Open(bo)
 	if err != nil {
+		// Badger formats its lock error without wrapping the cause, so
+		// its message is all there is to recognise it by;
+		// TestSecondProcess checks that it still matches.
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			err = fmt.Errorf("%w: %v", ErrLocked, err)
 		}

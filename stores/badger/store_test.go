@@ -712,3 +712,41 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestExactExpiryWithinBadgersSecond sets an entry that expired 100ms ago
+// but within the current second, so that badger's own TTL (whole seconds,
+// rounded up) still shows it: every method must hide it all the same.
+func TestExactExpiryWithinBadgersSecond(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	// Start half a second into a second, leaving 400ms to check in.
+	now := time.Now()
+	time.Sleep(time.Until(now.Truncate(time.Second).Add(1500 * time.Millisecond)))
+	start := time.Now()
+	if err := s.Set(ctx, "gone", []byte("x"), kv.WithExpiresAt(start.Add(-100*time.Millisecond))); err != nil {
+		t.Fatal(err)
+	}
+	err := s.DB().View(func(txn *bdg.Txn) error {
+		_, err := txn.Get([]byte("kv\x00gone"))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("badger itself hides the entry already (%v): the test proves nothing", err)
+	}
+	_, getErr := s.Get(ctx, "gone")
+	has, hasErr := s.Has(ctx, "gone")
+	n, lenErr := s.Len(ctx)
+	ks, keysErr := kv.Collect(s.Keys(ctx))
+	all, allErr := kv.Collect(s.All(ctx))
+	scan, scanErr := kv.Collect(s.Scan(ctx, "go"))
+	many, manyErr := s.GetMany(ctx, []string{"gone"})
+	if time.Since(start) > 400*time.Millisecond {
+		t.Skip("the machine was too slow to check within the second")
+	}
+	if !errors.Is(getErr, kv.ErrNotFound) || has || hasErr != nil || n != 0 || lenErr != nil ||
+		len(ks) != 0 || keysErr != nil || len(all) != 0 || allErr != nil || len(scan) != 0 || scanErr != nil ||
+		len(many) != 0 || manyErr != nil {
+		t.Fatalf("an expired entry is visible: Get %v; Has %v %v; Len %d %v; Keys %q %v; All %d %v; Scan %d %v; GetMany %d %v",
+			getErr, has, hasErr, n, lenErr, ks, keysErr, len(all), allErr, len(scan), scanErr, len(many), manyErr)
+	}
+}

@@ -35,8 +35,9 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 		it := txn.NewIterator(bdg.IteratorOptions{Prefix: s.prefix})
 		defer it.Close()
 		now := time.Now()
+		i := 0
 		for it.Rewind(); it.Valid(); it.Next() {
-			if n%chunkKeys == 0 {
+			if i++; i%chunkKeys == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}

@@ -45,7 +45,9 @@ func WithPrefix(name string) Option { return func(o *options) { o.prefix = name 
 // WithBadgerOptions lets Open change badger's own options before it opens
 // the DB: f receives badger.DefaultOptions(dir) with logging set as
 // WithLogger says, and returns the options to use. Several calls apply in
-// order. New ignores it: the DB is already open.
+// order. New ignores it: the DB is already open. For badger's memory mode,
+// return o.WithDir("").WithValueDir("").WithInMemory(true); dir is then
+// unused and nothing persists.
 func WithBadgerOptions(f func(bdg.Options) bdg.Options) Option {
 	return func(o *options) {
 		if f != nil {

@@ -162,12 +162,17 @@ func testStaleIfError(t *testing.T, b backend) {
 		after time.Duration
 		want  httpcache.Status
 		code  int
+		req   http.Header // on the request made while the origin fails
 	}{
-		{"option within window", "max-age=10", opts(httpcache.WithStaleIfError(time.Minute)), 30 * time.Second, httpcache.Stale, 200},
-		{"option past window", "max-age=10", opts(httpcache.WithStaleIfError(time.Minute)), 2 * time.Minute, httpcache.Miss, 503},
-		{"directive", "max-age=10, stale-if-error=60", nil, 30 * time.Second, httpcache.Stale, 200},
-		{"no option, no directive", "max-age=10", nil, 30 * time.Second, httpcache.Miss, 503},
-		{"must-revalidate beats option", "max-age=10, must-revalidate", opts(httpcache.WithStaleIfError(time.Minute)), 30 * time.Second, httpcache.Miss, 503},
+		{"option within window", "max-age=10", opts(httpcache.WithStaleIfError(time.Minute)), 30 * time.Second, httpcache.Stale, 200, nil},
+		{"option past window", "max-age=10", opts(httpcache.WithStaleIfError(time.Minute)), 2 * time.Minute, httpcache.Miss, 503, nil},
+		{"directive", "max-age=10, stale-if-error=60", nil, 30 * time.Second, httpcache.Stale, 200, nil},
+		{"no option, no directive", "max-age=10", nil, 30 * time.Second, httpcache.Miss, 503, nil},
+		{"must-revalidate beats option", "max-age=10, must-revalidate", opts(httpcache.WithStaleIfError(time.Minute)), 30 * time.Second, httpcache.Miss, 503, nil},
+		{"request directive", "max-age=10", nil, 30 * time.Second, httpcache.Stale, 200, cc("stale-if-error=60")},
+		{"request directive past window", "max-age=10", nil, 90 * time.Second, httpcache.Miss, 503, cc("stale-if-error=60")},
+		{"proxy-revalidate in a shared cache", "max-age=10, proxy-revalidate", opts(httpcache.WithShared(true), httpcache.WithStaleIfError(time.Minute)), 30 * time.Second, httpcache.Miss, 503, nil},
+		{"proxy-revalidate in a private cache", "max-age=10, proxy-revalidate", opts(httpcache.WithStaleIfError(time.Minute)), 30 * time.Second, httpcache.Stale, 200, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,7 +181,7 @@ func testStaleIfError(t *testing.T, b backend) {
 			e.get("/")
 			e.clk.Advance(c.after)
 			f.fail.Store(true)
-			if got := e.get("/"); got.status != c.want || got.code != c.code {
+			if got := e.do(e.req(context.Background(), "GET", "/", "", c.req)); got.status != c.want || got.code != c.code {
 				t.Fatalf("got %s %d, want %s %d", got.status, got.code, c.want, c.code)
 			}
 		})

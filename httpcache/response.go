@@ -107,7 +107,8 @@ type Status string
 // returns.
 const (
 	// Hit: served from the cache without contacting the origin (or shared
-	// from an identical concurrent request that did).
+	// from an identical concurrent request that did). A conditional
+	// request answered from the cache may get a 304.
 	Hit Status = "hit"
 	// Miss: fetched from the origin (and stored when cacheable).
 	Miss Status = "miss"
@@ -116,9 +117,11 @@ const (
 	Stale Status = "stale"
 	// Revalidated: a stored response the origin confirmed with 304.
 	Revalidated Status = "revalidated"
-	// Bypass: the cache was not consulted (disabled, method not cached,
-	// Range or conditional request, request no-store, or a DoNotCache
-	// expiry).
+	// Bypass: the request went to the origin as it was, and nothing was
+	// stored: cache disabled, method not cached, a Range request,
+	// If-Match / If-Unmodified-Since / If-Range, the caller's own
+	// conditional request with nothing fresh stored, request no-store, or
+	// a DoNotCache expiry.
 	Bypass Status = "bypass"
 )
 

@@ -121,6 +121,17 @@ var stepsCases = []stepsCase{
 		{advance: time.Hour, header: cc("only-if-cached"), want: httpcache.Miss, code: http.StatusGatewayTimeout},
 		{header: cc("only-if-cached, max-stale"), want: httpcache.Stale, hits: 1}}},
 
+	// The caller's own conditional requests.
+	{name: "If-None-Match answered from the cache", hdr: map[string]string{"Cache-Control": "max-age=60", "ETag": `"c"`}, steps: []step{
+		{want: httpcache.Miss}, {header: http.Header{"If-None-Match": {`W/"x", "c"`}}, want: httpcache.Hit, code: 304, hits: 1},
+		{header: http.Header{"If-None-Match": {`"other"`}}, want: httpcache.Hit, hits: 1},
+		{advance: 2 * time.Minute, header: http.Header{"If-None-Match": {`"c"`}}, want: httpcache.Bypass, code: 304, hits: 2}}},
+	{name: "If-Modified-Since answered from the cache", hdr: map[string]string{"Cache-Control": "max-age=60", "Last-Modified": epoch.Add(-time.Hour).Format(http.TimeFormat)}, steps: []step{
+		{want: httpcache.Miss}, {header: http.Header{"If-Modified-Since": {epoch.Format(http.TimeFormat)}}, want: httpcache.Hit, code: 304, hits: 1},
+		{header: http.Header{"If-Modified-Since": {epoch.Add(-2 * time.Hour).Format(http.TimeFormat)}}, want: httpcache.Hit, hits: 1}}},
+	{name: "If-Match goes to the origin", hdr: map[string]string{"Cache-Control": "max-age=60", "ETag": `"c"`}, steps: []step{
+		{want: httpcache.Miss}, {header: http.Header{"If-Match": {`"c"`}}, want: httpcache.Bypass, hits: 2}}},
+
 	// Per-request control.
 	{name: "Disable", hdr: map[string]string{"Cache-Control": "max-age=60"}, steps: []step{
 		{want: httpcache.Miss}, {ctx: httpcache.Disable, want: httpcache.Bypass, hits: 2}, {want: httpcache.Hit, hits: 2}}},

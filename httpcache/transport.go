@@ -165,6 +165,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.bypass(req)
 	}
 	lk.primary = t.o.primaryKey(req, lk.normURL, lk.body)
+	if lk.ctl.forceRefresh && conditional(req.Header) {
+		return t.bypass(req)
+	}
 
 	ctx := req.Context()
 	var stale *Response
@@ -173,6 +176,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		now := t.o.now()
 		if entry != nil && !t.passes(req, entry, now) {
 			entry = nil
+		}
+		if conditional(req.Header) {
+			// The caller's own conditional request: answered here when a
+			// fresh response is stored, else forwarded as it is.
+			if entry == nil || lk.dir.noCache || lk.ctl.refresh || !t.freshFor(entry, lk, now) {
+				return t.bypass(req)
+			}
+			if notModified(req, entry) {
+				return t.notModifiedResponse(req, entry, now), nil
+			}
+			return t.serve(req, entry, Hit, now), nil
 		}
 		if entry == nil && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
 			if target, ok := t.alias(ctx, lk.primary); ok {
@@ -219,16 +233,58 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 var noDirectives = directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -1, staleIfError: -1, staleRevalidate: -1}
 
-// bypassHeaders reports a Range request or a request with its own
-// validators (the caller runs its own conditional request): both go to
-// the origin untouched.
+// bypassHeaders reports a Range request, or one with preconditions a
+// cache cannot evaluate for the origin (If-Match, If-Unmodified-Since,
+// If-Range): they go to the origin untouched.
 func bypassHeaders(h http.Header) bool {
-	for _, k := range []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
+	for _, k := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
 		if len(h[k]) > 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// conditional reports a request carrying the caller's own validators.
+func conditional(h http.Header) bool {
+	return len(h["If-None-Match"]) > 0 || len(h["If-Modified-Since"]) > 0
+}
+
+// notModified evaluates the caller's If-None-Match, or else
+// If-Modified-Since, against a stored response (RFC 9110 13.1.2, 13.1.3).
+func notModified(req *http.Request, e *Response) bool {
+	if inm := req.Header.Values("If-None-Match"); len(inm) > 0 {
+		etag := strings.TrimPrefix(e.Header.Get("ETag"), "W/")
+		for _, v := range inm {
+			for tag := range strings.SplitSeq(v, ",") {
+				tag = strings.TrimSpace(tag)
+				if tag == "*" || (etag != "" && strings.TrimPrefix(tag, "W/") == etag) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	ims, err := http.ParseTime(req.Header.Get("If-Modified-Since"))
+	if err != nil {
+		return false
+	}
+	lm, err := http.ParseTime(e.Header.Get("Last-Modified"))
+	return err == nil && !lm.After(ims)
+}
+
+// notModifiedResponse is the 304 a cache sends for e (RFC 9110 15.4.5).
+func (t *Transport) notModifiedResponse(req *http.Request, e *Response, now time.Time) *http.Response {
+	resp := e.httpResponse(req, Hit, now)
+	h := make(http.Header, 8)
+	for _, k := range []string{"Cache-Control", "Content-Location", "Date", "Etag", "Expires", "Vary", "Age", StatusHeader} {
+		if v, ok := resp.Header[k]; ok {
+			h[k] = v
+		}
+	}
+	resp.StatusCode, resp.Status = http.StatusNotModified, "304 Not Modified"
+	resp.Header, resp.Body, resp.ContentLength = h, http.NoBody, 0
+	return resp
 }
 
 func hasBody(req *http.Request) bool {

@@ -1,0 +1,203 @@
+// Command targets reads go test -bench output files and prints, as a
+// Markdown table, whether kv meets the performance targets of its
+// benchmark issue, each as a ratio of medians measured in the same run:
+//
+//	go run ./internal/targets results/*.txt
+//
+// It reads the benchmarks of package bench by name: BenchmarkStore
+// (impl=raw, kv, gokv), BenchmarkBatchGet100 (impl=loop, batch),
+// BenchmarkHTTPCache and BenchmarkHTTPHitVsOrigin.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	r := results{}
+	for _, name := range os.Args[1:] {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "targets:", err)
+			os.Exit(1)
+		}
+		r.read(f)
+		f.Close()
+	}
+	r.report(os.Stdout)
+}
+
+// results maps a benchmark name (without the GOMAXPROCS suffix) and a unit
+// to the values measured.
+type results map[string]map[string][]float64
+
+var procSuffix = regexp.MustCompile(`-\d+$`)
+
+func (r results) read(in io.Reader) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := procSuffix.ReplaceAllString(f[0], "")
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				break
+			}
+			if r[name] == nil {
+				r[name] = map[string][]float64{}
+			}
+			r[name][f[i+1]] = append(r[name][f[i+1]], v)
+		}
+	}
+}
+
+// median returns the median of name's values in unit, and false when
+// there are none.
+func (r results) median(name, unit string) (float64, bool) {
+	vs := slices.Clone(r[name][unit])
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2], true
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
+}
+
+type row struct {
+	target, measured, verdict string
+}
+
+func (r results) report(w io.Writer) {
+	var rows []row
+	add := func(target, measured string, met bool) {
+		v := "**missed**"
+		if met {
+			v = "met"
+		}
+		rows = append(rows, row{target, measured, v})
+	}
+
+	// Typed store over the raw driver.
+	for _, st := range []struct {
+		name  string
+		limit float64
+	}{
+		{"memory", 1.25}, {"file", 1.25}, {"sqlite", 1.25}, {"badger", 1.25},
+		{"redis", 1.10}, {"mongo", 1.10}, {"dynamodb", 1.10},
+	} {
+		for _, op := range []string{"Get", "Set"} {
+			name := func(impl string) string {
+				return fmt.Sprintf("BenchmarkStore/store=%s/impl=%s/op=%s", st.name, impl, op)
+			}
+			raw, ok1 := r.median(name("raw"), "ns/op")
+			k, ok2 := r.median(name("kv"), "ns/op")
+			if !ok1 || !ok2 {
+				continue
+			}
+			ratio := k / raw
+			m := fmt.Sprintf("%.2f× (kv %s, raw %s)", ratio, dur(k), dur(raw))
+			if op == "Get" {
+				ka, _ := r.median(name("kv"), "allocs/op")
+				ra, _ := r.median(name("raw"), "allocs/op")
+				m += fmt.Sprintf("; allocs/Get kv %.0f, raw %.0f", ka, ra)
+			}
+			add(fmt.Sprintf("typed %s %s ≤ %.2f× raw", st.name, op, st.limit), m, ratio <= st.limit)
+		}
+	}
+
+	// Batch get.
+	for _, st := range []string{"redis", "mongo", "dynamodb"} {
+		base := "BenchmarkBatchGet100/store=" + st + "/impl="
+		loop, ok1 := r.median(base+"loop", "ns/op")
+		batch, ok2 := r.median(base+"batch", "ns/op")
+		if !ok1 || !ok2 {
+			continue
+		}
+		speedup := loop / batch
+		add(fmt.Sprintf("%s GetMany(100) ≥ 10× faster than 100 Gets", st),
+			fmt.Sprintf("%.1f× (batch %s, loop %s)", speedup, dur(batch), dur(loop)), speedup >= 10)
+	}
+
+	// Peers.
+	for _, st := range []string{"memory", "file", "sqlite", "badger", "redis", "mongo", "dynamodb"} {
+		for _, op := range []string{"Get", "Set"} {
+			name := func(impl string) string {
+				return fmt.Sprintf("BenchmarkStore/store=%s/impl=%s/op=%s", st, impl, op)
+			}
+			k, ok := r.median(name("kv"), "ns/op")
+			if !ok {
+				continue
+			}
+			for _, peer := range []string{"gokv", "lru"} {
+				p, ok := r.median(name(peer), "ns/op")
+				if !ok {
+					continue
+				}
+				speedup := p / k
+				add(fmt.Sprintf("%s %s faster than %s", st, op, peer),
+					fmt.Sprintf("%.2f× (kv %s, %s %s)", speedup, dur(k), peer, dur(p)), speedup > 1)
+			}
+		}
+	}
+
+	// HTTP cache hit.
+	if k, ok := r.median("BenchmarkHTTPCache/path=hit/impl=kv", "ns/op"); ok {
+		if g, ok := r.median("BenchmarkHTTPCache/path=hit/impl=gregjones", "ns/op"); ok {
+			add("httpcache hit ≥ 3× faster than gregjones/httpcache's hit",
+				fmt.Sprintf("%.2f× (kv %s, gregjones %s)", g/k, dur(k), dur(g)), g/k >= 3)
+		}
+	}
+	if k, ok := r.median("BenchmarkHTTPHitVsOrigin/impl=kv", "ns/op"); ok {
+		if o, ok := r.median("BenchmarkHTTPHitVsOrigin/impl=origin", "ns/op"); ok {
+			add("httpcache hit ≥ 10× faster than a loopback origin request",
+				fmt.Sprintf("%.1f× (kv %s, origin %s)", o/k, dur(k), dur(o)), o/k >= 10)
+		}
+	}
+	for _, path := range []string{"miss", "revalidate"} {
+		k, ok1 := r.median("BenchmarkHTTPCache/path="+path+"/impl=kv", "ns/op")
+		g, ok2 := r.median("BenchmarkHTTPCache/path="+path+"/impl=gregjones", "ns/op")
+		if ok1 && ok2 {
+			add("httpcache "+path+" faster than gregjones/httpcache's",
+				fmt.Sprintf("%.2f× (kv %s, gregjones %s)", g/k, dur(k), dur(g)), g > k)
+		}
+	}
+	if n, ok := r.median("BenchmarkHTTPConcurrentMiss/impl=kv", "origin-requests/op"); ok {
+		add("8 concurrent identical misses reach the origin once",
+			fmt.Sprintf("%.2f origin requests per 8 misses", n), n <= 1)
+	}
+
+	fmt.Fprintln(w, "| target | measured (median of the runs) | |")
+	fmt.Fprintln(w, "|---|---|---|")
+	met := 0
+	for _, x := range rows {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", x.target, x.measured, x.verdict)
+		if x.verdict == "met" {
+			met++
+		}
+	}
+	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, len(rows))
+}
+
+// dur formats nanoseconds for a table.
+func dur(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2fms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1fµs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0fns", ns)
+}

@@ -509,7 +509,7 @@ func (t *Transport) fetchOrigin(req *http.Request, lk lookup, stale *Response) (
 		}
 		return resp, flightResult{}, nil
 	}
-	if t.o.maxBody > 0 && resp.ContentLength > t.o.maxBody {
+	if t.o.maxBody > 0 && resp.ContentLength > t.o.maxBody && req.Method != http.MethodHead {
 		return resp, flightResult{}, nil
 	}
 	// Decide from the headers alone whether the response is worth keeping,

@@ -99,6 +99,15 @@ func Scan[V any](ctx context.Context, s Store[string, V], prefix string) iter.Se
 	return func(yield func(Entry[string, V], error) bool) {
 		for e, err := range s.All(ctx) {
 			if err != nil {
+				// An entry that does not decode is passed on with its
+				// error when its key matches (or is unknown); the loop
+				// may go on past it, as it may in All.
+				if errors.Is(err, ErrCorrupt) {
+					if (e.Key == "" || strings.HasPrefix(e.Key, prefix)) && !yield(e, err) {
+						return
+					}
+					continue
+				}
 				yield(e, err)
 				return
 			}

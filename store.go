@@ -37,6 +37,11 @@ var (
 // many goroutines. After Close, every method returns an error wrapping
 // ErrClosed.
 //
+// Values are not shared with the caller: changing a slice after passing it
+// to Set, or after getting it from Get, All or GetMany, does not change what
+// the store holds. (The generic memory store keeps values of other types as
+// they are; see its doc.)
+//
 // Entries may carry an expiry (see WithTTL). An expired entry is never
 // returned, counted or iterated, even by a backend whose server deletes
 // expired data lazily.

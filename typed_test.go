@@ -215,3 +215,31 @@ func TestTypedErrorsPassThrough(t *testing.T) {
 		t.Fatalf("Keys after Close yielded %d times, want one ErrClosed", yielded)
 	}
 }
+
+func TestScanFallbackGoesPastCorrupt(t *testing.T) {
+	ctx := context.Background()
+	raw := newRaw(t)
+	typed := kv.Typed(raw, kv.StringKeys(), kv.CBOR[Point]())
+	for _, k := range []string{"p:1", "p:2", "q:1"} {
+		if err := typed.Set(ctx, k, Point{X: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := raw.Set(ctx, "p:bad", []byte{0xff}); err != nil {
+		t.Fatal(err)
+	}
+	good, corrupt := 0, 0
+	for _, err := range kv.Scan(ctx, typed, "p:") {
+		switch {
+		case errors.Is(err, kv.ErrCorrupt):
+			corrupt++
+		case err != nil:
+			t.Fatal(err)
+		default:
+			good++
+		}
+	}
+	if good != 2 || corrupt != 1 {
+		t.Fatalf("Scan over a corrupt entry: %d good, %d corrupt; want 2 and 1", good, corrupt)
+	}
+}

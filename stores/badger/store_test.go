@@ -401,6 +401,28 @@ func TestMemoryMode(t *testing.T) {
 	if n, _ := s.Len(ctx); n != 0 {
 		t.Fatalf("Len after Clear = %d", n)
 	}
+
+	// Through Open, with a value threshold of its own.
+	s2, err := badger.Open("unused", badger.WithBadgerOptions(func(o bdg.Options) bdg.Options {
+		return o.WithDir("").WithValueDir("").WithInMemory(true).WithValueThreshold(4 << 10)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got, want := s2.MaxValueSize(), int64(4<<10-1-12); got != want {
+		t.Fatalf("MaxValueSize in memory mode with a 4 KiB threshold = %d, want %d", got, want)
+	}
+	big = bytes.Repeat([]byte{1}, int(s2.MaxValueSize()))
+	if err := s2.Set(ctx, "big", big, kv.WithTTL(time.Hour)); err != nil {
+		t.Fatalf("Set of MaxValueSize bytes: %v", err)
+	}
+	if err := s2.Set(ctx, "bigger", append(big, 1)); !errors.Is(err, kv.ErrTooLarge) {
+		t.Fatalf("Set over MaxValueSize: %v", err)
+	}
+	if _, err := os.Stat("unused"); !os.IsNotExist(err) {
+		t.Fatalf("memory mode created a directory: %v", err)
+	}
 }
 
 func TestBatchesSplitAcrossTransactions(t *testing.T) {

@@ -218,9 +218,12 @@ func testStaleWhileRevalidate(t *testing.T, b backend) {
 		}
 	}
 	close(release)
-	waitFor(t, func() bool {
-		got := e.get("/")
-		return got.status == httpcache.Hit && got.body == "v2"
+	var last result
+	waitForMsg(t, func() bool {
+		last = e.get("/")
+		return last.status == httpcache.Hit && last.body == "v2"
+	}, func() string {
+		return fmt.Sprintf("last answer %s %q after %d origin requests; store errors %v", last.status, last.body, e.hits.Load(), e.storeErrors())
 	})
 	if got := e.hits.Load(); got != 2 {
 		t.Fatalf("%d origin requests, want 2 (one background revalidation)", got)
@@ -262,10 +265,17 @@ func testCloseStopsRevalidation(t *testing.T, b backend) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waitForMsg(t, cond, func() string { return "" })
+}
+
+// waitForMsg waits up to 10s for cond, and fails with msg() if it never
+// holds.
+func waitForMsg(t *testing.T, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
+			t.Fatal("condition not met in 10s: " + msg())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

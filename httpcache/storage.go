@@ -286,6 +286,11 @@ func (t *Transport) revalidateInBackground(req *http.Request, lk lookup, stale *
 		stop := context.AfterFunc(t.bgCtx, cancel)
 		defer stop()
 		defer cancel()
+		// A revalidation that ended between this request's lookup and now
+		// has done the work already.
+		if e, _ := t.load(ctx, lk.primary, breq.Header); e != nil && e.ResponseTime.After(stale.ResponseTime) && e.fresh(t.o.now()) {
+			return
+		}
 		resp, _, err := t.fetchOrigin(breq, lk, stale)
 		if err != nil {
 			if t.o.logger != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	bdg "github.com/dgraph-io/badger/v4"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/stores/badger"
 	"github.com/kvkit/kv/stores/file"
@@ -41,6 +42,9 @@ type Instance struct {
 	// kept: the files of a directory or database, the raw strings of a
 	// Redis prefix, every key and value of a memory store.
 	Dump func(t testing.TB) []byte
+	// Dir is the directory the backend keeps its files in ("" for
+	// server and memory backends).
+	Dir string
 }
 
 // Backend makes fresh instances of one byte-level backend.
@@ -74,7 +78,7 @@ func Backends() []Backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			return Instance{Store: s, Dump: func(t testing.TB) []byte { return DumpDir(t, dir) }}
+			return Instance{Store: s, Dump: func(t testing.TB) []byte { return DumpDir(t, dir) }, Dir: dir}
 		}},
 		{"sqlite", func(t testing.TB) Instance {
 			dir := t.TempDir()
@@ -83,16 +87,20 @@ func Backends() []Backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			return Instance{Store: s, Dump: func(t testing.TB) []byte { return DumpDir(t, dir) }}
+			return Instance{Store: s, Dump: func(t testing.TB) []byte { return DumpDir(t, dir) }, Dir: dir}
 		}},
 		{"badger", func(t testing.TB) Instance {
 			dir := t.TempDir()
-			s, err := badger.Open(dir)
+			// Smaller tables than badger's defaults only make opening
+			// quicker.
+			s, err := badger.Open(dir, badger.WithBadgerOptions(func(o bdg.Options) bdg.Options {
+				return o.WithMemTableSize(8 << 20).WithValueLogFileSize(16 << 20)
+			}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			return Instance{Store: s, Dump: func(t testing.TB) []byte { return DumpDir(t, dir) }}
+			return Instance{Store: s, Dump: func(t testing.TB) []byte { return DumpDir(t, dir) }, Dir: dir}
 		}},
 		{"redis", func(t testing.TB) Instance {
 			addr := ServerEnv(t, "KV_TEST_REDIS_ADDR")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -124,3 +125,5 @@ func rawKeys(t testing.TB, s kv.Store[string, []byte]) []string {
 	}
 	return keys
 }
+
+func nopBody(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }

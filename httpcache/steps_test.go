@@ -155,6 +155,8 @@ var stepsCases = []stepsCase{
 		{method: "POST", body: "y", want: httpcache.Miss, hits: 2}}},
 	{name: "filter on write", opts: opts(httpcache.WithExpireAfter(httpcache.Never()), httpcache.WithFilter(func(r *http.Response) bool { return r.Request.URL.Path != "/a" })), steps: []step{
 		{want: httpcache.Miss}, {want: httpcache.Miss, hits: 2}, {path: "/b", want: httpcache.Miss}, {path: "/b", want: httpcache.Hit, hits: 3}}},
+	{name: "HEAD answered from a stored GET", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{
+		{want: httpcache.Miss}, {method: "HEAD", want: httpcache.Hit, hits: 1}}},
 	{name: "HEAD cached apart from GET", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{
 		{method: "HEAD", want: httpcache.Miss}, {method: "HEAD", want: httpcache.Hit, hits: 1}, {want: httpcache.Miss, hits: 2}}},
 	{name: "Range bypasses", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{

@@ -173,6 +173,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var stale *Response
 	if !lk.ctl.forceRefresh {
 		entry, _ := t.load(ctx, lk.primary, req.Header)
+		if entry == nil && req.Method == http.MethodHead && t.o.methods[http.MethodGet] {
+			// A stored GET response answers a HEAD (RFC 9110 9.3.2).
+			get := shallowCopy(req)
+			get.Method = http.MethodGet
+			entry, _ = t.load(ctx, t.o.primaryKey(get, lk.normURL, nil), req.Header)
+		}
 		now := t.o.now()
 		if entry != nil && !t.passes(req, entry, now) {
 			entry = nil

@@ -28,8 +28,9 @@ const (
 )
 
 // Response is the stored form of a response, encoded with CBOR by byte
-// stores (field names are short to keep entries small). Callers read it
-// through Entries; they do not build one.
+// stores (field names are short to keep entries small). It is exported so
+// that stores can be typed with it (kv.Store[string, *Response]); callers
+// do not build one, and inspect the cache through Transport.Entries.
 type Response struct {
 	// Version is FormatVersion when the entry was written.
 	Version int `cbor:"v"`

@@ -161,7 +161,6 @@ func BenchmarkHTTPCache(b *testing.B) {
 						}
 					}
 					b.ReportAllocs()
-					b.SetBytes(httpBodySize)
 					n := 0
 					for b.Loop() {
 						u := url
@@ -191,7 +190,6 @@ func BenchmarkHTTPHitVsOrigin(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			b.SetBytes(httpBodySize)
 			for b.Loop() {
 				if _, err := fetch(c, url, httpBodySize); err != nil {
 					b.Fatal(err)
@@ -218,7 +216,6 @@ func BenchmarkHTTPHitParallel(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.ReportAllocs()
-					b.SetBytes(httpBodySize)
 					b.ResetTimer()
 					var next atomic.Int64
 					var wg sync.WaitGroup

@@ -124,7 +124,7 @@ func FuzzCacheKey(f *testing.F) {
 		if strings.Contains(path+rawQuery, "QZX") || strings.ContainsAny(rawQuery, "# \t\r\n") {
 			return
 		}
-		u1, err := url.Parse("http://example.test" + url.PathEscape(path) + "?" + rawQuery)
+		u1, err := url.Parse("http://example.test/" + url.PathEscape(path) + "?" + rawQuery)
 		if err != nil || u1.RawQuery != rawQuery {
 			return
 		}

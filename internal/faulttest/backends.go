@@ -94,7 +94,7 @@ func Backends() []Backend {
 			// Smaller tables than badger's defaults only make opening
 			// quicker.
 			s, err := badger.Open(dir, badger.WithBadgerOptions(func(o bdg.Options) bdg.Options {
-				return o.WithMemTableSize(8 << 20).WithValueLogFileSize(16 << 20)
+				return o.WithMemTableSize(4 << 20).WithValueLogFileSize(4 << 20).WithValueThreshold(256 << 10)
 			}))
 			if err != nil {
 				t.Fatal(err)

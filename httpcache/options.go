@@ -254,8 +254,10 @@ func WithErrorHook(f func(error)) Option { return func(o *options) { o.hook = f 
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithClock makes the Transport read the time from now instead of
-// time.Now (for tests of expiry). Store TTLs are passed as durations, so a
-// store keeps its own clock.
+// time.Now (for tests of expiry). now is called from several goroutines
+// at once (background revalidations among them), so it must be safe for
+// concurrent use. Store TTLs are passed as durations, so a store keeps its
+// own clock.
 func WithClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {

@@ -1,0 +1,110 @@
+package faulttest
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// RedisServer is a redis-server of the test's own, on a loopback port that
+// stays the same across Kill and Start.
+type RedisServer struct {
+	Addr string
+	bin  string
+	dir  string
+	port int
+	cmd  *exec.Cmd
+	wait chan struct{}
+}
+
+// StartRedis starts redis-server (no persistence) on a free loopback port
+// and stops it when the test ends. Without the binary the test is skipped,
+// or fails when CI is set.
+func StartRedis(t testing.TB) *RedisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server not found on PATH (required when CI is set): %v", err)
+		}
+		t.Skipf("redis-server not found on PATH (scripts/test installs it): %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	r := &RedisServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), bin: bin, dir: t.TempDir(), port: port}
+	r.Start(t)
+	t.Cleanup(r.Kill)
+	return r
+}
+
+// Start starts the server (again) on its port and waits until it answers
+// PING.
+func (r *RedisServer) Start(t testing.TB) {
+	t.Helper()
+	logf, err := os.OpenFile(filepath.Join(r.dir, "redis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(r.bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", r.dir, "--protected-mode", "no")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.cmd, r.wait = cmd, make(chan struct{})
+	go func(c *exec.Cmd, done chan struct{}) { c.Wait(); close(done) }(cmd, r.wait)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if r.ping() {
+			return
+		}
+		select {
+		case <-r.wait:
+			log, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
+			t.Fatalf("redis-server exited:\n%s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			r.Kill()
+			t.Fatal("redis-server did not answer PING within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *RedisServer) ping() bool {
+	c, err := net.DialTimeout("tcp", r.Addr, 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return err == nil && line == "+PONG\r\n"
+}
+
+// Kill stops the server with SIGKILL and waits for it to be gone. It does
+// nothing when the server is not running.
+func (r *RedisServer) Kill() {
+	if r.cmd == nil {
+		return
+	}
+	r.cmd.Process.Signal(syscall.SIGKILL)
+	<-r.wait
+	r.cmd = nil
+}

@@ -680,7 +680,7 @@ func TestConcurrent(t *testing.T) {
 	wg.Add(1)
 	go func() { // clears block the whole DB's writes for a moment
 		defer wg.Done()
-		for {
+		for range 30 {
 			select {
 			case <-stop:
 				return
@@ -691,7 +691,7 @@ func TestConcurrent(t *testing.T) {
 				errs <- err
 				return
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
 		}
 	}()
 	var writers sync.WaitGroup

@@ -16,6 +16,7 @@ import (
 // stays the same across Kill and Start.
 type RedisServer struct {
 	Addr string
+	args []string
 	bin  string
 	dir  string
 	port int
@@ -23,10 +24,11 @@ type RedisServer struct {
 	wait chan struct{}
 }
 
-// StartRedis starts redis-server (no persistence) on a free loopback port
-// and stops it when the test ends. Without the binary the test is skipped,
-// or fails when CI is set.
-func StartRedis(t testing.TB) *RedisServer {
+// StartRedis starts redis-server (no persistence, and the extra arguments
+// given) on a free loopback port in a directory of its own, and stops it
+// when the test ends. Without the binary the test is skipped, or fails
+// when CI is set.
+func StartRedis(t testing.TB, args ...string) *RedisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -35,16 +37,22 @@ func StartRedis(t testing.TB) *RedisServer {
 		}
 		t.Skipf("redis-server not found on PATH (scripts/test installs it): %v", err)
 	}
+	port := FreePort(t)
+	r := &RedisServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), args: args, bin: bin, dir: t.TempDir(), port: port}
+	r.Start(t)
+	t.Cleanup(r.Kill)
+	return r
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	r := &RedisServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), bin: bin, dir: t.TempDir(), port: port}
-	r.Start(t)
-	t.Cleanup(r.Kill)
-	return r
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Start starts the server (again) on its port and waits until it answers
@@ -56,8 +64,9 @@ func (r *RedisServer) Start(t testing.TB) {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(r.bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "no", "--dir", r.dir, "--protected-mode", "no")
+	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", r.dir, "--protected-mode", "no"}, r.args...)
+	cmd := exec.Command(r.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -97,6 +106,9 @@ func (r *RedisServer) ping() bool {
 	line, err := bufio.NewReader(c).ReadString('\n')
 	return err == nil && line == "+PONG\r\n"
 }
+
+// Port returns the server's port.
+func (r *RedisServer) Port() int { return r.port }
 
 // Kill stops the server with SIGKILL and waits for it to be gone. It does
 // nothing when the server is not running.

@@ -55,6 +55,19 @@ func (c *cache) transport(opts ...httpcache.Option) *httpcache.Transport {
 
 func (c *cache) Close() error { return c.raw.Close() }
 
+// withTransport opens the cache storeURL names, runs f with it and an HTTP
+// cache over it, and closes both.
+func withTransport(ctx context.Context, storeURL string, f func(*cache, *httpcache.Transport) error, opts ...httpcache.Option) error {
+	ch, err := openCache(ctx, storeURL)
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	t := ch.transport(opts...)
+	defer t.Close()
+	return f(ch, t)
+}
+
 // counters are how the cache's responses were served, as far as the
 // command saw them (fetch and proxy record them).
 type counters struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kvkit/kv/httpcache"
+	"github.com/kvkit/kv/stores"
 )
 
 // demoCmd shows the cache at work with nothing but this program: it starts
@@ -57,16 +58,16 @@ func (demoCmd) Run(e *env, c *cli) error {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
-	ch, err := openCache(e.ctx, c.Store)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	t := ch.transport()
-	defer t.Close()
+	return withTransport(e.ctx, c.Store, func(_ *cache, t *httpcache.Transport) error {
+		return demo(e, c.Store, base, &requests, t)
+	})
+}
+
+// demo fetches from the origin at base through t and reports each response.
+func demo(e *env, store, base string, requests *atomic.Int64, t *httpcache.Transport) error {
 	client := t.Client()
 
-	fmt.Fprintf(e.stdout, "origin: %s (in this process)\ncache:  %s\n\n", base, c.Store)
+	fmt.Fprintf(e.stdout, "origin: %s (in this process)\ncache:  %s\n\n", base, stores.Redact(store))
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "REQUEST\tSERVED\tSTATUS\tTIME\tORIGIN REQUESTS SO FAR")
 	var seen counters

@@ -35,14 +35,13 @@ func (f *fetchCmd) Run(e *env, c *cli) error {
 	if err != nil {
 		return err
 	}
-	ch, err := openCache(e.ctx, c.Store)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	t := ch.transport()
-	defer t.Close()
+	return withTransport(e.ctx, c.Store, func(ch *cache, t *httpcache.Transport) error {
+		return f.fetch(e, ch, t, req)
+	})
+}
 
+// fetch does the request through t and prints what the flags ask for.
+func (f *fetchCmd) fetch(e *env, ch *cache, t *httpcache.Transport, req *http.Request) error {
 	start := time.Now()
 	resp, err := t.Client().Do(req)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/kvkit/kv/httpcache"
 	"github.com/kvkit/kv/stores"
 	"time"
 )
@@ -11,13 +12,12 @@ import (
 type lsCmd struct{}
 
 func (lsCmd) Run(e *env, c *cli) error {
-	ch, err := openCache(e.ctx, c.Store)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	t := ch.transport()
-	defer t.Close()
+	return withTransport(e.ctx, c.Store, func(_ *cache, t *httpcache.Transport) error {
+		return list(e, t)
+	})
+}
+
+func list(e *env, t *httpcache.Transport) error {
 
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "STATUS\tSIZE\tEXPIRES\tMETHOD\tURL")
@@ -58,13 +58,12 @@ func size(n int64) string {
 type statsCmd struct{}
 
 func (statsCmd) Run(e *env, c *cli) error {
-	ch, err := openCache(e.ctx, c.Store)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	t := ch.transport()
-	defer t.Close()
+	return withTransport(e.ctx, c.Store, func(ch *cache, t *httpcache.Transport) error {
+		return stats(e, c.Store, ch, t)
+	})
+}
+
+func stats(e *env, store string, ch *cache, t *httpcache.Transport) error {
 
 	var entries, fresh int
 	var bytes int64
@@ -83,7 +82,7 @@ func (statsCmd) Run(e *env, c *cli) error {
 		return fmt.Errorf("stats: %w", err)
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "store\t%s\n", stores.Redact(c.Store))
+	fmt.Fprintf(w, "store\t%s\n", stores.Redact(store))
 	fmt.Fprintf(w, "responses\t%d (%d fresh, %d stale)\n", entries, fresh, entries-fresh)
 	fmt.Fprintf(w, "body bytes\t%s\n", size(bytes))
 	if n.total() == 0 {
@@ -99,37 +98,27 @@ func (statsCmd) Run(e *env, c *cli) error {
 type purgeCmd struct{}
 
 func (purgeCmd) Run(e *env, c *cli) error {
-	ch, err := openCache(e.ctx, c.Store)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	t := ch.transport()
-	defer t.Close()
-	n, err := t.DeleteExpired(e.ctx)
-	if err != nil {
-		return fmt.Errorf("purge: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "deleted %d expired responses\n", n)
-	return nil
+	return withTransport(e.ctx, c.Store, func(_ *cache, t *httpcache.Transport) error {
+		n, err := t.DeleteExpired(e.ctx)
+		if err != nil {
+			return fmt.Errorf("purge: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "deleted %d expired responses\n", n)
+		return nil
+	})
 }
 
 type clearCmd struct{}
 
 func (clearCmd) Run(e *env, c *cli) error {
-	ch, err := openCache(e.ctx, c.Store)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	t := ch.transport()
-	defer t.Close()
-	if err := t.Clear(e.ctx); err != nil {
-		return fmt.Errorf("clear: %w", err)
-	}
-	if err := ch.stats.Clear(e.ctx); err != nil {
-		return fmt.Errorf("clear counters: %w", err)
-	}
-	fmt.Fprintln(e.stdout, "cleared")
-	return nil
+	return withTransport(e.ctx, c.Store, func(ch *cache, t *httpcache.Transport) error {
+		if err := t.Clear(e.ctx); err != nil {
+			return fmt.Errorf("clear: %w", err)
+		}
+		if err := ch.stats.Clear(e.ctx); err != nil {
+			return fmt.Errorf("clear counters: %w", err)
+		}
+		fmt.Fprintln(e.stdout, "cleared")
+		return nil
+	})
 }

@@ -72,6 +72,27 @@ func (o *options) normalizeQuery(raw string) string {
 	return strings.Join(params, "&")
 }
 
+// carriesIgnoredParam reports whether the Location or Content-Location of
+// a response header names an ignored query parameter (a credential, or one
+// the caller asked to keep out of the store).
+func (o *options) carriesIgnoredParam(h http.Header) bool {
+	for _, name := range []string{"Location", "Content-Location"} {
+		for _, v := range h[name] {
+			_, query, ok := strings.Cut(v, "?")
+			if !ok {
+				continue
+			}
+			query, _, _ = strings.Cut(query, "#")
+			for _, p := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+				if o.ignoredParam(p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 func (o *options) ignoredParam(p string) bool {
 	name, _, _ := strings.Cut(p, "=")
 	if n, err := url.QueryUnescape(name); err == nil {

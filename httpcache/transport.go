@@ -583,6 +583,12 @@ func (t *Transport) newEntry(req *http.Request, lk lookup, resp *http.Response, 
 		return nil, nil
 	}
 	h := storedHeader(resp.Header)
+	if t.o.carriesIgnoredParam(h) {
+		// A redirect (or Content-Location) naming a credential: the
+		// header cannot be stored without it, nor changed without
+		// sending the client elsewhere, so the response is not stored.
+		return nil, nil
+	}
 	e := &Response{
 		Version:       FormatVersion,
 		Method:        req.Method,

@@ -52,6 +52,12 @@
 // collected. RunGC collects it now; WithGCInterval runs it in a goroutine
 // that Close stops.
 //
+// Keep the directory on a disk with room to spare. When the disk fills,
+// badger does not return an error: its background flush writes table files
+// through memory maps, and a write to a map the disk cannot back kills the
+// process with SIGBUS (seen with badger v4.9.6 on a full tmpfs; see
+// TestDiskFullFault). The file and SQLite stores return an error instead.
+//
 // # Processes
 //
 // Badger locks its directory: one process at a time may open it for

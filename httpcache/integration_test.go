@@ -3,7 +3,6 @@ package httpcache_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/httpcache"
+	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores/badger"
 	"github.com/kvkit/kv/stores/dynamodb"
 	"github.com/kvkit/kv/stores/file"
@@ -54,14 +54,7 @@ func must[T any](v T, err error) func(*testing.T) T {
 // missing, or failing it when CI is set.
 func serverEnv(t *testing.T, name string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set (required when CI is set)", name)
-		}
-		t.Skipf("%s is not set", name)
-	}
-	return v
+	return testenv.Server(t, name)
 }
 
 var names atomic.Int64

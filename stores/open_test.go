@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores"
 )
 
@@ -169,14 +170,7 @@ func FuzzRedact(f *testing.F) {
 // server, skipping (or failing under CI) when it is not set.
 func serverURL(t *testing.T, name string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: the test servers are not running", name)
-		}
-		t.Skipf("%s is not set: start the test servers (see README)", name)
-	}
-	return v
+	return testenv.Server(t, name)
 }
 
 func TestOpenRedis(t *testing.T) {

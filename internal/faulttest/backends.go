@@ -13,6 +13,7 @@ import (
 
 	bdg "github.com/dgraph-io/badger/v4"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores/badger"
 	"github.com/kvkit/kv/stores/file"
 	"github.com/kvkit/kv/stores/memory"
@@ -25,14 +26,7 @@ import (
 // the test is skipped with a message naming it, or fails when CI is set.
 func ServerEnv(t testing.TB, name string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set (required when CI is set)", name)
-		}
-		t.Skipf("%s is not set", name)
-	}
-	return v
+	return testenv.Server(t, name)
 }
 
 // Instance is one open byte store of a Backend.

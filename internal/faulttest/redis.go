@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kvkit/kv/internal/testenv"
 )
 
 // RedisServer is a redis-server of the test's own, on a loopback port that
@@ -32,10 +34,7 @@ func StartRedis(t testing.TB, args ...string) *RedisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not found on PATH (required when CI is set): %v", err)
-		}
-		t.Skipf("redis-server not found on PATH (scripts/test installs it): %v", err)
+		testenv.Unavailable(t, "redis-server not found on PATH (scripts/test installs it): %v", err)
 	}
 	port := FreePort(t)
 	r := &RedisServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), args: args, bin: bin, dir: t.TempDir(), port: port}

@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testenv"
 	ddbstore "github.com/kvkit/kv/stores/dynamodb"
 )
 
@@ -33,14 +34,7 @@ const endpointVar = "KV_TEST_DYNAMODB_ENDPOINT"
 // under CI, failing) when none is configured.
 func endpoint(t testing.TB) string {
 	t.Helper()
-	ep := os.Getenv(endpointVar)
-	if ep == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set; CI needs a DynamoDB (Local) endpoint", endpointVar)
-		}
-		t.Skipf("%s is not set; set it to a DynamoDB Local endpoint (http://127.0.0.1:PORT) to run this test", endpointVar)
-	}
-	return ep
+	return testenv.Server(t, endpointVar)
 }
 
 // localConfig is what the tests pass to the AWS SDK: DynamoDB Local takes

@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testenv"
 	mongostore "github.com/kvkit/kv/stores/mongo"
 )
 
@@ -29,14 +30,7 @@ const uriVar = "KV_TEST_MONGO_URI"
 // CI, failing) when none is configured.
 func serverURI(t testing.TB) string {
 	t.Helper()
-	uri := os.Getenv(uriVar)
-	if uri == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set; CI needs a MongoDB (or FerretDB) server", uriVar)
-		}
-		t.Skipf("%s is not set; set it to a MongoDB URI (mongodb://127.0.0.1:PORT/) to run this test", uriVar)
-	}
-	return uri
+	return testenv.Server(t, uriVar)
 }
 
 func testClient(t testing.TB) *mongo.Client {

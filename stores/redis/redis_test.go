@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/conformance"
+	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores/redis"
 	"github.com/redis/rueidis"
 )
@@ -24,14 +24,7 @@ const (
 // test when it is unset (failing it when CI is set).
 func env(t testing.TB, name string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set (CI is set, so a missing server is a failure)", name)
-		}
-		t.Skipf("%s is not set; this test needs the Redis server(s) it names", name)
-	}
-	return v
+	return testenv.Server(t, name)
 }
 
 func standaloneOption(t testing.TB) rueidis.ClientOption {

@@ -147,8 +147,13 @@ func (r results) report(w io.Writer) {
 					continue
 				}
 				speedup := p / k
-				add(fmt.Sprintf("%s %s faster than %s", st, op, peer),
-					fmt.Sprintf("%.2f× (kv %s, %s %s)", speedup, dur(k), peer, dur(p)), speedup > 1)
+				m := fmt.Sprintf("%.2f× (kv %s, %s %s)", speedup, dur(k), peer, dur(p))
+				if peer == "lru" {
+					// Not a target of the issue; shown beside the others.
+					rows = append(rows, row{fmt.Sprintf("(not a target) %s %s against golang-lru", st, op), m, "info"})
+					continue
+				}
+				add(fmt.Sprintf("%s %s faster than %s", st, op, peer), m, speedup > 1)
 			}
 		}
 	}
@@ -181,14 +186,19 @@ func (r results) report(w io.Writer) {
 
 	fmt.Fprintln(w, "| target | measured (median of the runs) | |")
 	fmt.Fprintln(w, "|---|---|---|")
-	met := 0
+	met, targets := 0, 0
 	for _, x := range rows {
 		fmt.Fprintf(w, "| %s | %s | %s |\n", x.target, x.measured, x.verdict)
-		if x.verdict == "met" {
+		switch x.verdict {
+		case "met":
 			met++
+			targets++
+		case "info":
+		default:
+			targets++
 		}
 	}
-	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, len(rows))
+	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, targets)
 }
 
 // dur formats nanoseconds for a table.

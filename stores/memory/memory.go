@@ -183,15 +183,22 @@ func (s *Store[K, V]) unlockRead() {
 func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	var zero V
 	s.lockRead()
-	defer s.unlockRead()
 	if err := s.check(ctx, "get"); err != nil {
+		s.unlockRead()
 		return zero, err
 	}
 	e := s.lookup(key)
 	if e == nil {
+		s.unlockRead()
 		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
 	}
-	return s.out(e.value), nil
+	v := e.value
+	s.unlockRead()
+	// A stored []byte is never written to, so it is copied outside the lock.
+	if s.clone != nil {
+		v = s.clone(v)
+	}
+	return v, nil
 }
 
 // Has reports whether key is present and not expired.
@@ -214,13 +221,16 @@ func (s *Store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 			return fmt.Errorf("kv/memory: set %v: %w", key, err)
 		}
 	}
-	value = s.out(value)
+	if s.clone != nil {
+		value = s.clone(value)
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.check(ctx, "set"); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	s.put(key, value, o.ExpiresAt)
+	s.mu.Unlock()
 	return nil
 }
 

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	printEnv := fs.Bool("print", false, "print export lines for the servers' variables and keep them running until SIGINT or SIGTERM")
 	keep := fs.Bool("keep", false, "keep the temporary directory with the servers' data and logs")
 	quiet := fs.Bool("q", false, "print nothing but errors")
+	mongoAddr := fs.String("mongo-addr", "", "loopback `host:port` for FerretDB (default: a free port), so that a test can start it again on the same address")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -47,6 +50,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	want, err := parseOnly(*only)
 	if err != nil {
 		fmt.Fprintln(stderr, "testservers:", err)
+		return 2
+	}
+	if err := checkLoopback(*mongoAddr); err != nil {
+		fmt.Fprintln(stderr, "testservers: -mongo-addr:", err)
 		return 2
 	}
 
@@ -66,11 +73,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer os.RemoveAll(tmp)
 	}
 	cfg := &config{
-		tmp:     tmp,
-		cache:   *cache,
-		timeout: *timeout,
-		grace:   10 * time.Second,
-		logf:    logf,
+		tmp:       tmp,
+		cache:     *cache,
+		timeout:   *timeout,
+		grace:     10 * time.Second,
+		logf:      logf,
+		mongoAddr: *mongoAddr,
 	}
 
 	// A signal during start-up cancels it; afterwards signals go to the command.
@@ -183,4 +191,23 @@ func defaultCacheDir() string {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkLoopback accepts "" or a host:port on a loopback address with a
+// port number: the servers never listen beyond the machine.
+func checkLoopback(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address", host)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
 }

@@ -19,7 +19,8 @@ import (
 )
 
 // startMongo runs FerretDB with its SQLite handler inside this process, on a
-// free loopback port, and waits until it answers a hello command.
+// free loopback port (or cfg.mongoAddr), and waits until it answers a hello
+// command.
 func startMongo(ctx context.Context, cfg *config, s *servers) error {
 	dir := filepath.Join(cfg.tmp, "mongo")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -31,8 +32,12 @@ func startMongo(ctx context.Context, cfg *config, s *servers) error {
 		return fmt.Errorf("mongo: %w", err)
 	}
 
+	addr := "127.0.0.1:0"
+	if cfg.mongoAddr != "" {
+		addr = cfg.mongoAddr
+	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Logger:    slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",

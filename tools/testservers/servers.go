@@ -31,6 +31,7 @@ type config struct {
 	redisServer string        // path of redis-server
 	redisCLI    string        // path of redis-cli
 	java        string        // path of java
+	mongoAddr   string        // host:port FerretDB listens on ("" for a free loopback port)
 	logf        func(format string, args ...any)
 }
 

@@ -42,6 +42,9 @@
 //	-print       start the servers, print "export VAR=..." lines, and keep them
 //	             running until SIGINT or SIGTERM; no command is run
 //	-keep        keep the temporary directory with the servers' data and logs
+//	-mongo-addr A  loopback host:port for FerretDB (default: a free port), so
+//	             that a fault test can kill the tool and start it again on
+//	             the same address (httpcache's TestMongoStoppedFault)
 //
 // With -print a developer keeps the servers running across many test runs:
 // run it in a second terminal,

@@ -35,13 +35,9 @@ type DynamoDBServer struct {
 // where scripts/test unpacks it: under $KV_CACHE_DIR, else kvkit in the
 // user's cache directory. It returns "" when there is none.
 func DynamoDBJar() string {
-	cache := os.Getenv("KV_CACHE_DIR")
+	cache := CacheDir()
 	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		cache = filepath.Join(d, "kvkit")
+		return ""
 	}
 	var found string
 	filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {

@@ -29,17 +29,27 @@ type FerretDBServer struct {
 	wait chan struct{}
 }
 
+// CacheDir is where scripts/test keeps what it fetches and builds:
+// $KV_CACHE_DIR, else kvkit in the user's cache directory ("" when there
+// is none).
+func CacheDir() string {
+	if d := os.Getenv("KV_CACHE_DIR"); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "kvkit")
+}
+
 // TestServersBinary returns the path of the tools/testservers binary that
 // scripts/test builds ($KV_CACHE_DIR/bin/testservers, else
 // ~/.cache/kvkit/bin/testservers), or "" when there is none.
 func TestServersBinary() string {
-	cache := os.Getenv("KV_CACHE_DIR")
+	cache := CacheDir()
 	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		cache = filepath.Join(d, "kvkit")
+		return ""
 	}
 	p := filepath.Join(cache, "bin", "testservers")
 	if fi, err := os.Stat(p); err != nil || fi.IsDir() {

@@ -10,8 +10,18 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	client := testClient(t)
-	conformance.Run(t, conformance.Config{
+	conformance.Run(t, conformanceConfig(t))
+}
+
+// BenchmarkConformance runs the suite's benchmarks; GetMany100 against
+// Get100Loop is the batch read against 100 single reads.
+func BenchmarkConformance(b *testing.B) {
+	conformance.Benchmark(b, conformanceConfig(b))
+}
+
+func conformanceConfig(tb testing.TB) conformance.Config {
+	client := testClient(tb)
+	return conformance.Config{
 		NewStore: func(t testing.TB) conformance.Opener {
 			coll := newCollection(t, client)
 			return func() (kv.Store[string, []byte], error) {
@@ -31,5 +41,5 @@ func TestConformance(t *testing.T) {
 			MaxKeySize:    mongostore.MaxKeySize,
 			MaxValueSize:  mongostore.MaxValueSize,
 		},
-	})
+	}
 }

@@ -2,10 +2,8 @@ package redis_test
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 
-	"github.com/kvkit/kv"
 	"github.com/redis/rueidis"
 )
 
@@ -65,41 +63,6 @@ func BenchmarkSet(b *testing.B) {
 		for b.Loop() {
 			if err := client.Do(ctx, client.B().Set().Key(rk).Value(rueidis.BinaryString(benchValue)).Build()).Error(); err != nil {
 				b.Fatal(err)
-			}
-		}
-	})
-}
-
-// BenchmarkGet100 reads 100 keys with one GetMany and with 100 Gets.
-func BenchmarkGet100(b *testing.B) {
-	client := newClient(b, standaloneOption(b))
-	s := newStore(b, client)
-	ctx := b.Context()
-	keys := make([]string, 100)
-	entries := make([]kv.Entry[string, []byte], 100)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("key-%03d", i)
-		entries[i] = kv.Entry[string, []byte]{Key: keys[i], Value: benchValue}
-	}
-	if err := s.SetMany(ctx, entries); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("impl=GetMany", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			m, err := s.GetMany(ctx, keys)
-			if err != nil || len(m) != len(keys) {
-				b.Fatal(len(m), err)
-			}
-		}
-	})
-	b.Run("impl=Get", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			for _, k := range keys {
-				if _, err := s.Get(ctx, k); err != nil {
-					b.Fatal(err)
-				}
 			}
 		}
 	})

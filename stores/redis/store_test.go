@@ -32,8 +32,18 @@ var modes = []struct {
 // read-your-writes by design (see WithClientSideCache);
 // TestClientSideCache covers it.
 func TestConformanceOpen(t *testing.T) {
-	opt := standaloneOption(t)
-	cleaner := newClient(t, opt)
+	conformance.Run(t, openConformanceConfig(t))
+}
+
+// BenchmarkConformance runs the suite's benchmarks on a standalone server;
+// GetMany100 against Get100Loop is MGET against 100 GETs.
+func BenchmarkConformance(b *testing.B) {
+	conformance.Benchmark(b, openConformanceConfig(b))
+}
+
+func openConformanceConfig(tb testing.TB) conformance.Config {
+	opt := standaloneOption(tb)
+	cleaner := newClient(tb, opt)
 	const limit = 8 << 20
 	cfg := conformance.Config{
 		NewStore: func(t testing.TB) conformance.Opener {
@@ -46,7 +56,7 @@ func TestConformanceOpen(t *testing.T) {
 		Capabilities: capabilities,
 	}
 	cfg.Capabilities.MaxValueSize = limit
-	conformance.Run(t, cfg)
+	return cfg
 }
 
 func mustSet(t *testing.T, s kv.Store[string, []byte], key, value string, opts ...kv.SetOption) {

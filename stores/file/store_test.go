@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testclock"
 	"github.com/kvkit/kv/stores/file"
 )
 
@@ -51,24 +52,6 @@ func dirNames(t testing.TB, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
-}
-
-// fakeClock is a settable clock for expiry tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func TestBasic(t *testing.T) {
@@ -274,7 +257,7 @@ func TestHomeExpansion(t *testing.T) {
 
 func TestTTL(t *testing.T) {
 	ctx := context.Background()
-	clock := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)}
+	clock := testclock.New(time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC))
 	s := open(t, t.TempDir(), file.WithClock(clock.Now))
 	if err := s.Set(ctx, "short", []byte("1"), kv.WithTTL(time.Minute)); err != nil {
 		t.Fatal(err)

@@ -11,26 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testclock"
 	"github.com/kvkit/kv/stores/memory"
 )
-
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func TestLRUEviction(t *testing.T) {
 	ctx := context.Background()
@@ -105,7 +88,7 @@ func TestLRUBoundUnderConcurrency(t *testing.T) {
 
 func TestExpiryWithClock(t *testing.T) {
 	ctx := context.Background()
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := memory.New[string, string](memory.WithClock(clock.Now), memory.WithSweepInterval(0))
 	defer s.Close()
 	if err := s.Set(ctx, "short", "x", kv.WithTTL(time.Second)); err != nil {

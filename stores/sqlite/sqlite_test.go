@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/testclock"
 	"github.com/kvkit/kv/stores/sqlite"
 )
 
@@ -32,24 +33,6 @@ func open(t testing.TB, opts ...sqlite.Option) (*sqlite.Store, string) {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, path
-}
-
-// clock is a clock tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
 }
 
 func collect(t testing.TB, seq func(func(kv.Entry[string, []byte], error) bool)) map[string]string {
@@ -162,7 +145,7 @@ func TestErrorsNameBackendAndKey(t *testing.T) {
 
 func TestTTL(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := testclock.New(time.Unix(1_700_000_000, 0))
 	s, _ := open(t, sqlite.WithClock(c.Now), sqlite.WithSweepInterval(0))
 
 	if err := s.Set(ctx, "short", []byte("1"), kv.WithTTL(time.Second)); err != nil {
@@ -255,7 +238,7 @@ func TestTTL(t *testing.T) {
 
 func TestSweepOnWrite(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := testclock.New(time.Unix(1_700_000_000, 0))
 	s, path := open(t, sqlite.WithClock(c.Now), sqlite.WithSweepInterval(time.Minute))
 	for i := range 10 {
 		if err := s.Set(ctx, fmt.Sprint("k", i), []byte("v"), kv.WithTTL(time.Second)); err != nil {

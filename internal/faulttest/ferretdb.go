@@ -21,12 +21,14 @@ import (
 // address that stays the same across Kill and Start. Its data is not
 // kept across Kill: each start begins empty.
 type FerretDBServer struct {
-	URI  string // mongodb://127.0.0.1:PORT/
-	Addr string
-	bin  string
-	dir  string
-	cmd  *exec.Cmd
-	wait chan struct{}
+	URI     string // mongodb://127.0.0.1:PORT/
+	Addr    string
+	TLSAddr string // the TLS listener's host:port, with StartFerretDBTLS
+	tlsArg  string // -mongo-tls value
+	bin     string
+	dir     string
+	cmd     *exec.Cmd
+	wait    chan struct{}
 }
 
 // CacheDir is where scripts/test keeps what it fetches and builds:
@@ -64,12 +66,33 @@ func TestServersBinary() string {
 // -mongo-addr, the test is skipped (fails under CI).
 func StartFerretDB(t testing.TB) *FerretDBServer {
 	t.Helper()
+	return startFerretDB(t, nil, false)
+}
+
+// StartFerretDBTLS is StartFerretDB with a TLS listener too, at TLSAddr,
+// serving files' server certificate; with requireClientCert, FerretDB
+// accepts only clients with a certificate signed by files' CA. A testservers
+// binary too old to take -mongo-tls skips the test (fails under CI).
+func StartFerretDBTLS(t testing.TB, files *TLSFiles, requireClientCert bool) *FerretDBServer {
+	t.Helper()
+	return startFerretDB(t, files, requireClientCert)
+}
+
+func startFerretDB(t testing.TB, files *TLSFiles, requireClientCert bool) *FerretDBServer {
+	t.Helper()
 	bin := TestServersBinary()
 	if bin == "" {
 		testenv.Unavailable(t, "the testservers binary is not in $KV_CACHE_DIR/bin or ~/.cache/kvkit/bin (scripts/test builds it)")
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 	f := &FerretDBServer{URI: "mongodb://" + addr + "/", Addr: addr, bin: bin, dir: t.TempDir()}
+	if files != nil {
+		f.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
+		f.tlsArg = f.TLSAddr + "," + files.Cert + "," + files.Key
+		if requireClientCert {
+			f.tlsArg += "," + files.CACert
+		}
+	}
 	f.Start(t)
 	t.Cleanup(f.Kill)
 	return f
@@ -83,7 +106,11 @@ func (f *FerretDBServer) Start(t testing.TB) {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(f.bin, "-only", "mongo", "-print", "-mongo-addr", f.Addr, "-timeout", "20s")
+	args := []string{"-only", "mongo", "-print", "-mongo-addr", f.Addr, "-timeout", "20s"}
+	if f.tlsArg != "" {
+		args = append(args, "-mongo-tls", f.tlsArg)
+	}
+	cmd := exec.Command(f.bin, args...)
 	// The tool's data directory (left behind by SIGKILL) goes with the test.
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	var stderr bytes.Buffer
@@ -117,7 +144,7 @@ func (f *FerretDBServer) Start(t testing.TB) {
 	case <-f.wait:
 		f.cmd = nil
 		if strings.Contains(stderr.String(), "flag provided but not defined") {
-			testenv.Unavailable(t, "%s does not take -mongo-addr: rebuild it (scripts/test does)", f.bin)
+			testenv.Unavailable(t, "%s does not take -mongo-addr or -mongo-tls: rebuild it (scripts/test does)", f.bin)
 		}
 		t.Fatalf("testservers exited before FerretDB was ready:\n%s", stderr.String())
 	case <-time.After(25 * time.Second):

@@ -24,15 +24,17 @@ import (
 	"github.com/kvkit/kv/internal/testenv"
 )
 
-// TLSFiles are a certificate authority and a server certificate it
-// signed, for 127.0.0.1 and localhost, written as PEM files.
+// TLSFiles are a certificate authority, a server certificate it signed
+// for 127.0.0.1 and localhost, and a client certificate it signed,
+// written as PEM files.
 type TLSFiles struct {
 	CACert, Cert, Key string         // paths of the PEM files
+	Client            string         // path of the client certificate and its key, in one PEM file
 	Pool              *x509.CertPool // holds the CA only
 }
 
-// NewTLSFiles makes a fresh CA and a server certificate (ECDSA P-256,
-// valid for an hour) in a temporary directory.
+// NewTLSFiles makes a fresh CA, a server and a client certificate (ECDSA
+// P-256, valid for an hour) in a temporary directory.
 func NewTLSFiles(t testing.TB) *TLSFiles {
 	t.Helper()
 	dir := t.TempDir()
@@ -80,10 +82,31 @@ func NewTLSFiles(t testing.TB) *TLSFiles {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clientKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(3),
+		Subject:      pkix.Name{CommonName: "kv test client"},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	clientDER, err := x509.CreateCertificate(rand.Reader, clientTmpl, ca, &clientKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientKeyDER, err := x509.MarshalPKCS8PrivateKey(clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f := &TLSFiles{
 		CACert: filepath.Join(dir, "ca.pem"),
 		Cert:   filepath.Join(dir, "server.pem"),
 		Key:    filepath.Join(dir, "server-key.pem"),
+		Client: filepath.Join(dir, "client.pem"),
 		Pool:   x509.NewCertPool(),
 	}
 	f.Pool.AddCert(ca)
@@ -94,6 +117,11 @@ func NewTLSFiles(t testing.TB) *TLSFiles {
 		if err := os.WriteFile(w.path, pem.EncodeToMemory(&pem.Block{Type: w.typ, Bytes: w.der}), 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+	client := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: clientDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: clientKeyDER})...)
+	if err := os.WriteFile(f.Client, client, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	return f
 }

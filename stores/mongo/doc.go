@@ -14,7 +14,12 @@
 // Credentials, TLS, the replica set, timeouts and pool sizes go in the URI
 // or in driver options passed with WithClientOptions
 // (options.Client().SetAuth, SetTLSConfig, SetTimeout, ...), applied after
-// the URI. Close disconnects the client.
+// the URI. Close disconnects the client. A private CA and a client
+// certificate (x509 authentication) are URI parameters too:
+//
+//	mongodb://db.internal:27017/?tls=true&tlsCAFile=/etc/kv/ca.pem&tlsCertificateKeyFile=/etc/kv/client.pem
+//
+// where the second file holds the certificate and its key.
 //
 // New takes a *mongo.Client the caller already has. That is the answer to
 // "can several stores, or several sessions, reuse one connection": connect

@@ -45,6 +45,10 @@
 //	-mongo-addr A  loopback host:port for FerretDB (default: a free port), so
 //	             that a fault test can kill the tool and start it again on
 //	             the same address (httpcache's TestMongoStoppedFault)
+//	-mongo-tls addr,cert,key[,ca]
+//	             also serve FerretDB over TLS on the loopback addr with these
+//	             PEM files; with a CA, client certificates signed by it are
+//	             required (stores/mongo's TLS test)
 //
 // With -print a developer keeps the servers running across many test runs:
 // run it in a second terminal,

@@ -38,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the temporary directory with the servers' data and logs")
 	quiet := fs.Bool("q", false, "print nothing but errors")
 	mongoAddr := fs.String("mongo-addr", "", "loopback `host:port` for FerretDB (default: a free port), so that a test can start it again on the same address")
+	mongoTLS := fs.String("mongo-tls", "", "also serve FerretDB over TLS: `addr,cert,key[,ca]`, a loopback host:port and the PEM files of the server certificate, its key and, to require client certificates signed by it, a CA")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -45,6 +46,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *printEnv == (len(command) > 0) {
 		fmt.Fprintln(stderr, "testservers: give either -print or a command after --")
 		fs.Usage()
+		return 2
+	}
+	tlsCfg, err := parseMongoTLS(*mongoTLS)
+	if err != nil {
+		fmt.Fprintln(stderr, "testservers: -mongo-tls:", err)
 		return 2
 	}
 	want, err := parseOnly(*only)
@@ -79,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		grace:     10 * time.Second,
 		logf:      logf,
 		mongoAddr: *mongoAddr,
+		mongoTLS:  tlsCfg,
 	}
 
 	// A signal during start-up cancels it; afterwards signals go to the command.
@@ -195,6 +202,33 @@ func shellQuote(s string) string {
 
 // checkLoopback accepts "" or a host:port on a loopback address with a
 // port number: the servers never listen beyond the machine.
+// parseMongoTLS parses the -mongo-tls value; "" is no TLS listener.
+func parseMongoTLS(v string) (*mongoTLS, error) {
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) < 3 || len(parts) > 4 {
+		return nil, fmt.Errorf("%q: want addr,cert,key[,ca]", v)
+	}
+	if err := checkLoopback(parts[0]); err != nil {
+		return nil, err
+	}
+	t := &mongoTLS{addr: parts[0], cert: parts[1], key: parts[2]}
+	if len(parts) == 4 {
+		t.ca = parts[3]
+	}
+	for _, f := range []string{t.cert, t.key, t.ca} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
 func checkLoopback(addr string) error {
 	if addr == "" {
 		return nil

@@ -13,10 +13,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
+
+// mongoTLS is FerretDB's TLS listener: its address and PEM files. With a
+// CA, FerretDB requires client certificates signed by it.
+type mongoTLS struct {
+	addr, cert, key, ca string
+}
 
 // startMongo runs FerretDB with its SQLite handler inside this process, on a
 // free loopback port (or cfg.mongoAddr), and waits until it answers a hello
@@ -36,8 +43,21 @@ func startMongo(ctx context.Context, cfg *config, s *servers) error {
 	if cfg.mongoAddr != "" {
 		addr = cfg.mongoAddr
 	}
+	listener := ferretdb.ListenerConfig{TCP: addr}
+	if t := cfg.mongoTLS; t != nil {
+		// With a TLS listener FerretDB's URI names it, not the TCP one,
+		// so the TCP address must be known beforehand.
+		if cfg.mongoAddr == "" {
+			port, err := freePort(0)
+			if err != nil {
+				return fmt.Errorf("mongo: %w", err)
+			}
+			listener.TCP = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		}
+		listener.TLS, listener.TLSCertFile, listener.TLSKeyFile, listener.TLSCAFile = t.addr, t.cert, t.key, t.ca
+	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Listener:  listener,
 		Logger:    slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
@@ -66,6 +86,9 @@ func startMongo(ctx context.Context, cfg *config, s *servers) error {
 	if err != nil {
 		stop()
 		return fmt.Errorf("mongo: FerretDB URI %q: %w", uri, err)
+	}
+	if cfg.mongoTLS != nil {
+		u.Host = listener.TCP
 	}
 	err = waitReady(ctx, "mongo (FerretDB)", logPath, nil, cfg.timeout, func(ctx context.Context) error {
 		return mongoHello(ctx, u.Host)

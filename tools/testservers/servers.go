@@ -32,6 +32,7 @@ type config struct {
 	redisCLI    string        // path of redis-cli
 	java        string        // path of java
 	mongoAddr   string        // host:port FerretDB listens on ("" for a free loopback port)
+	mongoTLS    *mongoTLS     // FerretDB's TLS listener (nil: none)
 	logf        func(format string, args ...any)
 }
 

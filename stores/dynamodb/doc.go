@@ -17,7 +17,10 @@
 // explicit credentials (config.WithCredentialsProvider), an assumed role, a
 // retry policy, an HTTP client with its own TLS settings. WithEndpoint
 // points at DynamoDB Local or a VPC endpoint. TLS is the SDK's: regional
-// endpoints are HTTPS.
+// endpoints are HTTPS; an endpoint with a private CA needs the CA, through
+// WithAWSConfigOptions(config.WithCustomCABundle(...)) or the
+// AWS_CA_BUNDLE environment variable (which stores.Open honours too).
+// Every request is signed (SigV4); the secret key never leaves the process.
 //
 // New takes a *dynamodb.Client the caller already has. That is the answer
 // to "can several stores, or several sessions, reuse one connection": make

@@ -27,6 +27,11 @@ type Config struct {
 	// Capabilities declares what the store can do. The suite tests every
 	// declared capability and checks that an undeclared one is absent.
 	Capabilities Capabilities
+
+	// Watchdog is how long one subtest of Run may take before it fails,
+	// its context is cancelled and its stores are closed; 0 means two
+	// minutes. Raise it for a store far away or behind a slow link.
+	Watchdog time.Duration
 }
 
 // Capabilities lists the optional behaviour a store declares.

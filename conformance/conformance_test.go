@@ -232,11 +232,9 @@ func TestBrokenHelper(t *testing.T) {
 	}
 	for _, c := range brokenCases() {
 		if c.name == name {
-			d := c.watchdog
-			if d == 0 {
-				d = watchdog
-			}
-			run(t, c.store.config(), d)
+			cfg := c.store.config()
+			cfg.Watchdog = c.watchdog
+			Run(t, cfg)
 			return
 		}
 	}

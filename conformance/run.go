@@ -11,10 +11,11 @@ import (
 	"github.com/kvkit/kv"
 )
 
-// watchdog is how long one subtest of Run may take. When it runs out, the
-// subtest fails, its context is cancelled and its stores are closed, which
-// unblocks a store that honours either.
-const watchdog = 2 * time.Minute
+// defaultWatchdog is how long one subtest of Run may take unless
+// Config.Watchdog says otherwise. When it runs out, the subtest fails, its
+// context is cancelled and its stores are closed, which unblocks a store
+// that honours either.
+const defaultWatchdog = 2 * time.Minute
 
 // prompt is how long the suite waits for something that must be quick: a
 // Close, or the first call after breaking out of an iteration. A store that
@@ -30,7 +31,8 @@ const prompt = 10 * time.Second
 //	}
 //
 // Every subtest calls cfg.NewStore for a fresh location, closes every store
-// it opens, and runs under a watchdog of two minutes. Subtests for a
+// it opens, and runs under a watchdog (Config.Watchdog, two minutes by
+// default). Subtests for a
 // capability that is not declared are skipped, but the Capabilities subtest
 // fails when the store implements an optional interface it does not
 // declare, or declares one it does not implement. Run the store's tests
@@ -53,18 +55,18 @@ const prompt = 10 * time.Second
 //	Scan
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
-	run(t, cfg, watchdog)
-}
-
-// run is Run with the watchdog's duration as a parameter, for the suite's
-// own tests.
-func run(t *testing.T, cfg Config, watchdog time.Duration) {
-	t.Helper()
 	if cfg.NewStore == nil {
 		t.Fatal("conformance: Config.NewStore is nil")
 	}
 	if err := cfg.Capabilities.valid(); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Watchdog < 0 {
+		t.Fatalf("conformance: Config.Watchdog is negative (%v)", cfg.Watchdog)
+	}
+	watchdog := cfg.Watchdog
+	if watchdog == 0 {
+		watchdog = defaultWatchdog
 	}
 	s := &suite{cfg: cfg, caps: cfg.Capabilities.withDefaults(), watchdog: watchdog}
 

@@ -67,8 +67,9 @@
 // can be fooled by a badly overloaded machine.
 //
 // Each subtest gets a fresh location from Config.NewStore and closes every
-// store it opens; a subtest that runs for two minutes fails, has its
-// context cancelled and its stores closed. Configure the store under test
+// store it opens; a subtest that runs longer than Config.Watchdog (two
+// minutes unless set) fails, has its context cancelled and its stores
+// closed. Configure the store under test
 // so that it keeps what it is given: a size bound that evicts entries, or a
 // cache that drops them, makes the suite see entries vanish and fail.
 package conformance

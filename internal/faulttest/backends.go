@@ -3,6 +3,7 @@ package faulttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	bdg "github.com/dgraph-io/badger/v4"
+	"github.com/google/go-cmp/cmp"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores/badger"
@@ -187,5 +189,35 @@ func DumpRedis(t testing.TB, client rueidis.Client, prefix string) []byte {
 			return b.Bytes()
 		}
 		cursor = e.Cursor
+	}
+}
+
+// RoundTrip writes a few entries through s, checks that All lists exactly
+// them, deletes one and checks that Get misses it: enough to show that a
+// connection (over TLS, with credentials) carries every kind of call.
+// s must start empty.
+func RoundTrip(ctx context.Context, t testing.TB, s kv.Store[string, []byte]) {
+	t.Helper()
+	want := map[string]string{"a": "1", "b/x": "2", "c": "3"}
+	for k, v := range want {
+		if err := s.Set(ctx, k, []byte(v)); err != nil {
+			t.Fatalf("Set(%q): %v", k, err)
+		}
+	}
+	got := map[string]string{}
+	for e, err := range s.All(ctx) {
+		if err != nil {
+			t.Fatalf("All: %v", err)
+		}
+		got[e.Key] = string(e.Value)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("All (-want +got):\n%s", diff)
+	}
+	if err := s.Delete(ctx, "a"); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := s.Get(ctx, "a"); !errors.Is(err, kv.ErrNotFound) {
+		t.Fatalf("Get after Delete: %v, want kv.ErrNotFound", err)
 	}
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/faulttest"
@@ -116,22 +115,7 @@ func TestHTTPSSecurity(t *testing.T) {
 		before := len(front.requests())
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
-		want := map[string]string{"a": "1", "b/x": "2"}
-		for k, v := range want {
-			if err := s.Set(ctx, k, []byte(v)); err != nil {
-				t.Fatalf("Set(%q): %v", k, err)
-			}
-		}
-		got := map[string]string{}
-		for e, err := range s.All(ctx) {
-			if err != nil {
-				t.Fatalf("All: %v", err)
-			}
-			got[e.Key] = string(e.Value)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("All over HTTPS (-want +got):\n%s", diff)
-		}
+		faulttest.RoundTrip(ctx, t, s)
 		reqs := front.requests()[before:]
 		if len(reqs) < 3 {
 			t.Fatalf("%d requests went through the HTTPS endpoint, want at least 3", len(reqs))

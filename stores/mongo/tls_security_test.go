@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/faulttest"
 	"github.com/kvkit/kv/stores"
@@ -67,7 +65,7 @@ func TestTLSClientCertSecurity(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer s.Close()
-				roundTrip(ctx, t, s)
+				faulttest.RoundTrip(ctx, t, s)
 			})
 		}
 	})
@@ -116,31 +114,4 @@ func openAndSet(ctx context.Context, uri string) error {
 	}
 	defer s.Close()
 	return s.Set(ctx, "k", []byte("v"))
-}
-
-// roundTrip writes, reads, lists and deletes through s.
-func roundTrip(ctx context.Context, t *testing.T, s kv.Store[string, []byte]) {
-	t.Helper()
-	want := map[string]string{"a": "1", "b/x": "2", "c": "3"}
-	for k, v := range want {
-		if err := s.Set(ctx, k, []byte(v)); err != nil {
-			t.Fatalf("Set(%q): %v", k, err)
-		}
-	}
-	got := map[string]string{}
-	for e, err := range s.All(ctx) {
-		if err != nil {
-			t.Fatalf("All: %v", err)
-		}
-		got[e.Key] = string(e.Value)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("All (-want +got):\n%s", diff)
-	}
-	if err := s.Delete(ctx, "a"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(ctx, "a"); !errors.Is(err, kv.ErrNotFound) {
-		t.Fatalf("Get after Delete: %v, want kv.ErrNotFound", err)
-	}
 }

@@ -86,8 +86,9 @@
 // fails or times out ([WithStoreTimeout]) never fails a request: the
 // origin is used and the error goes to [WithErrorHook] and
 // [WithLogger]. An entry that does not decode, or was written in another
-// [FormatVersion], is a miss and is deleted. Bodies larger than
-// [WithMaxBodySize] stream through uncached.
+// [FormatVersion], is a miss, is deleted and is reported as
+// kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream through
+// uncached.
 //
 // # Sharing a store
 //

@@ -10,7 +10,8 @@ import (
 )
 
 // FormatVersion is the version of the stored form written by this package.
-// An entry of another version is treated as absent and deleted.
+// An entry of another version is treated as absent, deleted, and reported
+// to the error hook as kv.ErrCorrupt, as bytes that do not decode are.
 const FormatVersion = 1
 
 // Kinds of stored entries.

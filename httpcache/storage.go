@@ -36,7 +36,8 @@ func (t *Transport) storeCtx(ctx context.Context) (context.Context, context.Canc
 }
 
 // get returns the entry under key, or nil when it is absent, unreadable or
-// of another format version (those are deleted).
+// of another format version (those are reported as kv.ErrCorrupt and
+// deleted).
 func (t *Transport) get(ctx context.Context, key string) *Response {
 	sctx, cancel := t.storeCtx(ctx)
 	e, err := t.responses.Get(sctx, key)
@@ -45,6 +46,13 @@ func (t *Transport) get(ctx context.Context, key string) *Response {
 	case err == nil && e != nil && e.Version == FormatVersion:
 		return e
 	case err == nil:
+		// Decodable, but written in another format (or a CBOR null):
+		// as unusable as bytes that do not decode.
+		version := -1
+		if e != nil {
+			version = e.Version
+		}
+		t.report(fmt.Errorf("httpcache: dropping entry %s: format version %d, want %d: %w", key, version, FormatVersion, kv.ErrCorrupt))
 		t.del(ctx, key)
 		return nil
 	case errors.Is(err, kv.ErrNotFound):

@@ -85,10 +85,14 @@
 // others share its stored response (each gets its own body). A store that
 // fails or times out ([WithStoreTimeout]) never fails a request: the
 // origin is used and the error goes to [WithErrorHook] and
-// [WithLogger]. An entry that does not decode, or was written in another
-// [FormatVersion], is a miss, is deleted and is reported as
-// kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream through
-// uncached.
+// [WithLogger]. After a failure the store is skipped for a while (1s at
+// first, doubling up to 30s, [WithStoreBreaker]): while it is down, a
+// request waits for one failed store call at most, rather than for each
+// call it makes (four on a GET that misses), and one probe at a time
+// finds out whether it is back. An entry that does not decode, or
+// was written in another [FormatVersion], is a miss, is deleted and is
+// reported as kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream
+// through uncached.
 //
 // # Sharing a store
 //

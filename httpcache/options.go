@@ -18,6 +18,12 @@ const (
 	// WithStoreTimeout is not given.
 	DefaultStoreTimeout = 5 * time.Second
 
+	// DefaultStoreBreakerMin and DefaultStoreBreakerMax are the first and
+	// the longest period for which a failing store is skipped when
+	// WithStoreBreaker is not given.
+	DefaultStoreBreakerMin = time.Second
+	DefaultStoreBreakerMax = 30 * time.Second
+
 	// MaxHeuristicLifetime caps the heuristic freshness lifetime (10% of
 	// the time since Last-Modified) given to responses without an explicit
 	// one.
@@ -52,6 +58,8 @@ type options struct {
 	now             func() time.Time
 	storeTimeout    time.Duration
 	keepStale       time.Duration
+	breakerMin      time.Duration // <= 0: no breaker
+	breakerMax      time.Duration
 }
 
 type urlExpiry struct {
@@ -70,6 +78,8 @@ func defaultOptions() options {
 		cacheControl:   true,
 		now:            time.Now,
 		storeTimeout:   DefaultStoreTimeout,
+		breakerMin:     DefaultStoreBreakerMin,
+		breakerMax:     DefaultStoreBreakerMax,
 	}
 	addIgnored(&o, defaultIgnored)
 	return o
@@ -243,14 +253,19 @@ func WithStaleWhileRevalidate(d time.Duration) Option {
 	return func(o *options) { o.staleRevalidate = d }
 }
 
-// WithErrorHook sets a function that receives every store error (which
-// never fails a request: the origin is used instead) and every corrupt
-// entry dropped. It may be called from several goroutines at once.
+// WithErrorHook sets a function that receives store errors (which never
+// fail a request: the origin is used instead) and every entry dropped
+// because it does not decode or was written in another FormatVersion
+// (both wrap kv.ErrCorrupt). While the store breaker is on (the
+// default, see WithStoreBreaker), a store that keeps failing is reported
+// when it starts to be skipped and at each failed probe, not at every
+// request. It may be called from several goroutines at once.
 func WithErrorHook(f func(error)) Option { return func(o *options) { o.hook = f } }
 
-// WithLogger makes the Transport log store errors and dropped entries at
-// Warn level, and background revalidations at Debug level. Silent by
-// default.
+// WithLogger makes the Transport log what it reports to the error hook
+// (store errors and dropped entries) at Warn level, a skipped store
+// answering again at Info level, and background revalidations at Debug
+// level. Silent by default.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithClock makes the Transport read the time from now instead of
@@ -271,6 +286,33 @@ func WithClock(now func() time.Time) Option {
 // and the request goes to the origin. d <= 0 means no bound beyond the
 // request's context.
 func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeTimeout = d } }
+
+// WithStoreBreaker sets how long a failing store is skipped. When a call
+// to a store fails (an error other than kv.ErrNotFound, kv.ErrCorrupt,
+// kv.ErrTooLarge or kv.ErrInvalidTTL, a timeout included, unless the
+// request's own context ended), the Transport stops calling that store
+// for a period, and requests go to the origin as they do on any store
+// error, without waiting for the store. After the period one call is let
+// through as a probe (the other requests still skip the store until it
+// ends): if the store answers, it is used again; if not, the next period
+// is twice as long, up to max. Each period is shortened by up to a fifth,
+// at random, so that Transports that saw a store fail together do not
+// probe it together.
+//
+// The error that starts the first period and each failed probe are
+// reported (WithErrorHook, WithLogger), with the period; the calls
+// skipped are not. A store answering again is logged at Info level. The
+// responses and redirects stores are skipped separately: they may be
+// different backends. Maintenance calls (Entries, DeleteExpired,
+// DeleteURL, Clear) always reach the stores.
+//
+// The defaults are DefaultStoreBreakerMin (1s) and DefaultStoreBreakerMax
+// (30s). min <= 0 turns the breaker off: every request then calls the
+// store, and waits for it, whatever earlier calls gave. max < min means
+// max = min.
+func WithStoreBreaker(min, max time.Duration) Option {
+	return func(o *options) { o.breakerMin, o.breakerMax = min, max }
+}
 
 // WithKeepStale makes stale responses leave the store d after they became
 // stale (or after their stale-if-error / stale-while-revalidate window, if

@@ -27,12 +27,22 @@ type stoppedServer struct {
 	hung         time.Duration // a request slower than this counts as hung
 }
 
+// The store breaker of runStoppedServer's Transport, scaled down as the
+// store timeouts are: the first period a failing store is skipped, and
+// the longest.
+const faultBreakerMin, faultBreakerMax = 250 * time.Millisecond, 2 * time.Second
+
 // runStoppedServer runs requests from 4 clients through a Transport over
 // cfg.store, kills the store's server, makes direct store calls while it
 // is down, starts it again on the same address and waits until the store
 // and the cache work again. It fails t when a request fails or hangs, a
 // direct call succeeds or outlives its deadline, or nothing recovers
-// within 15 s; it logs the counts.
+// within 15 s; it logs the counts. With the store breaker, a request
+// from the kill on waits for one store call at most (a second one is
+// skipped: the first failure opened the breaker), so none may take two
+// store timeouts; store errors are reported once per breaker period, not
+// per request; and the cache is back at most one breaker period after
+// the store is.
 func runStoppedServer(t *testing.T, cfg stoppedServer) {
 	t.Helper()
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +54,7 @@ func runStoppedServer(t *testing.T, cfg stoppedServer) {
 	ctx := context.Background()
 	var storeErrs atomic.Int64
 	tr := httpcache.NewFromStores(cfg.store, nil, httpcache.WithStoreTimeout(cfg.storeTimeout),
+		httpcache.WithStoreBreaker(faultBreakerMin, faultBreakerMax),
 		httpcache.WithErrorHook(func(error) { storeErrs.Add(1) }))
 	defer tr.Close()
 	client := &http.Client{Transport: tr, Timeout: 4 * cfg.hung}
@@ -54,7 +65,7 @@ func runStoppedServer(t *testing.T, cfg stoppedServer) {
 		hits     [3]atomic.Int64
 		failed   atomic.Int64
 		hungN    atomic.Int64
-		slowest  atomic.Int64
+		slowest  [3]atomic.Int64
 		stop     = make(chan struct{})
 		wg       sync.WaitGroup
 	)
@@ -78,7 +89,10 @@ func runStoppedServer(t *testing.T, cfg stoppedServer) {
 					resp.Body.Close()
 				}
 				took := time.Since(start)
-				for old := slowest.Load(); int64(took) > old && !slowest.CompareAndSwap(old, int64(took)); old = slowest.Load() {
+				// By the phase it ended in: a request under way at the
+				// kill waits for the store that died.
+				pe := phase.Load()
+				for old := slowest[pe].Load(); int64(took) > old && !slowest[pe].CompareAndSwap(old, int64(took)); old = slowest[pe].Load() {
 				}
 				requests[p].Add(1)
 				if took > cfg.hung {
@@ -162,8 +176,26 @@ func runStoppedServer(t *testing.T, cfg stoppedServer) {
 	if requests[1].Load() == 0 {
 		t.Fatal("no request ran while the server was down: the test proved nothing")
 	}
-	t.Logf("requests: up %d (hits %d), down %d (hits %d), restarted %d (hits %d); failed %d; hung %d; slowest %v; store errors reported %d; direct calls while down: %d/5 errors, slowest %v (deadline %v); server start took %v; store back %v after it answered, first cache hit %v after",
+	// One store call that fails at its deadline, and the origin, take
+	// less than two store timeouts.
+	for p := 1; p <= 2; p++ {
+		if d := time.Duration(slowest[p].Load()); d >= 2*cfg.storeTimeout {
+			t.Errorf("phase %d: slowest request %v, want under two store timeouts (%v): a request waited for more than one failing store call", p, d, 2*cfg.storeTimeout)
+		}
+	}
+	// A report opens each breaker period, and the periods last at least
+	// 200, 400, 800 ms, then 1.6 s: two a second is generous, one per
+	// request (as without the breaker) is not.
+	failing := restartedAt.Sub(killedAt) + recovered
+	if n, most := storeErrs.Load(), 4+2*int64(failing/time.Second); n > most {
+		t.Errorf("%d store errors reported in the %v the store failed, want at most %d: one per breaker period, not per request", n, failing.Round(time.Millisecond), most)
+	}
+	if cacheBack > recovered+faultBreakerMax+time.Second {
+		t.Errorf("first cache hit %v after the restart, the store answered %v after it: want within the longest breaker period (%v) and a second", cacheBack, recovered, faultBreakerMax)
+	}
+	t.Logf("requests (by the phase they started in): up %d (hits %d), down %d (hits %d), restarted %d (hits %d); failed %d; hung %d; slowest (by the phase they ended in) up %v, down %v, restarted %v; store errors reported %d; direct calls while down: %d/5 errors, slowest %v (deadline %v); server start took %v; store back %v after it answered, first cache hit %v after",
 		requests[0].Load(), hits[0].Load(), requests[1].Load(), hits[1].Load(), requests[2].Load(), hits[2].Load(),
-		failed.Load(), hungN.Load(), time.Duration(slowest.Load()), storeErrs.Load(), directErrs, directSlowest, cfg.direct,
+		failed.Load(), hungN.Load(), time.Duration(slowest[0].Load()), time.Duration(slowest[1].Load()), time.Duration(slowest[2].Load()),
+		storeErrs.Load(), directErrs, directSlowest, cfg.direct,
 		restartedAt.Sub(restartAt).Round(time.Millisecond), recovered, cacheBack)
 }

@@ -35,13 +35,57 @@ func (t *Transport) storeCtx(ctx context.Context) (context.Context, context.Canc
 	return ctx, func() {}
 }
 
-// get returns the entry under key, or nil when it is absent, unreadable or
+// settle records in b how a store call that b let through ended, and
+// reports a failure: every one when b is nil (the breaker is off), else
+// the one that opens b and each failed probe. ctx is the caller's: a
+// call that failed because it ended is not the store's fault. A miss and
+// a corrupt entry are answers (the reads report a corrupt entry
+// themselves, with what they do about it); a key or value the store
+// refuses is reported, but says nothing of the store either.
+func (t *Transport) settle(ctx context.Context, b *breaker, tk ticket, err error, op, key string) {
+	if err == nil && !tk.probe {
+		return // the hit path
+	}
+	switch {
+	case err == nil || errors.Is(err, kv.ErrNotFound):
+	case errors.Is(err, kv.ErrCorrupt):
+		if op != "get" && op != "get redirect" {
+			t.report(fmt.Errorf("httpcache: %s %s: %w", op, key, err))
+		}
+	case errors.Is(err, kv.ErrTooLarge) || errors.Is(err, kv.ErrInvalidTTL):
+		t.report(fmt.Errorf("httpcache: %s %s: %w", op, key, err))
+	case ctx.Err() != nil:
+		b.abandoned(tk)
+		return
+	default:
+		if period, report := b.failed(tk); report {
+			if period > 0 {
+				t.report(fmt.Errorf("httpcache: %s %s: %w (skipping the %s store for %v)", op, key, err, b.name, period.Round(time.Millisecond)))
+			} else {
+				t.report(fmt.Errorf("httpcache: %s %s: %w", op, key, err))
+			}
+		}
+		return
+	}
+	if b != nil {
+		if down := b.answered(tk); down > 0 && t.o.logger != nil {
+			t.o.logger.Info("httpcache: store answers again", "store", b.name, "skipped_for", down.Round(time.Millisecond))
+		}
+	}
+}
+
+// get returns the entry under key, or nil when it is absent, unreadable,
 // of another format version (those are reported as kv.ErrCorrupt and
-// deleted).
+// deleted), or the store fails or is skipped.
 func (t *Transport) get(ctx context.Context, key string) *Response {
+	tk, ok := t.respBreaker.allow()
+	if !ok {
+		return nil
+	}
 	sctx, cancel := t.storeCtx(ctx)
 	e, err := t.responses.Get(sctx, key)
 	cancel()
+	t.settle(ctx, t.respBreaker, tk, err, "get", key)
 	switch {
 	case err == nil && e != nil && e.Version == FormatVersion:
 		return e
@@ -55,16 +99,11 @@ func (t *Transport) get(ctx context.Context, key string) *Response {
 		t.report(fmt.Errorf("httpcache: dropping entry %s: format version %d, want %d: %w", key, version, FormatVersion, kv.ErrCorrupt))
 		t.del(ctx, key)
 		return nil
-	case errors.Is(err, kv.ErrNotFound):
-		return nil
 	case errors.Is(err, kv.ErrCorrupt):
 		t.report(fmt.Errorf("httpcache: dropping entry %s: %w", key, err))
 		t.del(ctx, key)
 		return nil
 	default:
-		if ctx.Err() == nil {
-			t.report(fmt.Errorf("httpcache: get %s: %w", key, err))
-		}
 		return nil
 	}
 }
@@ -99,21 +138,28 @@ func (t *Transport) set(ctx context.Context, key string, e *Response) bool {
 		}
 		opts = append(opts, kv.WithTTL(ttl))
 	}
-	sctx, cancel := t.storeCtx(context.WithoutCancel(ctx))
-	defer cancel()
-	if err := t.responses.Set(sctx, key, e, opts...); err != nil {
-		t.report(fmt.Errorf("httpcache: set %s: %w", key, err))
+	tk, ok := t.respBreaker.allow()
+	if !ok {
 		return false
 	}
-	return true
+	ctx = context.WithoutCancel(ctx)
+	sctx, cancel := t.storeCtx(ctx)
+	err := t.responses.Set(sctx, key, e, opts...)
+	cancel()
+	t.settle(ctx, t.respBreaker, tk, err, "set", key)
+	return err == nil
 }
 
 func (t *Transport) del(ctx context.Context, key string) {
-	sctx, cancel := t.storeCtx(context.WithoutCancel(ctx))
-	defer cancel()
-	if err := t.responses.Delete(sctx, key); err != nil {
-		t.report(fmt.Errorf("httpcache: delete %s: %w", key, err))
+	tk, ok := t.respBreaker.allow()
+	if !ok {
+		return
 	}
+	ctx = context.WithoutCancel(ctx)
+	sctx, cancel := t.storeCtx(ctx)
+	err := t.responses.Delete(sctx, key)
+	cancel()
+	t.settle(ctx, t.respBreaker, tk, err, "delete", key)
 }
 
 // store writes e for req: under the primary key, or, when it varies by
@@ -153,11 +199,16 @@ func (t *Transport) alias(ctx context.Context, primary string) (string, bool) {
 		}
 		return "", false
 	}
+	tk, ok := t.redirBreaker.allow()
+	if !ok {
+		return "", false
+	}
 	sctx, cancel := t.storeCtx(ctx)
 	target, err := t.redirects.Get(sctx, k)
 	cancel()
+	t.settle(ctx, t.redirBreaker, tk, err, "get redirect", k)
 	if err != nil {
-		if !errors.Is(err, kv.ErrNotFound) && ctx.Err() == nil {
+		if errors.Is(err, kv.ErrCorrupt) {
 			t.report(fmt.Errorf("httpcache: get redirect %s: %w", k, err))
 		}
 		return "", false
@@ -192,11 +243,14 @@ func (t *Transport) recordRedirects(req *http.Request, final string, until time.
 			}
 			opts = append(opts, kv.WithTTL(ttl))
 		}
-		sctx, cancel := t.storeCtx(ctx)
-		if err := t.redirects.Set(sctx, k, final, opts...); err != nil {
-			t.report(fmt.Errorf("httpcache: set redirect %s: %w", k, err))
+		tk, ok := t.redirBreaker.allow()
+		if !ok {
+			return
 		}
+		sctx, cancel := t.storeCtx(ctx)
+		err := t.redirects.Set(sctx, k, final, opts...)
 		cancel()
+		t.settle(ctx, t.redirBreaker, tk, err, "set redirect", k)
 	}
 }
 
@@ -261,11 +315,14 @@ func (t *Transport) deleteAlias(ctx context.Context, k string) {
 		t.del(ctx, k)
 		return
 	}
-	sctx, cancel := t.storeCtx(ctx)
-	defer cancel()
-	if err := t.redirects.Delete(sctx, k); err != nil {
-		t.report(fmt.Errorf("httpcache: delete redirect %s: %w", k, err))
+	tk, ok := t.redirBreaker.allow()
+	if !ok {
+		return
 	}
+	sctx, cancel := t.storeCtx(ctx)
+	err := t.redirects.Delete(sctx, k)
+	cancel()
+	t.settle(ctx, t.redirBreaker, tk, err, "delete redirect", k)
 }
 
 // revalidateInBackground refreshes stale for req in a goroutine, unless a

@@ -29,6 +29,15 @@ type Transport struct {
 	owned     []func() error
 	inMemory  bool // responses is a memory store
 
+	// Breakers of the two stores (nil when WithStoreBreaker turned them
+	// off, and for redirects when aliases live in responses). They are
+	// separate because the stores may be separate backends (Redis for
+	// responses, SQLite for redirects, say): one failing says nothing
+	// of the other. Two stores on one server each pay one failed call
+	// before they are skipped.
+	respBreaker  *breaker
+	redirBreaker *breaker
+
 	flight flight
 	idxMu  sync.Mutex // serialises updates of variant lists
 
@@ -62,6 +71,10 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 	// The memory store never blocks: its calls need no timeout (which
 	// costs a timer per call on the hit path).
 	_, t.inMemory = t.responses.(*memory.Store[string, *Response])
+	t.respBreaker = newBreaker("responses", o.breakerMin, o.breakerMax)
+	if t.redirects != nil {
+		t.redirBreaker = newBreaker("redirects", o.breakerMin, o.breakerMax)
+	}
 	t.bgCtx, t.bgCancel = context.WithCancel(context.Background())
 	return t
 }

@@ -64,19 +64,23 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 // WriteBatch, which splits the work into as many transactions as it needs.
 // Every entry is checked first: a key or value too large fails the call
 // with kv.ErrTooLarge, and a cancelled ctx with its error, before anything
-// is written. When a key appears twice, the last entry wins. If writing
-// fails part way, some entries may have been written.
+// is written; so does too little free space for the whole batch, with an
+// error wrapping syscall.ENOSPC (see WithMinFreeSpace). When a key appears
+// twice, the last entry wins. If writing fails part way, some entries may
+// have been written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
 	es := make([]bdg.Entry, len(entries))
+	var size int64
 	for i, e := range entries {
 		be, err := s.entry(e.Key, e.Value, e.ExpiresAt)
 		if err != nil {
 			return opErr("set many", e.Key, err)
 		}
 		es[i] = be
+		size += int64(len(be.Key) + len(be.Value))
 	}
 	var attempt []bdg.Entry
-	return s.batch(ctx, "set many", len(es), func(wb *bdg.WriteBatch, i int) error {
+	return s.batch(ctx, "set many", len(es), kindWrite, writeCost(len(es), size), func(wb *bdg.WriteBatch, i int) error {
 		// WriteBatch keeps the entries and changes them: hand over
 		// copies, so that a retry starts from the originals.
 		if i == 0 {
@@ -88,8 +92,14 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 
 // DeleteMany removes every key with a badger WriteBatch; absent keys are
 // not an error. If it fails part way, some keys may have been removed.
+// Like Delete, it fails with an error wrapping syscall.ENOSPC, removing
+// nothing, only when the free space is below the reserve.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	return s.batch(ctx, "delete many", len(keys), func(wb *bdg.WriteBatch, i int) error {
+	var size int64
+	for _, k := range keys {
+		size += int64(len(s.prefix) + len(k))
+	}
+	return s.batch(ctx, "delete many", len(keys), kindDelete, writeCost(len(keys), size), func(wb *bdg.WriteBatch, i int) error {
 		if len(keys[i]) > s.lim.maxKey {
 			return nil
 		}
@@ -99,14 +109,18 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 
 // batch runs add for 0 <= i < n in a WriteBatch and flushes it, checking
 // ctx as it goes, and starts over when badger blocks writes for another
-// store's Clear.
-func (s *Store) batch(ctx context.Context, op string, n int, add func(*bdg.WriteBatch, int) error) error {
+// store's Clear. It first checks that the free space allows a write of
+// kind that may allocate cost bytes.
+func (s *Store) batch(ctx context.Context, op string, n int, kind writeKind, cost int64, add func(*bdg.WriteBatch, int) error) error {
 	if err := s.begin(ctx); err != nil {
 		return errf(op, err)
 	}
 	defer s.mu.RUnlock()
 	if n == 0 {
 		return nil
+	}
+	if err := s.space.admit(kind, cost, time.Now()); err != nil {
+		return errf(op, err)
 	}
 	err := s.retry(ctx, func() error {
 		wb := s.db.NewWriteBatch()

@@ -1,9 +1,14 @@
 package badger_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/kvkit/kv/internal/faulttest"
@@ -13,18 +18,15 @@ const envDiskFullDir = "KV_FAULTTEST_BADGER_DISKFULL_DIR"
 
 // TestDiskFullFault fills a 24 MiB tmpfs through a Badger store (small
 // tables and value log files) in a child process, because a fault there
-// can end the process: Set should fail with an error, and every entry
-// written before should stay readable, also after reopening. Skipped
-// where mounting a tmpfs is not permitted.
+// can end the process: Set must fail with an error wrapping
+// syscall.ENOSPC, every entry written before must stay readable, also
+// after reopening, and after Clear, Set must work again. Skipped where mounting a tmpfs is not permitted.
 //
-// Known bug: when badger flushes a memtable (a background goroutine,
-// DB.handleMemTableFlush -> table.CreateTable), it creates the table file
-// at its full size without writing it (sparse), memory-maps it and copies
-// the table in (table.buildData.Copy); on a full filesystem that copy gets
-// SIGBUS and the Go runtime ends the whole process with "unexpected fault
-// address" (no error is returned, nothing can recover).
-// The test then skips with that evidence; it passes once Set returns an
-// error instead.
+// Badger writes its memtable logs and tables through memory maps of
+// sparse files, so on a full filesystem it would get SIGBUS ("unexpected
+// fault address") and the Go runtime would end the process; the store's
+// free-space guard (space.go) refuses the write before that. A crash of
+// the child fails the test.
 func TestDiskFullFault(t *testing.T) {
 	dir := faulttest.TmpfsDir(t, "24m")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessBadgerDiskFull$", "-test.count=1", "-test.v")
@@ -32,7 +34,7 @@ func TestDiskFullFault(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if strings.Contains(string(out), "unexpected fault address") {
-			t.Skipf("known bug: badger on a full disk crashes the process with SIGBUS (memtable flush copies into a sparse memory-mapped table file) instead of returning an error; child: %v", err)
+			t.Fatalf("badger crashed the process with SIGBUS on the full disk instead of returning an error: %v\n%s", err, out)
 		}
 		t.Fatalf("disk-full child failed: %v\n%s", err, out)
 	}
@@ -52,4 +54,34 @@ func TestHelperProcessBadgerDiskFull(t *testing.T) {
 	}
 	st := faulttest.RunDiskFull(t, openCrashBadger, path)
 	t.Logf("badger: %s", st)
+	if !errors.Is(st.Err, syscall.ENOSPC) {
+		t.Errorf("first failed Set: %v, want an error wrapping syscall.ENOSPC", st.Err)
+	}
+	if st.Written == 0 || st.Readable != st.Written || st.Reopened != st.Written {
+		t.Errorf("written %d, readable after %d, after reopening %d: want all, and more than none", st.Written, st.Readable, st.Reopened)
+	}
+	if st.Failures != 4 {
+		t.Errorf("%d of 4 Sets on the full disk failed, want all", st.Failures)
+	}
+
+	// Clear frees the space, and Set works again.
+	ctx := context.Background()
+	s, err := openCrashBadger(path)
+	if err != nil {
+		t.Fatalf("open to clear: %v", err)
+	}
+	defer s.Close()
+	if err := s.Clear(ctx); err != nil {
+		t.Fatalf("clear on the full disk: %v", err)
+	}
+	rng := rand.NewChaCha8([32]byte{2})
+	n := 0
+	for ; n < st.Written/2; n++ {
+		k := fmt.Sprintf("again/%05d", n)
+		if err := s.Set(ctx, k, faulttest.Value(k, 1, 32<<10, rng)); err != nil {
+			t.Errorf("set after clear: %d entries written, then %v", n, err)
+			break
+		}
+	}
+	t.Logf("badger: after clear: %d of %d sets written", n, st.Written/2)
 }

@@ -52,11 +52,46 @@
 // collected. RunGC collects it now; WithGCInterval runs it in a goroutine
 // that Close stops.
 //
-// Keep the directory on a disk with room to spare. When the disk fills,
-// badger does not return an error: its background flush writes table files
-// through memory maps, and a write to a map the disk cannot back kills the
-// process with SIGBUS (seen with badger v4.9.6 on a full tmpfs; see
-// TestDiskFullFault). The file and SQLite stores return an error instead.
+// # A full disk
+//
+// Badger creates its memtable logs, value logs and tables at full size
+// as sparse files, memory-maps them and writes through the maps. When the
+// filesystem cannot back a page, the kernel sends SIGBUS and the Go
+// runtime ends the process: badger never returns an error (seen with
+// badger v4.9.6 on a full tmpfs). So the store checks the free space of
+// badger's directory (and of the value directory, when it is on another
+// filesystem) before every write, and refuses with an error wrapping
+// syscall.ENOSPC, writing nothing, when the write would leave too little
+// for what badger does on its own. Reads go on; once space comes back,
+// writes succeed again. TestDiskFullFault fills a small tmpfs this way.
+//
+// The reserve is what badger may still take without a write of the
+// store's: one memtable flush (MemTableSize and 15%, the largest batch),
+// the L0 compaction once the memtables would bring L0 to
+// NumLevelZeroTables tables (all of L0, those memtables and the base
+// level), for each deeper level past half its target size one of its
+// tables and the part of the next level it overlaps, the unwritten part
+// of badger's DISCARD file, and 1 MiB for small files. It follows the DB:
+// with badger's defaults it starts near 75 MiB and grows with the levels.
+// WithMinFreeSpace sets it instead. Set and SetMany must leave the
+// reserve and 4 MiB more; Delete, DeleteMany and Clear, the ways to free
+// space, only the reserve, since deleting writes tombstones too. RunGC
+// must also have room to copy the live part of a value log file (1 -
+// the discard ratio of ValueLogFileSize): a higher WithGCDiscardRatio
+// lets it run with less. Clear frees table space at once; space in the
+// value log (values of ValueThreshold and more) comes back through RunGC.
+//
+// The check is a measurement, refreshed every 100 ms, every millisecond
+// near the limit and before every refusal, with the store's own writes
+// counted in between; it costs a Set about 70 ns. It is not a guarantee:
+// another process filling the disk between a check and badger's write,
+// another writer of a DB shared through New, or a compaction larger than
+// the estimate can still end the process with SIGBUS. Stores sharing a
+// DB each count their own writes. In badger's memory and read-only modes
+// there is nothing to check, and on platforms other than Linux, macOS
+// and FreeBSD the store cannot measure free space and does not check:
+// keep badger's directory on a disk with room to spare there. The file
+// and SQLite stores return the filesystem's own error instead.
 //
 // # Processes
 //

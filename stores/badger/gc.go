@@ -15,9 +15,20 @@ import (
 // behind, for every prefix of the DB. It returns nil when there was
 // nothing to do, in badger's memory and read-only modes (no value log to
 // collect), and when another collection of the same DB is running.
+//
+// Rewriting a file copies its live part, up to 1 - ratio of
+// ValueLogFileSize, to the end of the value log before the file is
+// deleted; when the free space cannot take that besides what Set must
+// leave (see WithMinFreeSpace), RunGC fails with an error wrapping
+// syscall.ENOSPC.
 func (s *Store) RunGC(ctx context.Context) error {
 	for {
 		if err := s.begin(ctx); err != nil {
+			return errf("gc", err)
+		}
+		live := int64(float64(s.db.Opts().ValueLogFileSize) * (1 - s.ratio))
+		if err := s.space.admit(kindWrite, writeCost(0, live), time.Now()); err != nil {
+			s.mu.RUnlock()
 			return errf("gc", err)
 		}
 		err := s.db.RunValueLogGC(s.ratio)

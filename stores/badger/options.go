@@ -21,6 +21,7 @@ type options struct {
 	logger       *slog.Logger
 	gcInterval   time.Duration
 	discardRatio float64
+	minFree      int64
 
 	memThreshold int64 // set by Open: the ValueThreshold it opens with
 }
@@ -72,3 +73,14 @@ func WithGCInterval(d time.Duration) Option { return func(o *options) { o.gcInte
 // file must hold for RunGC to rewrite it; see badger's
 // DB.RunValueLogGC. The default is DefaultGCDiscardRatio.
 func WithGCDiscardRatio(r float64) Option { return func(o *options) { o.discardRatio = r } }
+
+// WithMinFreeSpace sets the reserve: the free space, in bytes, that the
+// store keeps on the filesystem of badger's directories for badger's own
+// work (memtable flushes, compactions, the flush on Close). Set and
+// SetMany refuse, with an error wrapping syscall.ENOSPC, a write that
+// would leave less than the reserve plus 4 MiB free; Delete, DeleteMany
+// and Clear refuse one that would leave less than the reserve. n = 0, the
+// default, computes the reserve from badger's options and the DB's
+// current levels, as the package doc describes; n < 0 turns the check off
+// (a full disk then ends the process with SIGBUS).
+func WithMinFreeSpace(n int64) Option { return func(o *options) { o.minFree = n } }

@@ -33,6 +33,7 @@ type Store struct {
 	lim    limits
 	log    *slog.Logger
 	ratio  float64
+	space  *spaceGuard // nil: writes are not checked
 
 	// mu is held shared by every operation while it uses db, and
 	// exclusively by Clear and Close.
@@ -127,6 +128,7 @@ func newStore(db *bdg.DB, owned bool, o options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.space = newSpaceGuard(db, o.minFree, s.log)
 	if o.gcInterval > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.gcStop, s.gcDone = cancel, make(chan struct{})
@@ -281,10 +283,13 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 
 // Set stores value under key, with the expiry the options give, as a badger
 // entry with a TTL. It fails with kv.ErrTooLarge, writing nothing, when key
-// or value exceeds MaxKeySize or MaxValueSize, and with kv.ErrInvalidTTL
-// for a negative TTL.
+// or value exceeds MaxKeySize or MaxValueSize, with kv.ErrInvalidTTL for a
+// negative TTL, and with an error wrapping syscall.ENOSPC, writing
+// nothing, when the filesystem has too little free space left (see
+// WithMinFreeSpace).
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	o, err := kv.NewSetOptions(time.Now(), opts...)
+	now := time.Now()
+	o, err := kv.NewSetOptions(now, opts...)
 	if err != nil {
 		return opErr("set", key, err)
 	}
@@ -296,6 +301,9 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 		return opErr("set", key, err)
 	}
 	defer s.mu.RUnlock()
+	if err := s.space.admit(kindWrite, writeCost(1, int64(len(e.Key)+len(e.Value))), now); err != nil {
+		return opErr("set", key, err)
+	}
 	err = s.retry(ctx, func() error {
 		// Committing changes the entry (it appends the version to the
 		// key): give each attempt a fresh copy.
@@ -321,7 +329,10 @@ func (s *Store) entry(key string, value []byte, expiresAt time.Time) (bdg.Entry,
 	return bdg.Entry{Key: s.dbKey(key), Value: stored, UserMeta: meta, ExpiresAt: exp}, nil
 }
 
-// Delete removes key; an absent key is not an error.
+// Delete removes key; an absent key is not an error. Deleting writes a
+// tombstone, so on a full disk Delete too fails with an error wrapping
+// syscall.ENOSPC, but only once the free space falls below the reserve,
+// after Set has stopped writing (see WithMinFreeSpace).
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.begin(ctx); err != nil {
 		return opErr("delete", key, err)
@@ -331,6 +342,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return nil // never stored
 	}
 	k := s.dbKey(key)
+	if err := s.space.admit(kindDelete, writeCost(1, int64(len(k))), time.Now()); err != nil {
+		return opErr("delete", key, err)
+	}
 	err := s.retry(ctx, func() error {
 		return s.db.Update(func(txn *bdg.Txn) error { return txn.Delete(k) })
 	})
@@ -345,7 +359,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // alone. This store's other calls wait until it is done. While it runs,
 // badger refuses writes to the whole DB: writes of other stores of this
 // package on the same DB retry until it is done, but other writers of a
-// shared DB may see badger.ErrBlockedWrites.
+// shared DB may see badger.ErrBlockedWrites. DropPrefix flushes the
+// memtable and rewrites tables that also hold other keys, so Clear checks
+// free space as Delete does.
 func (s *Store) Clear(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -358,6 +374,9 @@ func (s *Store) Clear(ctx context.Context) error {
 	if s.db.Opts().ReadOnly {
 		// DropPrefix panics in read-only mode.
 		return errf("clear", bdg.ErrReadOnlyTxn)
+	}
+	if err := s.space.admit(kindDelete, requestCost, time.Now()); err != nil {
+		return errf("clear", err)
 	}
 	if err := s.retry(ctx, func() error { return s.db.DropPrefix(s.prefix) }); err != nil {
 		return errf("clear", err)

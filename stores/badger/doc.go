@@ -26,8 +26,9 @@
 // default) less 12 bytes (MaxValueSize). Larger ones fail with
 // kv.ErrTooLarge before anything is written.
 //
-// Clear is badger's DropPrefix, which frees the space at once but blocks
-// writes to the whole DB while it runs: the stores of this package on the
+// Clear is badger's DropPrefix, which frees the space the entries took in
+// the tables at once (value-log space comes back only through RunGC, see
+// below) but blocks writes to the whole DB while it runs: the stores of this package on the
 // DB wait and retry, other writers get badger.ErrBlockedWrites.
 //
 // A value without expiry is stored as it is. A value with one starts with

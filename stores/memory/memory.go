@@ -182,19 +182,52 @@ func (s *Store[K, V]) unlockRead() {
 // Get returns the value under key, or an error wrapping kv.ErrNotFound.
 func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	var zero V
-	s.lockRead()
+	if s.maxEntries > 0 {
+		return s.getLRU(ctx, key)
+	}
+	// Without an LRU bound a lookup changes nothing: the read lock is
+	// enough, and this path stays short (it is the one most stores take).
+	if err := ctx.Err(); err != nil {
+		return zero, fmt.Errorf("kv/memory: get: %w", err)
+	}
+	s.mu.RLock()
+	e, ok := s.entries[key]
+	if !ok || s.closed {
+		closed := s.closed
+		s.mu.RUnlock()
+		if closed {
+			return zero, fmt.Errorf("kv/memory: get: %w", kv.ErrClosed)
+		}
+		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
+	}
+	v, exp := e.value, e.expiresAt
+	s.mu.RUnlock()
+	if !exp.IsZero() && kv.Expired(exp, s.now()) {
+		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
+	}
+	// A stored []byte is never written to, so it is copied outside the lock.
+	if s.clone != nil {
+		v = s.clone(v)
+	}
+	return v, nil
+}
+
+// getLRU is Get with an LRU bound: the lookup moves the entry to the
+// front of the ring, under the write lock.
+func (s *Store[K, V]) getLRU(ctx context.Context, key K) (V, error) {
+	var zero V
+	s.mu.Lock()
 	if err := s.check(ctx, "get"); err != nil {
-		s.unlockRead()
+		s.mu.Unlock()
 		return zero, err
 	}
 	e := s.lookup(key)
 	if e == nil {
-		s.unlockRead()
+		s.mu.Unlock()
 		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
 	}
 	v := e.value
-	s.unlockRead()
-	// A stored []byte is never written to, so it is copied outside the lock.
+	s.mu.Unlock()
 	if s.clone != nil {
 		v = s.clone(v)
 	}

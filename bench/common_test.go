@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +120,7 @@ type impl struct {
 func runStoreOps(b *testing.B, impls []impl) {
 	ctx := context.Background()
 	rec := newRecord(recordSize)
-	for _, im := range impls {
+	for _, im := range inRoundOrder(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			o := im.open(b)
 			for k := range benchKeys {
@@ -159,6 +161,20 @@ func runStoreOps(b *testing.B, impls []impl) {
 			})
 		})
 	}
+}
+
+// inRoundOrder returns xs rotated by the round number bench/run passes in
+// BENCH_ROUND (0 when unset), so that over the rounds each implementation
+// runs first, second, ... equally often: the one that runs right after
+// another's preload, or while a server is still busy with it, is not
+// always the same.
+func inRoundOrder[T any](xs []T) []T {
+	r, _ := strconv.Atoi(os.Getenv("BENCH_ROUND"))
+	if len(xs) == 0 || r <= 0 {
+		return xs
+	}
+	r %= len(xs)
+	return append(slices.Clone(xs[r:]), xs[:r]...)
 }
 
 // serverEnv returns the value of a server variable, or skips the benchmark

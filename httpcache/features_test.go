@@ -21,7 +21,7 @@ import (
 func testAge(t *testing.T, b backend) {
 	e := newEnv(t, b, validating(map[string]string{"Cache-Control": "max-age=600"}))
 	e.get("/")
-	e.clk.Advance(42 * time.Second)
+	e.clk.Add(42 * time.Second)
 	got := e.get("/")
 	if got.status != httpcache.Hit || got.header.Get("Age") != "42" {
 		t.Fatalf("got %s with Age %q, want hit with Age 42", got.status, got.header.Get("Age"))
@@ -104,13 +104,13 @@ func testRevalidationMergesHeaders(t *testing.T, b backend) {
 		fmt.Fprint(w, "payload")
 	})
 	e.get("/")
-	e.clk.Advance(20 * time.Second)
+	e.clk.Add(20 * time.Second)
 	got := e.get("/")
 	if got.status != httpcache.Revalidated || got.body != "payload" || got.header.Get("X-Version") != "2" {
 		t.Fatalf("got %s %q X-Version %q, want revalidated \"payload\" 2", got.status, got.body, got.header.Get("X-Version"))
 	}
 	// The 304 refreshed the expiry: fresh for another 10s.
-	e.clk.Advance(5 * time.Second)
+	e.clk.Add(5 * time.Second)
 	if got := e.get("/"); got.status != httpcache.Hit || got.header.Get("X-Version") != "2" {
 		t.Fatalf("after 304: %s X-Version %q, want hit 2", got.status, got.header.Get("X-Version"))
 	}
@@ -133,7 +133,7 @@ func testRevalidationLastModified(t *testing.T, b backend) {
 		fmt.Fprint(w, "payload")
 	})
 	e.get("/")
-	e.clk.Advance(20 * time.Second)
+	e.clk.Add(20 * time.Second)
 	if got := e.get("/"); got.status != httpcache.Revalidated || got.body != "payload" || !sawIMS.Load() {
 		t.Fatalf("got %s %q (If-Modified-Since sent: %v)", got.status, got.body, sawIMS.Load())
 	}
@@ -179,7 +179,7 @@ func testStaleIfError(t *testing.T, b backend) {
 			f := &flaky{hdr: c.hdr}
 			e := newEnv(t, b, f.ServeHTTP, c.opts...)
 			e.get("/")
-			e.clk.Advance(c.after)
+			e.clk.Add(c.after)
 			f.fail.Store(true)
 			if got := e.do(e.req(context.Background(), "GET", "/", "", c.req)); got.status != c.want || got.code != c.code {
 				t.Fatalf("got %s %d, want %s %d", got.status, got.code, c.want, c.code)
@@ -190,7 +190,7 @@ func testStaleIfError(t *testing.T, b backend) {
 		f := &flaky{hdr: "max-age=10"}
 		e := newEnv(t, b, f.ServeHTTP, httpcache.WithStaleIfError(time.Minute))
 		e.get("/")
-		e.clk.Advance(30 * time.Second)
+		e.clk.Add(30 * time.Second)
 		e.origin.Close()
 		if got := e.get("/"); got.status != httpcache.Stale || got.body != "good" {
 			t.Fatalf("got %s %q, want stale \"good\"", got.status, got.body)
@@ -211,7 +211,7 @@ func testStaleWhileRevalidate(t *testing.T, b backend) {
 	if got := e.get("/"); got.body != "v1" {
 		t.Fatalf("first: %q", got.body)
 	}
-	e.clk.Advance(20 * time.Second)
+	e.clk.Add(20 * time.Second)
 	for i := range 5 {
 		if got := e.get("/"); got.status != httpcache.Stale || got.body != "v1" {
 			t.Fatalf("request %d while revalidating: %s %q, want stale v1", i, got.status, got.body)
@@ -248,7 +248,7 @@ func testCloseStopsRevalidation(t *testing.T, b backend) {
 		fmt.Fprint(w, "v1")
 	})
 	e.get("/")
-	e.clk.Advance(20 * time.Second)
+	e.clk.Add(20 * time.Second)
 	e.get("/")
 	waitFor(t, func() bool { return n.Load() == 2 })
 	done := make(chan error)
@@ -357,7 +357,7 @@ func testRedirects(t *testing.T, b backend) {
 		t.Fatalf("second fetches: %d origin requests, want still 3", e.hits.Load())
 	}
 	// Once the final response is stale, the chain is followed again.
-	e.clk.Advance(time.Hour)
+	e.clk.Add(time.Hour)
 	if got := e.get("/a"); got.body != "final" || got.status != httpcache.Miss || e.hits.Load() != 6 {
 		t.Fatalf("stale: %s %q after %d origin requests", got.status, got.body, e.hits.Load())
 	}
@@ -553,7 +553,7 @@ func testMaintenance(t *testing.T, b backend) {
 	if diff := cmp.Diff(map[string]bool{"/short": true, "/long": true, "/other": true}, urls()); diff != "" {
 		t.Fatalf("entries (-want +got):\n%s", diff)
 	}
-	e.clk.Advance(time.Minute)
+	e.clk.Add(time.Minute)
 	if diff := cmp.Diff(map[string]bool{"/short": false, "/long": true, "/other": true}, urls()); diff != "" {
 		t.Fatalf("entries after a minute (-want +got):\n%s", diff)
 	}
@@ -581,11 +581,11 @@ func testMaintenance(t *testing.T, b backend) {
 func testKeepStale(t *testing.T, b backend) {
 	e := newEnv(t, b, validating(map[string]string{"Cache-Control": "max-age=10", "ETag": `"k"`}), httpcache.WithKeepStale(time.Minute))
 	e.get("/")
-	e.clk.Advance(30 * time.Second)
+	e.clk.Add(30 * time.Second)
 	if got := e.get("/"); got.status != httpcache.Revalidated {
 		t.Fatalf("within keep-stale: %s, want revalidated", got.status)
 	}
-	e.clk.Advance(2 * time.Minute)
+	e.clk.Add(2 * time.Minute)
 	got := e.get("/")
 	if got.status != httpcache.Miss && b.ownClock {
 		t.Fatalf("past keep-stale: %s, want miss (entry gone from the store)", got.status)

@@ -15,31 +15,14 @@ import (
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/httpcache"
+	"github.com/kvkit/kv/internal/testclock"
 	"github.com/kvkit/kv/stores/memory"
 )
 
-// fakeClock is a clock the tests move by hand; the Transport, the memory
-// store and the origin's Date header all read it.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// newClock starts at epoch, so that times in test tables are relative to
-// it whenever the test runs.
-func newClock() *fakeClock { return &fakeClock{t: epoch} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock returns the clock the tests move by hand (the Transport, the
+// memory store and the origin's Date header all read it), at epoch, so
+// that times in test tables are relative to it whenever the test runs.
+func newClock() *testclock.Clock { return testclock.New(epoch) }
 
 // backend opens the two stores a Transport runs over.
 type backend struct {
@@ -68,7 +51,7 @@ var memoryBytesBackend = backend{"memory-cbor", true, func(t *testing.T, now fun
 // env is one origin and one Transport in front of it.
 type env struct {
 	t      *testing.T
-	clk    *fakeClock
+	clk    *testclock.Clock
 	origin *httptest.Server
 	hits   atomic.Int64
 	tr     *httpcache.Transport

@@ -176,7 +176,7 @@ func testSteps(t *testing.T, b backend) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, b, validating(c.hdr), c.opts...)
 			for i, s := range c.steps {
-				e.clk.Advance(s.advance)
+				e.clk.Add(s.advance)
 				ctx := context.Background()
 				if s.ctx != nil {
 					ctx = s.ctx(ctx)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kvkit/kv"
 	msqlite "modernc.org/sqlite"
@@ -115,7 +116,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	writer.SetConnMaxLifetime(0)
 	// Connect the writer first: it turns the file to WAL mode before any
 	// reader connects.
-	if err := writer.PingContext(context.Background()); err != nil {
+	if err := retryBusy(func() error { return writer.PingContext(context.Background()) }); err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
 	}
@@ -215,12 +216,25 @@ func (s *Store) Close() error {
 func newStore(h *handles, table string, o options) (*Store, error) {
 	s := &Store{db: h, table: table, q: newQueries(table), opt: o}
 	ctx := context.Background()
-	for _, stmt := range s.q.schema {
-		if _, err := h.writer.ExecContext(ctx, stmt); err != nil {
-			return nil, fmt.Errorf("create table: %w", err)
+	// One transaction (BEGIN IMMEDIATE on the store's own writer), so the
+	// lock is taken up front, where SQLite waits for it, rather than
+	// upgraded from a read lock, where it may give up at once.
+	err := retryBusy(func() error {
+		tx, err := h.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return err
 		}
+		for _, stmt := range s.q.schema {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		return tx.Commit()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create table: %w", err)
 	}
-	var err error
 	if s.getStmt, err = h.reader.PrepareContext(ctx, s.q.get); err == nil {
 		if s.hasStmt, err = h.reader.PrepareContext(ctx, s.q.has); err == nil {
 			if s.setStmt, err = h.writer.PrepareContext(ctx, s.q.set); err == nil {
@@ -321,6 +335,30 @@ func pragmaName(v string) string {
 		v = v[:i]
 	}
 	return v
+}
+
+// retryBusy runs f again while it fails with SQLITE_BUSY, for up to
+// DefaultBusyTimeout. SQLite does not always wait out a lock with the busy
+// handler: changing the journal mode and upgrading a read lock that could
+// deadlock give up at once, and two processes (or two handles) opening
+// one new database together meet both.
+func retryBusy(f func() error) error {
+	deadline := time.Now().Add(DefaultBusyTimeout)
+	wait := time.Millisecond
+	for {
+		err := f()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // isTooBig reports whether err is SQLite's "string or blob too big".

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -315,5 +317,68 @@ func TestStoreBreakerIgnores(t *testing.T) {
 	getFault(t, tr, "http://example.test/small", nil)
 	if got := getFault(t, tr, "http://example.test/small", nil); got.status != httpcache.Hit {
 		t.Fatalf("after a refused value: %s, want hit (the store still used)", got.status)
+	}
+}
+
+// TestConcurrentMissStoreDown: while the store fails, identical
+// concurrent requests still reach the origin once, the others sharing the
+// response the first one fetched (there is no stored copy to hand over).
+func TestConcurrentMissStoreDown(t *testing.T) {
+	for _, breaker := range []bool{true, false} {
+		t.Run(fmt.Sprintf("breaker=%v", breaker), func(t *testing.T) {
+			var hits atomic.Int64
+			release := make(chan struct{})
+			origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				<-release
+				w.Header().Set("Cache-Control", "max-age=60")
+				fmt.Fprint(w, "shared body")
+			}))
+			defer origin.Close()
+			resp := newSwitchStore[*httpcache.Response](t)
+			resp.fail.Store(true)
+			opts := []httpcache.Option{}
+			if !breaker {
+				opts = append(opts, httpcache.WithStoreBreaker(0, 0))
+			}
+			tr := httpcache.New(resp, nil, opts...)
+			defer tr.Close()
+			client := &http.Client{Transport: tr}
+			const n = 8
+			var wg sync.WaitGroup
+			bodies := make([]string, n)
+			statuses := make([]httpcache.Status, n)
+			for i := range n {
+				wg.Go(func() {
+					r, err := client.Get(origin.URL + "/same")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					b, _ := io.ReadAll(r.Body)
+					r.Body.Close()
+					bodies[i], statuses[i] = string(b), httpcache.CacheStatus(r)
+				})
+			}
+			waitFor(t, func() bool { return hits.Load() >= 1 })
+			time.Sleep(100 * time.Millisecond) // let the others queue behind the first
+			close(release)
+			wg.Wait()
+			if got := hits.Load(); got != 1 {
+				t.Errorf("%d origin requests for %d identical concurrent requests with the store down, want 1", got, n)
+			}
+			misses := 0
+			for i := range n {
+				if bodies[i] != "shared body" {
+					t.Errorf("request %d got body %q", i, bodies[i])
+				}
+				if statuses[i] == httpcache.Miss {
+					misses++
+				}
+			}
+			if misses != 1 {
+				t.Errorf("%d misses, want 1 (the others share it): %v", misses, statuses)
+			}
+		})
 	}
 }

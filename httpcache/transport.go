@@ -550,10 +550,13 @@ func (t *Transport) fetchOrigin(req *http.Request, lk lookup, stale *Response) (
 	if req.Method != http.MethodHead {
 		entry.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
-	if !t.store(req, lk, entry, names) {
-		return resp, flightResult{}, nil
+	if t.store(req, lk, entry, names) {
+		t.recordRedirects(req, lk.primary, entry.Until)
 	}
-	t.recordRedirects(req, lk.primary, entry.Until)
+	// Identical requests waiting for this one share the response even when
+	// the store did not take it (down, or skipped by the breaker): it is
+	// one the cache would have served them, and while a store is down is
+	// when sparing the origin matters most.
 	return resp, flightResult{entry, Miss}, nil
 }
 

@@ -1,0 +1,47 @@
+package storekit
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Backend names a backend in its errors, as the package name after
+// "kv/": a backend declares const errs storekit.Backend = "redis" and
+// wraps every error it returns with it.
+type Backend string
+
+// Err wraps err for an operation that has no one key (len, clear, keys,
+// close, open): "kv/<backend>: <op>: <err>". A nil err gives nil.
+func (b Backend) Err(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("kv/%s: %s: %w", string(b), op, err)
+}
+
+// Key wraps err for an operation on key: "kv/<backend>: <op> <key>:
+// <err>", key as Quote writes it. A nil err gives nil.
+func (b Backend) Key(op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("kv/%s: %s %s: %w", string(b), op, Quote(key), err)
+}
+
+// QuoteMax is how many bytes of a key Quote keeps.
+const QuoteMax = 64
+
+// Quote formats key for an error message: Go-quoted, so that no key can
+// forge a line of a log, and cut to its first QuoteMax bytes (at a
+// character boundary) followed by …(N bytes) when it is longer.
+func Quote(key string) string {
+	if len(key) <= QuoteMax {
+		return strconv.Quote(key)
+	}
+	n := QuoteMax
+	for n > QuoteMax-utf8.UTFMax && !utf8.RuneStart(key[n]) {
+		n--
+	}
+	return strconv.Quote(key[:n]) + "…(" + strconv.Itoa(len(key)) + " bytes)"
+}

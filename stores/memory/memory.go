@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
+
+const errs storekit.Backend = "memory"
 
 // DefaultSweepInterval is how often the janitor removes expired entries
 // when WithSweepInterval is not given.
@@ -25,14 +28,14 @@ const DefaultSweepInterval = time.Minute
 type Store[K comparable, V any] struct {
 	mu      sync.RWMutex
 	entries map[K]*entry[K, V]
-	closed  bool
+	life    storekit.Lifecycle // changed under mu, so a call holding mu sees it settled
 
 	// lru is a ring of the entries from most (lru.next) to least
 	// (lru.prev) recently used; kept only when maxEntries > 0.
 	lru        entry[K, V]
 	maxEntries int
 	clone      func(V) V
-	now        func() time.Time
+	now        storekit.Clock
 
 	stop chan struct{}
 	done chan struct{}
@@ -79,7 +82,7 @@ func New[K comparable, V any](opts ...Option) *Store[K, V] {
 	s := &Store[K, V]{
 		entries:    make(map[K]*entry[K, V]),
 		maxEntries: o.maxEntries,
-		now:        o.now,
+		now:        storekit.Clock(o.now),
 		clone:      cloneFunc[V](),
 	}
 	s.lru.next, s.lru.prev = &s.lru, &s.lru
@@ -127,16 +130,12 @@ func (s *Store[K, V]) DeleteExpired() int {
 	return n
 }
 
-// check returns the error a call must fail with before doing any work.
-// The caller holds s.mu.
-func (s *Store[K, V]) check(ctx context.Context, op string) error {
-	if s.closed {
-		return fmt.Errorf("kv/memory: %s: %w", op, kv.ErrClosed)
+// keyString is key as errors name it.
+func keyString[K comparable](key K) string {
+	if s, ok := any(key).(string); ok {
+		return s
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("kv/memory: %s: %w", op, err)
-	}
-	return nil
+	return fmt.Sprint(key)
 }
 
 func (s *Store[K, V]) out(v V) V {
@@ -151,7 +150,7 @@ func (s *Store[K, V]) out(v V) V {
 // clock is read only for entries that expire.
 func (s *Store[K, V]) lookup(key K) *entry[K, V] {
 	e, ok := s.entries[key]
-	if !ok || (!e.expiresAt.IsZero() && kv.Expired(e.expiresAt, s.now())) {
+	if !ok || s.now.Expired(e.expiresAt) {
 		return nil
 	}
 	if s.maxEntries > 0 {
@@ -187,23 +186,20 @@ func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	}
 	// Without an LRU bound a lookup changes nothing: the read lock is
 	// enough, and this path stays short (it is the one most stores take).
-	if err := ctx.Err(); err != nil {
-		return zero, fmt.Errorf("kv/memory: get: %w", err)
-	}
 	s.mu.RLock()
-	e, ok := s.entries[key]
-	if !ok || s.closed {
-		closed := s.closed
+	if err := s.life.Begin(ctx); err != nil {
 		s.mu.RUnlock()
-		if closed {
-			return zero, fmt.Errorf("kv/memory: get: %w", kv.ErrClosed)
-		}
-		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
+		return zero, errs.Err("get", err)
+	}
+	e, ok := s.entries[key]
+	if !ok {
+		s.mu.RUnlock()
+		return zero, errs.Key("get", keyString(key), kv.ErrNotFound)
 	}
 	v, exp := e.value, e.expiresAt
 	s.mu.RUnlock()
-	if !exp.IsZero() && kv.Expired(exp, s.now()) {
-		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
+	if s.now.Expired(exp) {
+		return zero, errs.Key("get", keyString(key), kv.ErrNotFound)
 	}
 	// A stored []byte is never written to, so it is copied outside the lock.
 	if s.clone != nil {
@@ -217,14 +213,14 @@ func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 func (s *Store[K, V]) getLRU(ctx context.Context, key K) (V, error) {
 	var zero V
 	s.mu.Lock()
-	if err := s.check(ctx, "get"); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		s.mu.Unlock()
-		return zero, err
+		return zero, errs.Err("get", err)
 	}
 	e := s.lookup(key)
 	if e == nil {
 		s.mu.Unlock()
-		return zero, fmt.Errorf("kv/memory: get %v: %w", key, kv.ErrNotFound)
+		return zero, errs.Key("get", keyString(key), kv.ErrNotFound)
 	}
 	v := e.value
 	s.mu.Unlock()
@@ -238,8 +234,8 @@ func (s *Store[K, V]) getLRU(ctx context.Context, key K) (V, error) {
 func (s *Store[K, V]) Has(ctx context.Context, key K) (bool, error) {
 	s.lockRead()
 	defer s.unlockRead()
-	if err := s.check(ctx, "has"); err != nil {
-		return false, err
+	if err := s.life.Begin(ctx); err != nil {
+		return false, errs.Err("has", err)
 	}
 	return s.lookup(key) != nil, nil
 }
@@ -250,17 +246,17 @@ func (s *Store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 	var o kv.SetOptions
 	if len(opts) > 0 {
 		var err error
-		if o, err = kv.NewSetOptions(s.now(), opts...); err != nil {
-			return fmt.Errorf("kv/memory: set %v: %w", key, err)
+		if o, err = s.now.SetOptions(opts...); err != nil {
+			return errs.Key("set", keyString(key), err)
 		}
 	}
 	if s.clone != nil {
 		value = s.clone(value)
 	}
 	s.mu.Lock()
-	if err := s.check(ctx, "set"); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		s.mu.Unlock()
-		return err
+		return errs.Err("set", err)
 	}
 	s.put(key, value, o.ExpiresAt)
 	s.mu.Unlock()
@@ -293,8 +289,8 @@ func (s *Store[K, V]) put(key K, value V, expiresAt time.Time) {
 func (s *Store[K, V]) Delete(ctx context.Context, key K) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, "delete"); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("delete", err)
 	}
 	if e, ok := s.entries[key]; ok {
 		s.remove(key, e)
@@ -326,8 +322,8 @@ func (s *Store[K, V]) Len(ctx context.Context) (int, error) {
 	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if err := s.check(ctx, "len"); err != nil {
-		return 0, err
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, errs.Err("len", err)
 	}
 	n := 0
 	for _, e := range s.entries {
@@ -342,8 +338,8 @@ func (s *Store[K, V]) Len(ctx context.Context) (int, error) {
 func (s *Store[K, V]) Clear(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, "clear"); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("clear", err)
 	}
 	clear(s.entries)
 	s.lru.next, s.lru.prev = &s.lru, &s.lru
@@ -356,8 +352,8 @@ func (s *Store[K, V]) snapshot(ctx context.Context, op string) ([]kv.Entry[K, V]
 	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if err := s.check(ctx, op); err != nil {
-		return nil, err
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Err(op, err)
 	}
 	out := make([]kv.Entry[K, V], 0, len(s.entries))
 	for k, e := range s.entries {
@@ -380,7 +376,7 @@ func (s *Store[K, V]) Keys(ctx context.Context) iter.Seq2[K, error] {
 		}
 		for _, e := range entries {
 			if err := ctx.Err(); err != nil {
-				yield(zero, fmt.Errorf("kv/memory: keys: %w", err))
+				yield(zero, errs.Err("keys", err))
 				return
 			}
 			if !yield(e.Key, nil) {
@@ -401,7 +397,7 @@ func (s *Store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 		}
 		for _, e := range entries {
 			if err := ctx.Err(); err != nil {
-				yield(kv.Entry[K, V]{}, fmt.Errorf("kv/memory: all: %w", err))
+				yield(kv.Entry[K, V]{}, errs.Err("all", err))
 				return
 			}
 			e.Value = s.out(e.Value)
@@ -416,8 +412,8 @@ func (s *Store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 func (s *Store[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 	s.lockRead()
 	defer s.unlockRead()
-	if err := s.check(ctx, "get many"); err != nil {
-		return nil, err
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Err("get many", err)
 	}
 	out := make(map[K]V, len(keys))
 	for _, k := range keys {
@@ -432,8 +428,8 @@ func (s *Store[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 func (s *Store[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, "set many"); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("set many", err)
 	}
 	for _, e := range entries {
 		s.put(e.Key, s.out(e.Value), e.ExpiresAt)
@@ -445,8 +441,8 @@ func (s *Store[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) err
 func (s *Store[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, "delete many"); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("delete many", err)
 	}
 	for _, k := range keys {
 		if e, ok := s.entries[k]; ok {
@@ -460,11 +456,10 @@ func (s *Store[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 // fail with kv.ErrClosed. Close is idempotent.
 func (s *Store[K, V]) Close() error {
 	s.mu.Lock()
-	if s.closed {
+	if !s.life.Close() {
 		s.mu.Unlock()
 		return nil
 	}
-	s.closed = true
 	s.entries = nil
 	s.mu.Unlock()
 	if s.stop != nil {

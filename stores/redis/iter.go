@@ -117,7 +117,7 @@ func (s *Store) scan(ctx context.Context, pattern string) iter.Seq2[[]string, er
 		for _, n := range nodes {
 			var cursor uint64
 			for {
-				if err := s.check(ctx); err != nil {
+				if err := s.life.Begin(ctx); err != nil {
 					yield(nil, err)
 					return
 				}
@@ -150,7 +150,7 @@ func (s *Store) scan(ctx context.Context, pattern string) iter.Seq2[[]string, er
 // (see the package documentation on iteration). An error is yielded with
 // the empty key and ends the sequence.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return kv.ErrorSeq[string](s.wrap("keys", nil, err))
 	}
 	return func(yield func(string, error) bool) {
@@ -187,7 +187,7 @@ func (s *Store) Scan(ctx context.Context, prefix string) iter.Seq2[kv.Entry[stri
 
 func (s *Store) entries(ctx context.Context, op, prefix string) iter.Seq2[kv.Entry[string, []byte], error] {
 	type entry = kv.Entry[string, []byte]
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return kv.ErrorSeq[entry](s.wrap(op, nil, err))
 	}
 	return func(yield func(entry, error) bool) {

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 	"github.com/redis/rueidis"
 )
 
@@ -25,7 +25,7 @@ type Store struct {
 	name   string
 	prefix string // name + ":"
 	opts   options
-	closed atomic.Bool
+	life   storekit.Lifecycle
 }
 
 var (
@@ -47,11 +47,11 @@ var (
 // count, list and Clear them. An empty name is an error.
 func New(client rueidis.Client, name string, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("kv/redis: new: nil client")
+		return nil, errs.Err("new", errors.New("nil client"))
 	}
 	s, err := newStore(client, false, name, newOptions(opts))
 	if err != nil {
-		return nil, fmt.Errorf("kv/redis: new: %w", err)
+		return nil, errs.Err("new", err)
 	}
 	return s, nil
 }
@@ -65,23 +65,23 @@ func New(client rueidis.Client, name string, opts ...Option) (*Store, error) {
 func Open(ctx context.Context, clientOpts rueidis.ClientOption, name string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	if name == "" {
-		return nil, errors.New("kv/redis: open: empty name")
+		return nil, errs.Err("open", errors.New("empty name"))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("kv/redis: open %q: %w", name, err)
+		return nil, errs.Key("open", name, err)
 	}
 	client, err := rueidis.NewClient(clientOpts)
 	if err != nil {
-		return nil, fmt.Errorf("kv/redis: open %q: %w", name, err)
+		return nil, errs.Key("open", name, err)
 	}
 	if err := client.Do(ctx, client.B().Ping().Build()).Error(); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("kv/redis: open %q: ping: %w", name, err)
+		return nil, errs.Key("open", name, fmt.Errorf("ping: %w", err))
 	}
 	s, err := newStore(client, true, name, o)
 	if err != nil {
 		client.Close()
-		return nil, fmt.Errorf("kv/redis: open %q: %w", name, err)
+		return nil, errs.Key("open", name, err)
 	}
 	return s, nil
 }
@@ -112,35 +112,31 @@ func (s *Store) Prefix() string { return s.prefix }
 // Key returns the Redis key under which the store keeps key.
 func (s *Store) Key(key string) string { return s.prefix + key }
 
-// check returns the error every operation starts with: the store is
-// closed, or ctx is done.
-func (s *Store) check(ctx context.Context) error {
-	if s.closed.Load() {
-		return kv.ErrClosed
-	}
-	return ctx.Err()
-}
+const errs storekit.Backend = "redis"
 
 // wrap names the backend, the operation and the key (when there is one)
 // in err, and adds the kv sentinel that err stands for.
 func (s *Store) wrap(op string, key *string, err error) error {
-	var what string
+	err = s.classify(err)
 	if key != nil {
-		what = fmt.Sprintf("kv/redis: %s %q", op, *key)
-	} else {
-		what = "kv/redis: " + op
+		return errs.Key(op, *key, err)
 	}
+	return errs.Err(op, err)
+}
+
+// classify adds to err the kv sentinel it stands for.
+func (s *Store) classify(err error) error {
 	switch {
 	case errors.Is(err, kv.ErrClosed), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: %w", what, err)
-	case errors.Is(err, rueidis.ErrClosing) && s.closed.Load():
+		return err
+	case errors.Is(err, rueidis.ErrClosing) && s.life.Closed():
 		// An owned client closed by Close while the call was under way.
-		return fmt.Errorf("%s: %w (%w)", what, kv.ErrClosed, err)
+		return fmt.Errorf("%w (%w)", kv.ErrClosed, err)
 	case isWrongType(err):
 		// Another program put a list, hash, ... under the store's prefix.
-		return fmt.Errorf("%s: %w: %w", what, kv.ErrCorrupt, err)
+		return fmt.Errorf("%w: %w", kv.ErrCorrupt, err)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return err
 }
 
 // maxKeySize is Redis's limit on the length of a key.
@@ -182,7 +178,7 @@ func bytesOf(m rueidis.RedisMessage, cached bool) (v []byte, ok bool, err error)
 // error wrapping kv.ErrCorrupt. With WithClientSideCache, Get reads
 // through the client-side cache.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return nil, s.wrap("get", &key, err)
 	}
 	var res rueidis.RedisResult
@@ -201,7 +197,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, s.wrap("get", &key, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("kv/redis: get %q: %w", key, kv.ErrNotFound)
+		return nil, errs.Key("get", key, kv.ErrNotFound)
 	}
 	return v, nil
 }
@@ -243,7 +239,7 @@ func (s *Store) checkSize(key string, value []byte) error {
 // the limit (WithMaxValueSize) one wrapping kv.ErrTooLarge; neither
 // writes anything.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return s.wrap("set", &key, err)
 	}
 	now := time.Now()
@@ -262,7 +258,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 
 // Delete removes key with UNLINK. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return s.wrap("delete", &key, err)
 	}
 	if err := s.client.Do(ctx, s.client.B().Unlink().Key(s.prefix+key).Build()).Error(); err != nil {
@@ -274,7 +270,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // Has reports whether key is present (EXISTS). It always asks the server,
 // with or without WithClientSideCache.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return false, s.wrap("has", &key, err)
 	}
 	n, err := s.client.Do(ctx, s.client.B().Exists().Key(s.prefix+key).Build()).AsInt64()
@@ -289,7 +285,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // server), not only this store's keys; DBSIZE is not used because the
 // database is shared.
 func (s *Store) Len(ctx context.Context) (int, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return 0, s.wrap("len", nil, err)
 	}
 	n := 0
@@ -306,7 +302,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // with SCAN MATCH on every master and removes them with UNLINK, a batch at
 // a time. Keys written while Clear runs may survive it.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Begin(ctx); err != nil {
 		return s.wrap("clear", nil, err)
 	}
 	for batch, err := range s.scan(ctx, s.match("")) {
@@ -344,7 +340,7 @@ func (s *Store) unlink(ctx context.Context, rks []string) error {
 // it (Open). A store from New leaves its client open. Close is
 // idempotent and always returns nil.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) {
+	if !s.life.Close() {
 		return nil
 	}
 	if s.owned {

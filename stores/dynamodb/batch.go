@@ -143,15 +143,15 @@ func (s *Store) batchGet(ctx context.Context, pks [][]byte, per int, projection 
 // expired, with BatchGetItem calls of up to 100 keys (strongly
 // consistent); absent keys are missing from the map.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, opErr("get many", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Err("get many", err)
 	}
 	found := make(map[string][]byte, len(keys))
 	pks := make([][]byte, 0, len(keys))
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		if err := checkKey(k); err != nil {
-			return nil, errorf("get many", k, err)
+			return nil, errs.Key("get many", k, err)
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -160,16 +160,16 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	}
 	items, err := s.batchGet(ctx, pks, maxBatchGet, "", nil)
 	if err != nil {
-		return nil, opErr("get many", err)
+		return nil, errs.Err("get many", err)
 	}
-	now := time.Now()
+	now := s.now.Now()
 	for _, it := range items {
 		h, err := decodeHead(it, true)
 		if err != nil {
-			return nil, opErr("get many", err)
+			return nil, errs.Err("get many", err)
 		}
 		if !seen[h.key] {
-			return nil, errorf("get many", h.key, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt))
+			return nil, errs.Key("get many", h.key, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt))
 		}
 		if kv.Expired(h.expiresAt, now) {
 			continue
@@ -183,7 +183,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 			continue
 		}
 		if err != nil {
-			return nil, errorf("get many", h.key, err)
+			return nil, errs.Key("get many", h.key, err)
 		}
 		found[h.key] = v
 	}
@@ -217,13 +217,13 @@ func (s *Store) chunkedAmong(ctx context.Context, pks [][]byte) ([]chunkRef, err
 // Before writing, SetMany reads which of the keys hold chunked values (a
 // BatchGetItem projection) so that it can delete their chunks afterwards.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("set many", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("set many", err)
 	}
 	last := make(map[string]int, len(entries))
 	for i, e := range entries {
 		if err := s.checkSize(e.Key, e.Value); err != nil {
-			return errorf("set many", e.Key, err)
+			return errs.Key("set many", e.Key, err)
 		}
 		last[e.Key] = i
 	}
@@ -246,20 +246,20 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 		}
 		old, err := s.chunkedAmong(ctx, pks)
 		if err != nil {
-			return opErr("set many", err)
+			return errs.Err("set many", err)
 		}
 		if err := s.batchWrite(ctx, reqs); err != nil {
-			return opErr("set many", err)
+			return errs.Err("set many", err)
 		}
 		for _, r := range old {
 			if err := s.deleteChunks(ctx, r); err != nil {
-				return opErr("set many", err)
+				return errs.Err("set many", err)
 			}
 		}
 	}
 	for _, e := range large {
 		if err := s.set(ctx, e.Key, e.Value, e.ExpiresAt); err != nil {
-			return errorf("set many", e.Key, err)
+			return errs.Key("set many", e.Key, err)
 		}
 	}
 	return nil
@@ -268,14 +268,14 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 // DeleteMany removes every key (and the chunks of chunked values) with
 // BatchWriteItem calls of up to 25 deletes; absent keys are not an error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("delete many", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("delete many", err)
 	}
 	seen := make(map[string]bool, len(keys))
 	var pks [][]byte
 	for _, k := range keys {
 		if err := checkKey(k); err != nil {
-			return errorf("delete many", k, err)
+			return errs.Key("delete many", k, err)
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -287,18 +287,18 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 	}
 	old, err := s.chunkedAmong(ctx, pks)
 	if err != nil {
-		return opErr("delete many", err)
+		return errs.Err("delete many", err)
 	}
 	reqs := make([]types.WriteRequest, len(pks))
 	for i, pk := range pks {
 		reqs[i] = deleteRequest(b(pk))
 	}
 	if err := s.batchWrite(ctx, reqs); err != nil {
-		return opErr("delete many", err)
+		return errs.Err("delete many", err)
 	}
 	for _, r := range old {
 		if err := s.deleteChunks(ctx, r); err != nil {
-			return opErr("delete many", err)
+			return errs.Err("delete many", err)
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"strconv"
 )
 
 // The partition key scheme. The table's partition key is the binary
@@ -84,13 +83,4 @@ func keyOf(pk, orig []byte, hasOrig bool) (string, error) {
 	default:
 		return "", fmt.Errorf("partition key of unknown family %#x", pk[0])
 	}
-}
-
-// quote formats key for an error message, shortening long keys.
-func quote(key string) string {
-	const max = 64
-	if len(key) <= max {
-		return strconv.Quote(key)
-	}
-	return strconv.Quote(key[:max]) + "…(" + strconv.Itoa(len(key)) + " bytes)"
 }

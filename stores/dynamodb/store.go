@@ -8,7 +8,6 @@ import (
 	"iter"
 	"log/slog"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // Attribute names of the items a Store writes.
@@ -64,7 +64,8 @@ type Store struct {
 	maxValue int
 	log      *slog.Logger
 
-	closed atomic.Bool
+	life storekit.Lifecycle
+	now  storekit.Clock // nil: time.Now
 }
 
 // Option configures a Store.
@@ -144,10 +145,10 @@ const setupTimeout = 2 * time.Minute
 // (B) and no sort key.
 func New(client *dynamodb.Client, table string, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("kv/dynamodb: new: nil client")
+		return nil, errs.Err("new", errors.New("nil client"))
 	}
 	if table == "" {
-		return nil, errors.New("kv/dynamodb: new: empty table name")
+		return nil, errs.Err("new", errors.New("empty table name"))
 	}
 	o := resolve(opts)
 	s := &Store{client: client, table: aws.String(table), maxValue: o.maxValue, log: o.log}
@@ -168,10 +169,10 @@ func New(client *dynamodb.Client, table string, opts ...Option) (*Store, error) 
 // connections.
 func Open(ctx context.Context, table string, opts ...Option) (*Store, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("kv/dynamodb: open: %w", err)
+		return nil, errs.Err("open", err)
 	}
 	if table == "" {
-		return nil, errors.New("kv/dynamodb: open: empty table name")
+		return nil, errs.Err("open", errors.New("empty table name"))
 	}
 	o := resolve(opts)
 	// The SDK logs to stderr by default (among others, a warning on every
@@ -184,7 +185,7 @@ func Open(ctx context.Context, table string, opts ...Option) (*Store, error) {
 	loads = append(loads, o.awsOpts...)
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
-		return nil, fmt.Errorf("kv/dynamodb: open: load AWS config: %w", err)
+		return nil, errs.Err("open", fmt.Errorf("load AWS config: %w", err))
 	}
 	client := dynamodb.NewFromConfig(cfg, func(d *dynamodb.Options) {
 		if o.endpoint != "" {
@@ -214,24 +215,11 @@ func (s *Store) MaxValueSize() int { return s.maxValue }
 // so a client passed to New goes on serving its other users. Close is
 // idempotent.
 func (s *Store) Close() error {
-	s.closed.Store(true)
+	s.life.Close()
 	return nil
 }
 
-func (s *Store) check(ctx context.Context) error {
-	if s.closed.Load() {
-		return kv.ErrClosed
-	}
-	return ctx.Err()
-}
-
-func errorf(op, key string, err error) error {
-	return fmt.Errorf("kv/dynamodb: %s %s: %w", op, quote(key), err)
-}
-
-func opErr(op string, err error) error {
-	return fmt.Errorf("kv/dynamodb: %s: %w", op, err)
-}
+const errs storekit.Backend = "dynamodb"
 
 func checkKey(key string) error {
 	if len(key) > MaxKeySize {
@@ -357,15 +345,15 @@ func expiryAttrs(item map[string]types.AttributeValue, expiresAt time.Time) {
 // Get returns the value of key, or an error wrapping kv.ErrNotFound when
 // it is absent or expired. Reads are strongly consistent.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, errorf("get", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Key("get", key, err)
 	}
 	if err := checkKey(key); err != nil {
-		return nil, errorf("get", key, err)
+		return nil, errs.Key("get", key, err)
 	}
 	v, _, err := s.get(ctx, key)
 	if err != nil {
-		return nil, errorf("get", key, err)
+		return nil, errs.Key("get", key, err)
 	}
 	return v, nil
 }
@@ -393,7 +381,7 @@ func (s *Store) get(ctx context.Context, key string) ([]byte, time.Time, error) 
 		if h.key != key {
 			return nil, time.Time{}, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt)
 		}
-		if kv.Expired(h.expiresAt, time.Now()) {
+		if s.now.Expired(h.expiresAt) {
 			return nil, time.Time{}, kv.ErrNotFound
 		}
 		if h.chunks.gen == nil {
@@ -412,11 +400,11 @@ func (s *Store) get(ctx context.Context, key string) ([]byte, time.Time, error) 
 
 // Has reports whether key is present and not expired.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.check(ctx); err != nil {
-		return false, errorf("has", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return false, errs.Key("has", key, err)
 	}
 	if err := checkKey(key); err != nil {
-		return false, errorf("has", key, err)
+		return false, errs.Key("has", key, err)
 	}
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:                s.table,
@@ -426,19 +414,19 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 		ExpressionAttributeNames: map[string]string{"#k": attrKey, "#ok": attrOrig, "#xn": attrExpNs},
 	})
 	if err != nil {
-		return false, errorf("has", key, err)
+		return false, errs.Key("has", key, err)
 	}
 	if out.Item == nil {
 		return false, nil
 	}
 	h, err := decodeHead(out.Item, false)
 	if err != nil {
-		return false, errorf("has", key, err)
+		return false, errs.Key("has", key, err)
 	}
 	if h.key != key {
-		return false, errorf("has", key, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt))
+		return false, errs.Key("has", key, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt))
 	}
-	return !kv.Expired(h.expiresAt, time.Now()), nil
+	return !s.now.Expired(h.expiresAt), nil
 }
 
 // Set stores value under key with the expiry the options give, replacing
@@ -449,18 +437,18 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // a negative TTL with kv.ErrInvalidTTL. Nothing is written then, nor when
 // ctx is done before the call.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	o, err := kv.NewSetOptions(time.Now(), opts...)
+	o, err := s.now.SetOptions(opts...)
 	if err != nil {
-		return errorf("set", key, err)
+		return errs.Key("set", key, err)
 	}
-	if err := s.check(ctx); err != nil {
-		return errorf("set", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Key("set", key, err)
 	}
 	if err := s.checkSize(key, value); err != nil {
-		return errorf("set", key, err)
+		return errs.Key("set", key, err)
 	}
 	if err := s.set(ctx, key, value, o.ExpiresAt); err != nil {
-		return errorf("set", key, err)
+		return errs.Key("set", key, err)
 	}
 	return nil
 }
@@ -633,19 +621,19 @@ func (s *Store) conditionalLoop(ctx context.Context, pk types.AttributeValue, wr
 // Delete removes key and, for a chunked value, its chunks. Deleting an
 // absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.check(ctx); err != nil {
-		return errorf("delete", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Key("delete", key, err)
 	}
 	if err := checkKey(key); err != nil {
-		return errorf("delete", key, err)
+		return errs.Key("delete", key, err)
 	}
 	old, err := s.deleteHead(ctx, partitionKey(key))
 	if err != nil {
-		return errorf("delete", key, err)
+		return errs.Key("delete", key, err)
 	}
 	if old.gen != nil {
 		if err := s.deleteChunks(ctx, old); err != nil {
-			return errorf("delete", key, err)
+			return errs.Key("delete", key, err)
 		}
 	}
 	return nil
@@ -671,8 +659,8 @@ func liveValues(now time.Time) map[string]types.AttributeValue {
 // strongly consistent Scan of the whole table (Select COUNT): it reads
 // every item, so it costs as much as reading the table.
 func (s *Store) Len(ctx context.Context) (int, error) {
-	if err := s.check(ctx); err != nil {
-		return 0, opErr("len", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, errs.Err("len", err)
 	}
 	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
 		TableName:                 s.table,
@@ -680,13 +668,13 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 		Select:                    types.SelectCount,
 		FilterExpression:          aws.String(liveFilter),
 		ExpressionAttributeNames:  liveNames(nil),
-		ExpressionAttributeValues: liveValues(time.Now()),
+		ExpressionAttributeValues: liveValues(s.now.Now()),
 	})
 	total := 0
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return 0, opErr("len", err)
+			return 0, errs.Err("len", err)
 		}
 		total += int(out.Count)
 	}
@@ -696,8 +684,8 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // Clear deletes every item of the table (entries, chunks, expired items
 // DynamoDB has not deleted yet), and nothing else: the table stays.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("clear", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("clear", err)
 	}
 	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
 		TableName:                s.table,
@@ -708,14 +696,14 @@ func (s *Store) Clear(ctx context.Context) error {
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return opErr("clear", err)
+			return errs.Err("clear", err)
 		}
 		reqs := make([]types.WriteRequest, 0, len(out.Items))
 		for _, it := range out.Items {
 			reqs = append(reqs, deleteRequest(it[attrKey]))
 		}
 		if err := s.batchWrite(ctx, reqs); err != nil {
-			return opErr("clear", err)
+			return errs.Err("clear", err)
 		}
 	}
 	return nil
@@ -724,8 +712,8 @@ func (s *Store) Clear(ctx context.Context) error {
 // Keys yields every key that is present and not expired, from a strongly
 // consistent, paginated Scan. Breaking out of the loop stops the scan.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
-	if err := s.check(ctx); err != nil {
-		return kv.ErrorSeq[string](opErr("keys", err))
+	if err := s.life.Begin(ctx); err != nil {
+		return kv.ErrorSeq[string](errs.Err("keys", err))
 	}
 	return func(yield func(string, error) bool) {
 		p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
@@ -734,27 +722,27 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 			FilterExpression:          aws.String(liveFilter),
 			ProjectionExpression:      aws.String("#k, #ok, #xn"),
 			ExpressionAttributeNames:  liveNames(map[string]string{"#k": attrKey, "#ok": attrOrig}),
-			ExpressionAttributeValues: liveValues(time.Now()),
+			ExpressionAttributeValues: liveValues(s.now.Now()),
 		})
 		for p.HasMorePages() {
-			if s.closed.Load() {
-				yield("", opErr("keys", kv.ErrClosed))
+			if s.life.Closed() {
+				yield("", errs.Err("keys", kv.ErrClosed))
 				return
 			}
 			out, err := p.NextPage(ctx)
 			if err != nil {
-				yield("", opErr("keys", err))
+				yield("", errs.Err("keys", err))
 				return
 			}
 			for _, it := range out.Items {
 				h, err := decodeHead(it, false)
 				if err != nil {
-					if !yield("", opErr("keys", err)) {
+					if !yield("", errs.Err("keys", err)) {
 						return
 					}
 					continue
 				}
-				if kv.Expired(h.expiresAt, time.Now()) {
+				if s.now.Expired(h.expiresAt) {
 					continue
 				}
 				if !yield(h.key, nil) {
@@ -770,8 +758,8 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 // Breaking out of the loop stops the scan.
 func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
 	type entry = kv.Entry[string, []byte]
-	if err := s.check(ctx); err != nil {
-		return kv.ErrorSeq[entry](opErr("all", err))
+	if err := s.life.Begin(ctx); err != nil {
+		return kv.ErrorSeq[entry](errs.Err("all", err))
 	}
 	return func(yield func(entry, error) bool) {
 		p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
@@ -779,27 +767,27 @@ func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], err
 			ConsistentRead:            aws.Bool(true),
 			FilterExpression:          aws.String(liveFilter),
 			ExpressionAttributeNames:  liveNames(nil),
-			ExpressionAttributeValues: liveValues(time.Now()),
+			ExpressionAttributeValues: liveValues(s.now.Now()),
 		})
 		for p.HasMorePages() {
-			if s.closed.Load() {
-				yield(entry{}, opErr("all", kv.ErrClosed))
+			if s.life.Closed() {
+				yield(entry{}, errs.Err("all", kv.ErrClosed))
 				return
 			}
 			out, err := p.NextPage(ctx)
 			if err != nil {
-				yield(entry{}, opErr("all", err))
+				yield(entry{}, errs.Err("all", err))
 				return
 			}
 			for _, it := range out.Items {
 				h, err := decodeHead(it, true)
 				if err != nil {
-					if !yield(entry{}, opErr("all", err)) {
+					if !yield(entry{}, errs.Err("all", err)) {
 						return
 					}
 					continue
 				}
-				if kv.Expired(h.expiresAt, time.Now()) {
+				if s.now.Expired(h.expiresAt) {
 					continue
 				}
 				v := h.value
@@ -809,7 +797,7 @@ func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], err
 						continue // deleted or expired since the scan read it
 					}
 					if err != nil {
-						if !yield(entry{}, errorf("all", h.key, err)) || !errors.Is(err, kv.ErrCorrupt) {
+						if !yield(entry{}, errs.Key("all", h.key, err)) || !errors.Is(err, kv.ErrCorrupt) {
 							return
 						}
 						continue

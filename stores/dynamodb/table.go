@@ -21,8 +21,8 @@ const tableWait = 5 * time.Minute
 // WithCreateTable does, for callers that want to do it with a context of
 // their own.
 func (s *Store) EnsureTable(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("ensure table", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("ensure table", err)
 	}
 	return s.setup(ctx, options{createTable: true, enableTTL: true})
 }
@@ -34,14 +34,14 @@ func (s *Store) setup(ctx context.Context, o options) error {
 	switch {
 	case errors.As(err, &nf) && o.createTable:
 		if err := s.createTable(ctx); err != nil {
-			return opErr("create table", err)
+			return errs.Err("create table", err)
 		}
 		created = true
 	case err != nil:
-		return opErr("describe table", err)
+		return errs.Err("describe table", err)
 	default:
 		if err := checkSchema(desc.Table); err != nil {
-			return opErr("check table", err)
+			return errs.Err("check table", err)
 		}
 	}
 	if created || o.enableTTL {

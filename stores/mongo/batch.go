@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"errors"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -16,8 +15,8 @@ import (
 // expired, with one find ({_id: {$in: ...}}) per 1000 keys; absent keys
 // are missing from the map.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, opErr("get many", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Err("get many", err)
 	}
 	ids, seen, err := distinctIDs("get many", keys)
 	if err != nil {
@@ -29,7 +28,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 		ids = ids[len(part):]
 		cur, err := s.coll.Find(ctx, bson.D{{Key: fieldID, Value: bson.D{{Key: "$in", Value: part}}}})
 		if err != nil {
-			return nil, opErr("get many", err)
+			return nil, errs.Err("get many", err)
 		}
 		err = func() error {
 			defer cur.Close(context.WithoutCancel(ctx))
@@ -38,7 +37,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 				if err != nil {
 					return err
 				}
-				if !seen[d.key] || kv.Expired(d.expiresAt, time.Now()) {
+				if !seen[d.key] || s.now.Expired(d.expiresAt) {
 					continue
 				}
 				found[d.key] = d.value
@@ -46,7 +45,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 			return cur.Err()
 		}()
 		if err != nil {
-			return nil, opErr("get many", err)
+			return nil, errs.Err("get many", err)
 		}
 	}
 	return found, nil
@@ -58,7 +57,7 @@ func distinctIDs(op string, keys []string) ([]any, map[string]bool, error) {
 	ids := make([]any, 0, len(keys))
 	for _, k := range keys {
 		if err := checkKey(k); err != nil {
-			return nil, nil, errorf(op, k, err)
+			return nil, nil, errs.Key(op, k, err)
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -75,13 +74,13 @@ func distinctIDs(op string, keys []string) ([]any, map[string]bool, error) {
 // first: one that is too large fails the call with kv.ErrTooLarge before
 // anything is written. On other errors some entries may have been written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("set many", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("set many", err)
 	}
 	last := make(map[string]int, len(entries))
 	for i, e := range entries {
 		if err := checkSize(e.Key, e.Value); err != nil {
-			return errorf("set many", e.Key, err)
+			return errs.Key("set many", e.Key, err)
 		}
 		last[e.Key] = i
 	}
@@ -107,7 +106,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 		// again; any other failure is reported.
 		retry := lostUpserts(err, models)
 		if retry == nil || attempt == maxUpsertAttempts-1 {
-			return opErr("set many", err)
+			return errs.Err("set many", err)
 		}
 		models = retry
 	}
@@ -133,8 +132,8 @@ func lostUpserts(err error, models []mongo.WriteModel) []mongo.WriteModel {
 // DeleteMany removes every key, with one delete ({_id: {$in: ...}}) per
 // 1000 keys; absent keys are not an error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("delete many", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("delete many", err)
 	}
 	ids, _, err := distinctIDs("delete many", keys)
 	if err != nil {
@@ -144,7 +143,7 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 		part := ids[:min(inBatch, len(ids))]
 		ids = ids[len(part):]
 		if _, err := s.coll.DeleteMany(ctx, bson.D{{Key: fieldID, Value: bson.D{{Key: "$in", Value: part}}}}); err != nil {
-			return opErr("delete many", err)
+			return errs.Err("delete many", err)
 		}
 	}
 	return nil

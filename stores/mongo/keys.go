@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -69,13 +68,4 @@ func keyOf(doc bson.Raw) (string, error) {
 		return "", errors.New("key does not match its hashed _id")
 	}
 	return string(k), nil
-}
-
-// quote formats key for an error message, shortening long keys.
-func quote(key string) string {
-	const max = 64
-	if len(key) <= max {
-		return strconv.Quote(key)
-	}
-	return strconv.Quote(key[:max]) + "…(" + strconv.Itoa(len(key)) + " bytes)"
 }

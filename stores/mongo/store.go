@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // Fields of the documents a Store writes.
@@ -48,7 +48,8 @@ type Store struct {
 	owned  bool // Close disconnects the client
 	log    *slog.Logger
 
-	closed atomic.Bool
+	life storekit.Lifecycle
+	now  storekit.Clock // nil: time.Now
 }
 
 // Option configures a Store.
@@ -105,7 +106,7 @@ const setupTimeout = 30 * time.Second
 // New creates the TTL index, waiting at most 30 seconds.
 func New(client *mongo.Client, database string, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("kv/mongo: new: nil client")
+		return nil, errs.Err("new", errors.New("nil client"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
@@ -119,13 +120,13 @@ func New(client *mongo.Client, database string, opts ...Option) (*Store, error) 
 // disconnects it.
 func Open(ctx context.Context, uri string, database string, opts ...Option) (*Store, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("kv/mongo: open: %w", err)
+		return nil, errs.Err("open", err)
 	}
 	o := resolve(opts)
 	copts := append([]*options.ClientOptions{options.Client().ApplyURI(uri)}, o.clientOpts...)
 	client, err := mongo.Connect(copts...)
 	if err != nil {
-		return nil, fmt.Errorf("kv/mongo: open: %w", err)
+		return nil, errs.Err("open", err)
 	}
 	s, err := newStore(ctx, client, true, database, o)
 	if err != nil {
@@ -137,10 +138,10 @@ func Open(ctx context.Context, uri string, database string, opts ...Option) (*St
 
 func newStore(ctx context.Context, client *mongo.Client, owned bool, database string, o storeOptions) (*Store, error) {
 	if database == "" {
-		return nil, errors.New("kv/mongo: new: empty database name")
+		return nil, errs.Err("new", errors.New("empty database name"))
 	}
 	if o.collection == "" {
-		return nil, errors.New("kv/mongo: new: empty collection name")
+		return nil, errs.Err("new", errors.New("empty collection name"))
 	}
 	s := &Store{
 		client: client,
@@ -177,31 +178,18 @@ func (s *Store) Collection() *mongo.Collection { return s.coll }
 // A store made by Open disconnects its client; one made by New leaves the
 // caller's client connected. Close is idempotent.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) || !s.owned {
+	if !s.life.Close() || !s.owned {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.client.Disconnect(ctx); err != nil {
-		return fmt.Errorf("kv/mongo: close: %w", err)
+		return errs.Err("close", err)
 	}
 	return nil
 }
 
-func (s *Store) check(ctx context.Context) error {
-	if s.closed.Load() {
-		return kv.ErrClosed
-	}
-	return ctx.Err()
-}
-
-func errorf(op, key string, err error) error {
-	return fmt.Errorf("kv/mongo: %s %s: %w", op, quote(key), err)
-}
-
-func opErr(op string, err error) error {
-	return fmt.Errorf("kv/mongo: %s: %w", op, err)
-}
+const errs storekit.Backend = "mongo"
 
 func checkKey(key string) error {
 	if len(key) > MaxKeySize {
@@ -294,15 +282,15 @@ var keysProjection = bson.D{{Key: fieldID, Value: 1}, {Key: fieldKey, Value: 1},
 // Get returns the value of key, or an error wrapping kv.ErrNotFound when
 // it is absent or expired.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, errorf("get", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Key("get", key, err)
 	}
 	if err := checkKey(key); err != nil {
-		return nil, errorf("get", key, err)
+		return nil, errs.Key("get", key, err)
 	}
 	d, err := s.find(ctx, key, true)
 	if err != nil {
-		return nil, errorf("get", key, err)
+		return nil, errs.Key("get", key, err)
 	}
 	return d.value, nil
 }
@@ -326,7 +314,7 @@ func (s *Store) find(ctx context.Context, key string, withValue bool) (decoded, 
 	if d.key != key {
 		return decoded{}, fmt.Errorf("%w: document holds another key", kv.ErrCorrupt)
 	}
-	if kv.Expired(d.expiresAt, time.Now()) {
+	if s.now.Expired(d.expiresAt) {
 		return decoded{}, kv.ErrNotFound
 	}
 	return d, nil
@@ -334,18 +322,18 @@ func (s *Store) find(ctx context.Context, key string, withValue bool) (decoded, 
 
 // Has reports whether key is present and not expired.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.check(ctx); err != nil {
-		return false, errorf("has", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return false, errs.Key("has", key, err)
 	}
 	if err := checkKey(key); err != nil {
-		return false, errorf("has", key, err)
+		return false, errs.Key("has", key, err)
 	}
 	_, err := s.find(ctx, key, false)
 	if errors.Is(err, kv.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, errorf("has", key, err)
+		return false, errs.Key("has", key, err)
 	}
 	return true, nil
 }
@@ -356,15 +344,15 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // kv.ErrInvalidTTL; nothing is written then, nor when ctx is done before
 // the call.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	o, err := kv.NewSetOptions(time.Now(), opts...)
+	o, err := s.now.SetOptions(opts...)
 	if err != nil {
-		return errorf("set", key, err)
+		return errs.Key("set", key, err)
 	}
-	if err := s.check(ctx); err != nil {
-		return errorf("set", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Key("set", key, err)
 	}
 	if err := checkSize(key, value); err != nil {
-		return errorf("set", key, err)
+		return errs.Key("set", key, err)
 	}
 	filter := bson.D{{Key: fieldID, Value: docID(key)}}
 	doc := document(key, value, o.ExpiresAt)
@@ -377,7 +365,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 		// fails with a duplicate key error, and replaces the winner's
 		// document when run again.
 		if !mongo.IsDuplicateKeyError(err) || attempt == maxUpsertAttempts-1 {
-			return errorf("set", key, err)
+			return errs.Key("set", key, err)
 		}
 	}
 }
@@ -388,14 +376,14 @@ const maxUpsertAttempts = 5
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.check(ctx); err != nil {
-		return errorf("delete", key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Key("delete", key, err)
 	}
 	if err := checkKey(key); err != nil {
-		return errorf("delete", key, err)
+		return errs.Key("delete", key, err)
 	}
 	if _, err := s.coll.DeleteOne(ctx, bson.D{{Key: fieldID, Value: docID(key)}}); err != nil {
-		return errorf("delete", key, err)
+		return errs.Key("delete", key, err)
 	}
 	return nil
 }
@@ -403,12 +391,12 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // Len counts the documents that have not expired (CountDocuments with the
 // expiry filter).
 func (s *Store) Len(ctx context.Context) (int, error) {
-	if err := s.check(ctx); err != nil {
-		return 0, opErr("len", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, errs.Err("len", err)
 	}
-	n, err := s.coll.CountDocuments(ctx, liveFilter(time.Now()))
+	n, err := s.coll.CountDocuments(ctx, liveFilter(s.now.Now()))
 	if err != nil {
-		return 0, opErr("len", err)
+		return 0, errs.Err("len", err)
 	}
 	return int(n), nil
 }
@@ -417,11 +405,11 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // else: other collections of the database are untouched, and the
 // collection and its indexes stay.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
-		return opErr("clear", err)
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("clear", err)
 	}
 	if _, err := s.coll.DeleteMany(ctx, bson.D{}); err != nil {
-		return opErr("clear", err)
+		return errs.Err("clear", err)
 	}
 	return nil
 }
@@ -433,21 +421,21 @@ func (s *Store) scan(ctx context.Context, op string, projection any, each func(b
 	if projection != nil {
 		opts.SetProjection(projection)
 	}
-	cur, err := s.coll.Find(ctx, liveFilter(time.Now()), opts)
+	cur, err := s.coll.Find(ctx, liveFilter(s.now.Now()), opts)
 	if err != nil {
-		return opErr(op, err)
+		return errs.Err(op, err)
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
 	for cur.Next(ctx) {
 		if !each(cur.Current) {
 			return nil
 		}
-		if s.closed.Load() {
-			return opErr(op, kv.ErrClosed)
+		if s.life.Closed() {
+			return errs.Err(op, kv.ErrClosed)
 		}
 	}
 	if err := cur.Err(); err != nil {
-		return opErr(op, err)
+		return errs.Err(op, err)
 	}
 	return nil
 }
@@ -455,18 +443,18 @@ func (s *Store) scan(ctx context.Context, op string, projection any, each func(b
 // Keys yields every key that is present and not expired, from one cursor
 // over the collection. Breaking out of the loop closes the cursor.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
-	if err := s.check(ctx); err != nil {
-		return kv.ErrorSeq[string](opErr("keys", err))
+	if err := s.life.Begin(ctx); err != nil {
+		return kv.ErrorSeq[string](errs.Err("keys", err))
 	}
 	return func(yield func(string, error) bool) {
 		stopped := false
 		err := s.scan(ctx, "keys", keysProjection, func(doc bson.Raw) bool {
 			d, err := decode(doc, false)
 			if err != nil {
-				stopped = !yield("", opErr("keys", err))
+				stopped = !yield("", errs.Err("keys", err))
 				return !stopped
 			}
-			if kv.Expired(d.expiresAt, time.Now()) {
+			if s.now.Expired(d.expiresAt) {
 				return true
 			}
 			stopped = !yield(d.key, nil)
@@ -482,18 +470,18 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 // over the collection. Breaking out of the loop closes the cursor.
 func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
 	type entry = kv.Entry[string, []byte]
-	if err := s.check(ctx); err != nil {
-		return kv.ErrorSeq[entry](opErr("all", err))
+	if err := s.life.Begin(ctx); err != nil {
+		return kv.ErrorSeq[entry](errs.Err("all", err))
 	}
 	return func(yield func(entry, error) bool) {
 		stopped := false
 		err := s.scan(ctx, "all", nil, func(doc bson.Raw) bool {
 			d, err := decode(doc, true)
 			if err != nil {
-				stopped = !yield(entry{}, opErr("all", err))
+				stopped = !yield(entry{}, errs.Err("all", err))
 				return !stopped
 			}
-			if kv.Expired(d.expiresAt, time.Now()) {
+			if s.now.Expired(d.expiresAt) {
 				return true
 			}
 			stopped = !yield(entry{Key: d.key, Value: d.value, ExpiresAt: d.expiresAt}, nil)

@@ -1,0 +1,49 @@
+package dynamodb
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/kvkit/kv/internal/storekit"
+)
+
+// OpenURL opens a store (Open) on the table a dynamodb URL names as its
+// host:
+//
+//	dynamodb://table?region=eu-west-1
+//	dynamodb://table?endpoint=http://127.0.0.1:8000&create=true
+//
+// region is WithRegion, endpoint (an absolute URL, for a local server)
+// WithEndpoint, create WithCreateTable; credentials come from the AWS
+// default chain, never from the URL. An unusable URL gives an error
+// wrapping stores.ErrInvalidURL.
+func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
+	q, err := storekit.Params(u, "region", "endpoint", "create")
+	if err != nil {
+		return nil, err
+	}
+	table := u.Host
+	if table == "" {
+		table = strings.TrimPrefix(u.Opaque, "//")
+	}
+	if table == "" || (u.Path != "" && u.Path != "/") {
+		return nil, storekit.Invalid(u, "name the table as the host: dynamodb://table")
+	}
+	var opts []Option
+	if r := q.Get("region"); r != "" {
+		opts = append(opts, WithRegion(r))
+	}
+	if e := q.Get("endpoint"); e != "" {
+		if eu, err := url.Parse(e); err != nil || eu.Scheme == "" || eu.Host == "" {
+			return nil, storekit.Invalid(u, "parameter endpoint=%q is not an absolute URL", e)
+		}
+		opts = append(opts, WithEndpoint(e))
+	}
+	if b, ok, err := storekit.BoolParam(u, q, "create"); err != nil {
+		return nil, err
+	} else if ok {
+		opts = append(opts, WithCreateTable(b))
+	}
+	return Open(ctx, table, opts...)
+}

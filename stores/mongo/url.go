@@ -1,0 +1,37 @@
+package mongo
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/kvkit/kv/internal/storekit"
+)
+
+// OpenURL opens a store (Open) on the server a mongodb:// or
+// mongodb+srv:// URL names:
+//
+//	mongodb://user:pass@host:27017/db?collection=pages&authSource=admin
+//
+// The path names the database (default "kv"), collection the collection
+// (WithCollection); every other parameter goes to the driver as part of
+// its connection string. An unusable URL gives an error wrapping
+// stores.ErrInvalidURL.
+func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
+	q := u.Query()
+	db := strings.Trim(u.Path, "/")
+	if strings.Contains(db, "/") {
+		return nil, storekit.Invalid(u, "path %q: name one database (mongodb://host/db)", u.Path)
+	}
+	if db == "" {
+		db = "kv"
+	}
+	var opts []Option
+	if c := q.Get("collection"); c != "" {
+		opts = append(opts, WithCollection(c))
+	}
+	q.Del("collection")
+	clean := *u
+	clean.RawQuery = q.Encode()
+	return Open(ctx, clean.String(), db, opts...)
+}

@@ -28,7 +28,7 @@ func (s *Store) getManyStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if s.getMany[i] != nil {
 		return s.getMany[i], nil
 	}
-	if s.closed.Load() {
+	if s.life.Closed() {
 		return nil, kv.ErrClosed
 	}
 	st, err := s.db.reader.PrepareContext(ctx, s.q.getMany(n))
@@ -43,8 +43,8 @@ func (s *Store) getManyStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 // expired, in one query per 512 keys. Absent keys are missing from the
 // map.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if err := s.check(ctx, "get many", "", false); err != nil {
-		return nil, err
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Err("get many", err)
 	}
 	out := make(map[string][]byte, len(keys))
 	now := s.now()
@@ -60,7 +60,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 			args = append(args, args[len(args)-1])
 		}
 		if err := s.getChunk(ctx, n, args, out); err != nil {
-			return nil, s.fail("get many", "", false, err)
+			return nil, errs.Err("get many", s.classify(err))
 		}
 	}
 	return out, nil
@@ -95,12 +95,12 @@ func (s *Store) getChunk(ctx context.Context, n int, args []any, out map[string]
 // key appears more than once the last entry wins. An entry too large
 // fails the call with kv.ErrTooLarge before anything is written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.check(ctx, "set many", "", false); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("set many", err)
 	}
 	for _, e := range entries {
 		if len(e.Key)+len(e.Value) > maxEntrySize {
-			return s.errorf("set many", e.Key, true, kv.ErrTooLarge)
+			return errs.Key("set many", e.Key, kv.ErrTooLarge)
 		}
 	}
 	if len(entries) == 0 {
@@ -124,8 +124,8 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 // DeleteMany removes every key in one transaction; absent keys are not an
 // error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.check(ctx, "delete many", "", false); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("delete many", err)
 	}
 	if len(keys) == 0 {
 		return nil
@@ -156,9 +156,9 @@ func (e *keyError) Unwrap() error { return e.err }
 func (s *Store) batchFail(op string, err error) error {
 	var ke *keyError
 	if errors.As(err, &ke) {
-		return s.fail(op, ke.key, true, ke.err)
+		return errs.Key(op, ke.key, s.classify(ke.err))
 	}
-	return s.fail(op, "", false, err)
+	return errs.Err(op, s.classify(err))
 }
 
 // writeTx runs do in a write transaction on the writer pool, with stmt

@@ -18,24 +18,24 @@ import (
 // the sequence.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		if err := s.check(ctx, "keys", "", false); err != nil {
-			yield("", err)
+		if err := s.life.Begin(ctx); err != nil {
+			yield("", errs.Err("keys", err))
 			return
 		}
 		rows, err := s.db.reader.QueryContext(ctx, s.q.keys, s.now())
 		if err != nil {
-			yield("", s.fail("keys", "", false, err))
+			yield("", errs.Err("keys", s.classify(err)))
 			return
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if err := s.check(ctx, "keys", "", false); err != nil {
-				yield("", err)
+			if err := s.life.Begin(ctx); err != nil {
+				yield("", errs.Err("keys", err))
 				return
 			}
 			var k string
 			if err := rows.Scan(&k); err != nil {
-				yield("", s.fail("keys", "", false, err))
+				yield("", errs.Err("keys", s.classify(err)))
 				return
 			}
 			if !yield(k, nil) {
@@ -43,7 +43,7 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield("", s.fail("keys", "", false, err))
+			yield("", errs.Err("keys", s.classify(err)))
 		}
 	}
 }
@@ -83,26 +83,26 @@ func prefixEnd(prefix string) ([]byte, bool) {
 func (s *Store) entries(ctx context.Context, op, query string, bounds ...any) iter.Seq2[kv.Entry[string, []byte], error] {
 	return func(yield func(kv.Entry[string, []byte], error) bool) {
 		var zero kv.Entry[string, []byte]
-		if err := s.check(ctx, op, "", false); err != nil {
-			yield(zero, err)
+		if err := s.life.Begin(ctx); err != nil {
+			yield(zero, errs.Err(op, err))
 			return
 		}
 		args := append([]any{s.now()}, bounds...)
 		rows, err := s.db.reader.QueryContext(ctx, query, args...)
 		if err != nil {
-			yield(zero, s.fail(op, "", false, err))
+			yield(zero, errs.Err(op, s.classify(err)))
 			return
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if err := s.check(ctx, op, "", false); err != nil {
-				yield(zero, err)
+			if err := s.life.Begin(ctx); err != nil {
+				yield(zero, errs.Err(op, err))
 				return
 			}
 			var e kv.Entry[string, []byte]
 			var exp sql.NullInt64
 			if err := rows.Scan(&e.Key, &e.Value, &exp); err != nil {
-				yield(zero, s.fail(op, "", false, err))
+				yield(zero, errs.Err(op, s.classify(err)))
 				return
 			}
 			if e.Value == nil {
@@ -112,7 +112,7 @@ func (s *Store) entries(ctx context.Context, op, query string, bounds ...any) it
 				e.ExpiresAt = time.Unix(0, exp.Int64)
 				// The query filtered on the time it started; a long loop
 				// must not hand out what expired since.
-				if kv.Expired(e.ExpiresAt, s.opt.now()) {
+				if s.opt.now.Expired(e.ExpiresAt) {
 					continue
 				}
 			}
@@ -121,7 +121,7 @@ func (s *Store) entries(ctx context.Context, op, query string, bounds ...any) it
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield(zero, s.fail(op, "", false, err))
+			yield(zero, errs.Err(op, s.classify(err)))
 		}
 	}
 }

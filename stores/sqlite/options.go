@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/url"
 	"time"
+
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // DefaultTable is the table a store uses when WithTable is not given.
@@ -29,7 +31,7 @@ type options struct {
 	table  string
 	params url.Values
 	sweep  time.Duration
-	now    func() time.Time
+	now    storekit.Clock
 	logger *slog.Logger
 }
 

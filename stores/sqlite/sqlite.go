@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -40,7 +41,7 @@ type Store struct {
 	getManyMu sync.Mutex
 	getMany   getManyStmts // on db.reader
 
-	closed    atomic.Bool
+	life      storekit.Lifecycle
 	lastSweep atomic.Int64 // unix nanos of the last opportunistic sweep
 }
 
@@ -96,19 +97,19 @@ func (h *handles) release() error {
 func Open(path string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	if err := validTable(o.table); err != nil {
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 	abs, err := expandPath(path)
 	if err != nil {
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 
 	writer, err := sql.Open(driverName, dsn(abs, o.params, false))
 	if err != nil {
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
@@ -118,12 +119,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 	// reader connects.
 	if err := retryBusy(func() error { return writer.PingContext(context.Background()) }); err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 	reader, err := sql.Open(driverName, dsn(abs, o.params, true))
 	if err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 	reader.SetMaxIdleConns(4)
 
@@ -131,7 +132,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	s, err := newStore(h, o.table, o)
 	if err != nil {
 		h.release()
-		return nil, fmt.Errorf("kv/sqlite: open %q: %w", path, err)
+		return nil, errs.Key("open", path, err)
 	}
 	return s, nil
 }
@@ -155,13 +156,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 func New(db *sql.DB, table string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	if err := validTable(table); err != nil {
-		return nil, fmt.Errorf("kv/sqlite: new: %w", err)
+		return nil, errs.Err("new", err)
 	}
 	h := &handles{writer: db, reader: db, refs: 1}
 	s, err := newStore(h, table, o)
 	if err != nil {
 		h.release()
-		return nil, fmt.Errorf("kv/sqlite: new %q: %w", table, err)
+		return nil, errs.Key("new", table, err)
 	}
 	return s, nil
 }
@@ -173,15 +174,15 @@ func New(db *sql.DB, table string, opts ...Option) (*Store, error) {
 // fails with kv.ErrClosed once s is closed, and for an invalid name.
 func (s *Store) Table(name string) (*Store, error) {
 	if err := validTable(name); err != nil {
-		return nil, fmt.Errorf("kv/sqlite: table: %w", err)
+		return nil, errs.Err("table", err)
 	}
-	if s.closed.Load() || !s.db.acquire() {
-		return nil, fmt.Errorf("kv/sqlite: table %q: %w", name, kv.ErrClosed)
+	if s.life.Closed() || !s.db.acquire() {
+		return nil, errs.Key("table", name, kv.ErrClosed)
 	}
 	t, err := newStore(s.db, name, s.opt)
 	if err != nil {
 		s.db.release()
-		return nil, fmt.Errorf("kv/sqlite: table %q: %w", name, err)
+		return nil, errs.Key("table", name, err)
 	}
 	return t, nil
 }
@@ -194,21 +195,21 @@ func (s *Store) TableName() string { return s.table }
 // made with New leaves the caller's *sql.DB open. Close is idempotent;
 // afterwards every method returns an error wrapping kv.ErrClosed.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) {
+	if !s.life.Close() {
 		return nil
 	}
-	var errs []error
+	var failed []error
 	s.getManyMu.Lock()
 	stmts := append([]*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt}, s.getMany[:]...)
 	s.getManyMu.Unlock()
 	for _, st := range stmts {
 		if st != nil {
-			errs = append(errs, st.Close())
+			failed = append(failed, st.Close())
 		}
 	}
-	errs = append(errs, s.db.release())
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("kv/sqlite: close: %w", err)
+	failed = append(failed, s.db.release())
+	if err := errors.Join(failed...); err != nil {
+		return errs.Err("close", err)
 	}
 	return nil
 }

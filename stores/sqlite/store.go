@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // maxEntrySize is the most bytes a key and value may hold together:
@@ -60,53 +61,34 @@ func nanos(t time.Time) int64 {
 
 func (s *Store) now() int64 { return nanos(s.opt.now()) }
 
-// check returns the error a call must fail with before doing any work.
-func (s *Store) check(ctx context.Context, op, key string, hasKey bool) error {
-	if s.closed.Load() {
-		return s.errorf(op, key, hasKey, kv.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return s.errorf(op, key, hasKey, err)
-	}
-	return nil
-}
+const errs storekit.Backend = "sqlite"
 
-// fail wraps an error of the database: after Close, whatever the database
-// said, it wraps kv.ErrClosed; a row too large for SQLite wraps
-// kv.ErrTooLarge.
-func (s *Store) fail(op, key string, hasKey bool, err error) error {
+// classify adds to an error of the database the kv sentinel it stands
+// for: after Close, whatever the database said, kv.ErrClosed; for a row
+// too large for SQLite, kv.ErrTooLarge.
+func (s *Store) classify(err error) error {
 	switch {
-	case s.closed.Load():
-		return s.errorf(op, key, hasKey, fmt.Errorf("%w (%w)", kv.ErrClosed, err))
+	case s.life.Closed():
+		return fmt.Errorf("%w (%w)", kv.ErrClosed, err)
 	case isTooBig(err):
-		return s.errorf(op, key, hasKey, fmt.Errorf("%w: %w", kv.ErrTooLarge, err))
+		return fmt.Errorf("%w: %w", kv.ErrTooLarge, err)
 	}
-	return s.errorf(op, key, hasKey, err)
-}
-
-func (s *Store) errorf(op, key string, hasKey bool, err error) error {
-	if !hasKey {
-		return fmt.Errorf("kv/sqlite: %s: %w", op, err)
-	}
-	if len(key) > 64 {
-		return fmt.Errorf("kv/sqlite: %s %q... (%d bytes): %w", op, key[:64], len(key), err)
-	}
-	return fmt.Errorf("kv/sqlite: %s %q: %w", op, key, err)
+	return err
 }
 
 // Get returns the value under key, or an error wrapping kv.ErrNotFound when
 // it is absent or expired. The value is never nil.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.check(ctx, "get", key, true); err != nil {
-		return nil, err
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, errs.Key("get", key, err)
 	}
 	var v []byte
 	err := s.getStmt.QueryRowContext(ctx, keyArg(key), s.now()).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, s.errorf("get", key, true, kv.ErrNotFound)
+		return nil, errs.Key("get", key, kv.ErrNotFound)
 	}
 	if err != nil {
-		return nil, s.fail("get", key, true, err)
+		return nil, errs.Key("get", key, s.classify(err))
 	}
 	if v == nil {
 		v = []byte{}
@@ -116,8 +98,8 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Has reports whether key is present and not expired.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.check(ctx, "has", key, true); err != nil {
-		return false, err
+	if err := s.life.Begin(ctx); err != nil {
+		return false, errs.Key("has", key, err)
 	}
 	var one int
 	err := s.hasStmt.QueryRowContext(ctx, keyArg(key), s.now()).Scan(&one)
@@ -125,7 +107,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, s.fail("has", key, true, err)
+		return false, errs.Key("has", key, s.classify(err))
 	}
 	return true, nil
 }
@@ -135,18 +117,18 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // key and value together exceed SQLite's limit of about 1 GB, writing
 // nothing either way.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.check(ctx, "set", key, true); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Key("set", key, err)
 	}
-	o, err := kv.NewSetOptions(s.opt.now(), opts...)
+	o, err := s.opt.now.SetOptions(opts...)
 	if err != nil {
-		return s.errorf("set", key, true, err)
+		return errs.Key("set", key, err)
 	}
 	if len(key)+len(value) > maxEntrySize {
-		return s.errorf("set", key, true, kv.ErrTooLarge)
+		return errs.Key("set", key, kv.ErrTooLarge)
 	}
 	if _, err := s.setStmt.ExecContext(ctx, keyArg(key), valueArg(value), expiresArg(o.ExpiresAt)); err != nil {
-		return s.fail("set", key, true, err)
+		return errs.Key("set", key, s.classify(err))
 	}
 	s.maybeSweep(ctx)
 	return nil
@@ -154,23 +136,23 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.check(ctx, "delete", key, true); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Key("delete", key, err)
 	}
 	if _, err := s.delStmt.ExecContext(ctx, keyArg(key)); err != nil {
-		return s.fail("delete", key, true, err)
+		return errs.Key("delete", key, s.classify(err))
 	}
 	return nil
 }
 
 // Len returns the number of entries in the table that are not expired.
 func (s *Store) Len(ctx context.Context) (int, error) {
-	if err := s.check(ctx, "len", "", false); err != nil {
-		return 0, err
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, errs.Err("len", err)
 	}
 	var n int
 	if err := s.db.reader.QueryRowContext(ctx, s.q.count, s.now()).Scan(&n); err != nil {
-		return 0, s.fail("len", "", false, err)
+		return 0, errs.Err("len", s.classify(err))
 	}
 	return n, nil
 }
@@ -178,11 +160,11 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // Clear deletes every entry of the store's table. Other tables of the
 // database are untouched.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.check(ctx, "clear", "", false); err != nil {
-		return err
+	if err := s.life.Begin(ctx); err != nil {
+		return errs.Err("clear", err)
 	}
 	if _, err := s.db.writer.ExecContext(ctx, s.q.clear); err != nil {
-		return s.fail("clear", "", false, err)
+		return errs.Err("clear", s.classify(err))
 	}
 	return nil
 }
@@ -191,16 +173,16 @@ func (s *Store) Clear(ctx context.Context) error {
 // many it deleted. Expired entries are invisible either way; this frees
 // their space. Writes also do it now and then (see WithSweepInterval).
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	if err := s.check(ctx, "delete expired", "", false); err != nil {
-		return 0, err
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, errs.Err("delete expired", err)
 	}
 	res, err := s.db.writer.ExecContext(ctx, s.q.deleteExpired, s.now())
 	if err != nil {
-		return 0, s.fail("delete expired", "", false, err)
+		return 0, errs.Err("delete expired", s.classify(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, s.fail("delete expired", "", false, err)
+		return 0, errs.Err("delete expired", s.classify(err))
 	}
 	return n, nil
 }
@@ -220,7 +202,7 @@ func (s *Store) maybeSweep(ctx context.Context) {
 	}
 	res, err := s.db.writer.ExecContext(ctx, s.q.sweep, now)
 	if err != nil {
-		if s.opt.logger != nil && ctx.Err() == nil && !s.closed.Load() {
+		if s.opt.logger != nil && ctx.Err() == nil && !s.life.Closed() {
 			s.opt.logger.LogAttrs(ctx, slog.LevelWarn, "kv/sqlite: sweep expired entries",
 				slog.String("table", s.table), slog.Any("error", err))
 		}

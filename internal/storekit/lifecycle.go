@@ -43,13 +43,10 @@ type Gate struct {
 // Begin is Lifecycle.Begin for a Gate: on nil the call holds the gate
 // shared and must call End; on an error it holds nothing.
 func (g *Gate) Begin(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	g.mu.RLock()
-	if g.life.Closed() {
+	if err := g.life.Begin(ctx); err != nil {
 		g.mu.RUnlock()
-		return kv.ErrClosed
+		return err
 	}
 	return nil
 }
@@ -61,11 +58,7 @@ func (g *Gate) End() { g.mu.RUnlock() }
 // under way); on nil the caller must call EndExclusive.
 func (g *Gate) BeginExclusive(ctx context.Context) error {
 	g.mu.Lock()
-	if g.life.Closed() {
-		g.mu.Unlock()
-		return kv.ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
+	if err := g.life.Begin(ctx); err != nil {
 		g.mu.Unlock()
 		return err
 	}
@@ -87,6 +80,9 @@ func (g *Gate) Close() bool {
 	return true
 }
 
-// Closed reports whether Close has been called. A long call (an
-// iteration) checks it between steps.
+// Closed reports whether Close has been called.
 func (g *Gate) Closed() bool { return g.life.Closed() }
+
+// Err returns what Begin would return, without taking the gate: the error
+// a long call (an iteration between its steps) must stop with now.
+func (g *Gate) Err(ctx context.Context) error { return g.life.Begin(ctx) }

@@ -15,10 +15,10 @@ import (
 // read in one read transaction. An entry whose expiry header is damaged
 // fails the call with kv.ErrCorrupt.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, errf("get many", err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return nil, errs.Err("get many", err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	out := make(map[string][]byte, len(keys))
 	err := s.db.View(func(txn *bdg.Txn) error {
 		now := time.Now()
@@ -41,21 +41,21 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 				continue
 			}
 			if err != nil {
-				return opErr("get many", key, err)
+				return errs.Key("get many", key, err)
 			}
 			v, _, err := read(item, now)
 			if errors.Is(err, errExpired) {
 				continue
 			}
 			if err != nil {
-				return opErr("get many", key, err)
+				return errs.Key("get many", key, err)
 			}
 			out[key] = v
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, errf("get many", err)
+		return nil, errs.Err("get many", err)
 	}
 	return out, nil
 }
@@ -74,7 +74,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 	for i, e := range entries {
 		be, err := s.entry(e.Key, e.Value, e.ExpiresAt)
 		if err != nil {
-			return opErr("set many", e.Key, err)
+			return errs.Key("set many", e.Key, err)
 		}
 		es[i] = be
 		size += int64(len(be.Key) + len(be.Value))
@@ -112,15 +112,15 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 // store's Clear. It first checks that the free space allows a write of
 // kind that may allocate cost bytes.
 func (s *Store) batch(ctx context.Context, op string, n int, kind writeKind, cost int64, add func(*bdg.WriteBatch, int) error) error {
-	if err := s.begin(ctx); err != nil {
-		return errf(op, err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return errs.Err(op, err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	if n == 0 {
 		return nil
 	}
 	if err := s.space.admit(kind, cost, time.Now()); err != nil {
-		return errf(op, err)
+		return errs.Err(op, err)
 	}
 	err := s.retry(ctx, func() error {
 		wb := s.db.NewWriteBatch()
@@ -144,7 +144,7 @@ func (s *Store) batch(ctx context.Context, op string, n int, kind writeKind, cos
 		return wb.Flush()
 	})
 	if err != nil {
-		return errf(op, err)
+		return errs.Err(op, err)
 	}
 	return nil
 }

@@ -23,16 +23,16 @@ import (
 // syscall.ENOSPC.
 func (s *Store) RunGC(ctx context.Context) error {
 	for {
-		if err := s.begin(ctx); err != nil {
-			return errf("gc", err)
+		if err := s.gate.Begin(ctx); err != nil {
+			return errs.Err("gc", err)
 		}
 		live := int64(float64(s.db.Opts().ValueLogFileSize) * (1 - s.ratio))
 		if err := s.space.admit(kindWrite, writeCost(0, live), time.Now()); err != nil {
-			s.mu.RUnlock()
-			return errf("gc", err)
+			s.gate.End()
+			return errs.Err("gc", err)
 		}
 		err := s.db.RunValueLogGC(s.ratio)
-		s.mu.RUnlock()
+		s.gate.End()
 		switch {
 		case err == nil:
 			continue // a file was rewritten: try the next
@@ -43,7 +43,7 @@ func (s *Store) RunGC(ctx context.Context) error {
 		case errors.Is(err, bdg.ErrRejected) && !s.db.IsClosed():
 			return nil
 		default:
-			return errf("gc", err)
+			return errs.Err("gc", err)
 		}
 	}
 }

@@ -26,10 +26,10 @@ const (
 // Len returns the number of keys under the store's prefix that have not
 // expired, iterating over keys only.
 func (s *Store) Len(ctx context.Context) (int, error) {
-	if err := s.begin(ctx); err != nil {
-		return 0, errf("len", err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return 0, errs.Err("len", err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	n := 0
 	err := s.db.View(func(txn *bdg.Txn) error {
 		it := txn.NewIterator(bdg.IteratorOptions{Prefix: s.prefix})
@@ -54,7 +54,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, errf("len", err)
+		return 0, errs.Err("len", err)
 	}
 	return n, nil
 }
@@ -99,16 +99,16 @@ func (s *Store) scan(ctx context.Context, op string, sub []byte, values bool) it
 		for {
 			chunk, next, err := s.chunk(ctx, bound, from, values)
 			if err != nil {
-				yield(kv.Entry[string, []byte]{}, errf(op, err))
+				yield(kv.Entry[string, []byte]{}, errs.Err(op, err))
 				return
 			}
 			for _, it := range chunk {
-				if err := s.alive(ctx); err != nil {
-					yield(kv.Entry[string, []byte]{}, errf(op, err))
+				if err := s.gate.Err(ctx); err != nil {
+					yield(kv.Entry[string, []byte]{}, errs.Err(op, err))
 					return
 				}
 				if it.err != nil {
-					it.err = opErr(op, it.entry.Key, it.err)
+					it.err = errs.Key(op, it.entry.Key, it.err)
 					it.entry = kv.Entry[string, []byte]{}
 				}
 				if !yield(it.entry, it.err) {
@@ -123,21 +123,13 @@ func (s *Store) scan(ctx context.Context, op string, sub []byte, values bool) it
 	}
 }
 
-// alive returns why iteration must stop now: the store closed or ctx done.
-func (s *Store) alive(ctx context.Context) error {
-	if s.closed.Load() {
-		return kv.ErrClosed
-	}
-	return ctx.Err()
-}
-
 // chunk reads the live entries from key from on, under bound, up to the
 // chunk limits, and returns where the next chunk starts (nil at the end).
 func (s *Store) chunk(ctx context.Context, bound, from []byte, values bool) (out []item, next []byte, err error) {
-	if err := s.begin(ctx); err != nil {
+	if err := s.gate.Begin(ctx); err != nil {
 		return nil, nil, err
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	max, size := chunkKeys, 0
 	if values {
 		max = chunkItems

@@ -182,12 +182,3 @@ func decodeExpiry(stored []byte, meta byte) (time.Time, []byte, error) {
 	}
 	return time.Unix(sec, int64(nsec)), stored[expiryHeader:], nil
 }
-
-// quote formats a key for an error message, cut short when long.
-func quote(key string) string {
-	const max = 80
-	if len(key) > max {
-		return fmt.Sprintf("%q...(%d bytes)", key[:max], len(key))
-	}
-	return fmt.Sprintf("%q", key)
-}

@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bdg "github.com/dgraph-io/badger/v4"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // ErrLocked is returned (wrapped) by Open when another process holds the
@@ -35,11 +35,10 @@ type Store struct {
 	ratio  float64
 	space  *spaceGuard // nil: writes are not checked
 
-	// mu is held shared by every operation while it uses db, and
+	// gate is held shared by every operation while it uses db, and
 	// exclusively by Clear and Close.
-	mu     sync.RWMutex
-	closed atomic.Bool
-	once   sync.Once
+	gate storekit.Gate
+	once sync.Once
 
 	gcStop context.CancelFunc
 	gcDone chan struct{}
@@ -63,7 +62,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	path, err := expandHome(dir)
 	if err != nil {
-		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	bo := bdg.DefaultOptions(path).WithLogger(nil)
 	if o.logger != nil {
@@ -75,7 +74,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	o.memThreshold = bo.ValueThreshold
 	// Check the prefix before opening, so a bad one leaves no DB behind.
 	if _, err := encodePrefix(o.prefix); err != nil {
-		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	db, err := bdg.Open(bo)
 	if err != nil {
@@ -85,12 +84,12 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			err = fmt.Errorf("%w: %v", ErrLocked, err)
 		}
-		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	s, err := newStore(db, true, o)
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("kv/badger: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	return s, nil
 }
@@ -100,11 +99,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 // stores with different prefixes (WithPrefix) may share one DB.
 func New(db *bdg.DB, opts ...Option) (*Store, error) {
 	if db == nil {
-		return nil, errors.New("kv/badger: new: nil DB")
+		return nil, errs.Err("new", errors.New("nil DB"))
 	}
 	s, err := newStore(db, false, newOptions(opts))
 	if err != nil {
-		return nil, fmt.Errorf("kv/badger: new: %w", err)
+		return nil, errs.Err("new", err)
 	}
 	return s, nil
 }
@@ -167,28 +166,7 @@ func (s *Store) MaxKeySize() int { return s.lim.maxKey }
 // value.
 func (s *Store) MaxValueSize() int64 { return s.lim.maxValue }
 
-func opErr(op, key string, err error) error {
-	return fmt.Errorf("kv/badger: %s %s: %w", op, quote(key), err)
-}
-
-func errf(op string, err error) error {
-	return fmt.Errorf("kv/badger: %s: %w", op, err)
-}
-
-// begin takes s.mu shared and returns nil, or returns why the operation
-// must not start (the store is closed or ctx is done) without the lock.
-func (s *Store) begin(ctx context.Context) error {
-	s.mu.RLock()
-	if s.closed.Load() {
-		s.mu.RUnlock()
-		return kv.ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		s.mu.RUnlock()
-		return err
-	}
-	return nil
-}
+const errs storekit.Backend = "badger"
 
 // errExpired stops a read of an entry whose exact expiry has passed.
 var errExpired = errors.New("expired")
@@ -235,10 +213,10 @@ func live(item *bdg.Item, now time.Time) (bool, error) {
 // it is absent or expired. An entry whose expiry header is damaged is
 // kv.ErrCorrupt.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, opErr("get", key, err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return nil, errs.Key("get", key, err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	var out []byte
 	err := s.db.View(func(txn *bdg.Txn) error {
 		item, err := txn.Get(s.dbKey(key))
@@ -252,17 +230,17 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		err = kv.ErrNotFound
 	}
 	if err != nil {
-		return nil, opErr("get", key, err)
+		return nil, errs.Key("get", key, err)
 	}
 	return out, nil
 }
 
 // Has reports whether key is present and not expired.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.begin(ctx); err != nil {
-		return false, opErr("has", key, err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return false, errs.Key("has", key, err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	var ok bool
 	err := s.db.View(func(txn *bdg.Txn) error {
 		item, err := txn.Get(s.dbKey(key))
@@ -276,7 +254,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 		return err
 	})
 	if err != nil {
-		return false, opErr("has", key, err)
+		return false, errs.Key("has", key, err)
 	}
 	return ok, nil
 }
@@ -291,18 +269,18 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	now := time.Now()
 	o, err := kv.NewSetOptions(now, opts...)
 	if err != nil {
-		return opErr("set", key, err)
+		return errs.Key("set", key, err)
 	}
 	e, err := s.entry(key, value, o.ExpiresAt)
 	if err != nil {
-		return opErr("set", key, err)
+		return errs.Key("set", key, err)
 	}
-	if err := s.begin(ctx); err != nil {
-		return opErr("set", key, err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return errs.Key("set", key, err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	if err := s.space.admit(kindWrite, writeCost(1, int64(len(e.Key)+len(e.Value))), now); err != nil {
-		return opErr("set", key, err)
+		return errs.Key("set", key, err)
 	}
 	err = s.retry(ctx, func() error {
 		// Committing changes the entry (it appends the version to the
@@ -314,7 +292,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 		err = fmt.Errorf("%w: %v", kv.ErrTooLarge, err)
 	}
 	if err != nil {
-		return opErr("set", key, err)
+		return errs.Key("set", key, err)
 	}
 	return nil
 }
@@ -334,22 +312,22 @@ func (s *Store) entry(key string, value []byte, expiresAt time.Time) (bdg.Entry,
 // syscall.ENOSPC, but only once the free space falls below the reserve,
 // after Set has stopped writing (see WithMinFreeSpace).
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.begin(ctx); err != nil {
-		return opErr("delete", key, err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return errs.Key("delete", key, err)
 	}
-	defer s.mu.RUnlock()
+	defer s.gate.End()
 	if len(key) > s.lim.maxKey {
 		return nil // never stored
 	}
 	k := s.dbKey(key)
 	if err := s.space.admit(kindDelete, writeCost(1, int64(len(k))), time.Now()); err != nil {
-		return opErr("delete", key, err)
+		return errs.Key("delete", key, err)
 	}
 	err := s.retry(ctx, func() error {
 		return s.db.Update(func(txn *bdg.Txn) error { return txn.Delete(k) })
 	})
 	if err != nil {
-		return opErr("delete", key, err)
+		return errs.Key("delete", key, err)
 	}
 	return nil
 }
@@ -363,23 +341,19 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // memtable and rewrites tables that also hold other keys, so Clear checks
 // free space as Delete does.
 func (s *Store) Clear(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed.Load() {
-		return errf("clear", kv.ErrClosed)
+	if err := s.gate.BeginExclusive(ctx); err != nil {
+		return errs.Err("clear", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return errf("clear", err)
-	}
+	defer s.gate.EndExclusive()
 	if s.db.Opts().ReadOnly {
 		// DropPrefix panics in read-only mode.
-		return errf("clear", bdg.ErrReadOnlyTxn)
+		return errs.Err("clear", bdg.ErrReadOnlyTxn)
 	}
 	if err := s.space.admit(kindDelete, requestCost, time.Now()); err != nil {
-		return errf("clear", err)
+		return errs.Err("clear", err)
 	}
 	if err := s.retry(ctx, func() error { return s.db.DropPrefix(s.prefix) }); err != nil {
-		return errf("clear", err)
+		return errs.Err("clear", err)
 	}
 	return nil
 }
@@ -410,19 +384,17 @@ func (s *Store) retry(ctx context.Context, write func() error) error {
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
-		s.closed.Store(true)
 		if s.gcStop != nil {
 			s.gcStop()
 		}
-		// Wait for operations under way.
-		s.mu.Lock()
-		s.mu.Unlock()
+		// Refuse new calls and wait for those under way.
+		s.gate.Close()
 		if s.gcDone != nil {
 			<-s.gcDone
 		}
 		if s.owned {
 			if e := s.db.Close(); e != nil {
-				err = errf("close", e)
+				err = errs.Err("close", e)
 			}
 		}
 	})

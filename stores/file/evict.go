@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -18,29 +17,29 @@ import (
 // removes an entry that another writer replaced while it ran. Damaged
 // entry files are left for the caller to Delete.
 func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
-	if err := s.begin(ctx); err != nil {
-		return 0, fmt.Errorf("kv/file: delete expired: %w", err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return 0, errs.Err("delete expired", err)
 	}
 	names, err := s.readNames()
 	if err == nil {
 		err = s.removeStaleTemps(names)
 	}
-	s.end()
+	s.gate.End()
 	if err != nil {
-		return 0, fmt.Errorf("kv/file: delete expired: %w", err)
+		return 0, errs.Err("delete expired", err)
 	}
 	n := 0
 	for _, name := range names {
 		if !isEntryName(name) {
 			continue
 		}
-		if err := s.begin(ctx); err != nil {
-			return n, fmt.Errorf("kv/file: delete expired: %w", err)
+		if err := s.gate.Begin(ctx); err != nil {
+			return n, errs.Err("delete expired", err)
 		}
 		removed, err := s.removeIfExpired(name)
-		s.end()
+		s.gate.End()
 		if err != nil {
-			return n, fmt.Errorf("kv/file: delete expired: %w", err)
+			return n, errs.Err("delete expired", err)
 		}
 		if removed {
 			n++
@@ -57,7 +56,7 @@ func (s *Store) removeIfExpired(name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if !kv.Expired(ef.h.expiresAt, s.now()) {
+	if !s.now.Expired(ef.h.expiresAt) {
 		return false, nil
 	}
 	return s.removeIfSame(name, ef.info)

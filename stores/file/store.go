@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // MaxKeySize is the longest key, in bytes, the store accepts. Set with a
@@ -44,11 +45,10 @@ type Store struct {
 
 	sync     bool
 	maxBytes int64
-	now      func() time.Time
+	now      storekit.Clock
 	log      *slog.Logger
 
-	mu     sync.RWMutex // held for reading by every operation, for writing by Close
-	closed bool
+	gate storekit.Gate // held shared by every operation; Close waits for them
 
 	// size is this store's running estimate of the bytes in entry files
 	// (WithMaxBytes only): the total the last eviction pass measured, plus
@@ -65,7 +65,7 @@ type Option func(*options)
 type options struct {
 	sync     bool
 	maxBytes int64
-	now      func() time.Time
+	now      storekit.Clock
 	log      *slog.Logger
 }
 
@@ -107,19 +107,19 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 func Open(dir string, opts ...Option) (*Store, error) {
 	path, err := expandHome(dir)
 	if err != nil {
-		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	if err := os.MkdirAll(path, 0o700); err != nil {
-		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	root, err := os.OpenRoot(path)
 	if err != nil {
-		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	s, err := newStore(root, path, true, opts)
 	if err != nil {
 		root.Close()
-		return nil, fmt.Errorf("kv/file: open %q: %w", dir, err)
+		return nil, errs.Key("open", dir, err)
 	}
 	return s, nil
 }
@@ -130,7 +130,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 func New(root *os.Root, opts ...Option) (*Store, error) {
 	s, err := newStore(root, root.Name(), false, opts)
 	if err != nil {
-		return nil, fmt.Errorf("kv/file: new %q: %w", root.Name(), err)
+		return nil, errs.Key("new", root.Name(), err)
 	}
 	return s, nil
 }
@@ -183,31 +183,7 @@ func expandHome(dir string) (string, error) {
 // expanded.
 func (s *Store) Dir() string { return s.dir }
 
-// quote formats key for an error message, shortening a long one.
-func quote(key string) string {
-	const max = 64
-	if len(key) > max {
-		return strconv.Quote(key[:max]) + "..."
-	}
-	return strconv.Quote(key)
-}
-
-// begin starts an operation: it takes the read lock and returns nil, or
-// returns the error the operation must fail with (closed store, done
-// context) without the lock.
-func (s *Store) begin(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return kv.ErrClosed
-	}
-	return nil
-}
-
-func (s *Store) end() { s.mu.RUnlock() }
+const errs storekit.Backend = "file"
 
 // Get returns the value stored under key. It returns an error wrapping
 // kv.ErrNotFound when the key is absent or expired, and one wrapping
@@ -215,13 +191,13 @@ func (s *Store) end() { s.mu.RUnlock() }
 // checksum mismatch, or another key inside). With WithMaxBytes, a Get
 // marks the entry as used.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, fmt.Errorf("kv/file: get %s: %w", quote(key), err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return nil, errs.Key("get", key, err)
 	}
-	defer s.end()
+	defer s.gate.End()
 	v, err := s.get(key)
 	if err != nil {
-		return nil, fmt.Errorf("kv/file: get %s: %w", quote(key), err)
+		return nil, errs.Key("get", key, err)
 	}
 	return v, nil
 }
@@ -238,7 +214,7 @@ func (s *Store) get(key string) ([]byte, error) {
 	if ef.key != key {
 		return nil, corrupt("%s holds another key", name)
 	}
-	if kv.Expired(ef.h.expiresAt, s.now()) {
+	if s.now.Expired(ef.h.expiresAt) {
 		return nil, kv.ErrNotFound
 	}
 	s.touch(name)
@@ -261,10 +237,10 @@ func (s *Store) touch(name string) {
 // kv.ErrCorrupt when they are damaged. With WithMaxBytes, Has marks the
 // entry as used.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.begin(ctx); err != nil {
-		return false, fmt.Errorf("kv/file: has %s: %w", quote(key), err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return false, errs.Key("has", key, err)
 	}
-	defer s.end()
+	defer s.gate.End()
 	name := fileName(key)
 	ef, err := s.readFile(name, false)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -274,9 +250,9 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 		err = corrupt("%s holds another key", name)
 	}
 	if err != nil {
-		return false, fmt.Errorf("kv/file: has %s: %w", quote(key), err)
+		return false, errs.Key("has", key, err)
 	}
-	if kv.Expired(ef.h.expiresAt, s.now()) {
+	if s.now.Expired(ef.h.expiresAt) {
 		return false, nil
 	}
 	s.touch(name)
@@ -368,12 +344,12 @@ func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
 // larger than WithMaxBytes, fails with kv.ErrTooLarge; a negative TTL with
 // kv.ErrInvalidTTL. A done ctx fails the call before anything is written.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.begin(ctx); err != nil {
-		return fmt.Errorf("kv/file: set %s: %w", quote(key), err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return errs.Key("set", key, err)
 	}
-	defer s.end()
+	defer s.gate.End()
 	if err := s.set(ctx, key, value, opts); err != nil {
-		return fmt.Errorf("kv/file: set %s: %w", quote(key), err)
+		return errs.Key("set", key, err)
 	}
 	return nil
 }
@@ -382,7 +358,7 @@ func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.Set
 	if len(key) > MaxKeySize {
 		return fmt.Errorf("%w: key of %d bytes, at most %d", kv.ErrTooLarge, len(key), MaxKeySize)
 	}
-	so, err := kv.NewSetOptions(s.now(), opts...)
+	so, err := s.now.SetOptions(opts...)
 	if err != nil {
 		return err
 	}
@@ -488,10 +464,10 @@ func (s *Store) syncDir() error {
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.begin(ctx); err != nil {
-		return fmt.Errorf("kv/file: delete %s: %w", quote(key), err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return errs.Key("delete", key, err)
 	}
-	defer s.end()
+	defer s.gate.End()
 	err := s.root.Remove(fileName(key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -500,7 +476,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		err = s.syncDir()
 	}
 	if err != nil {
-		return fmt.Errorf("kv/file: delete %s: %w", quote(key), err)
+		return errs.Key("delete", key, err)
 	}
 	return nil
 }
@@ -525,31 +501,31 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // than StaleTempAge. Other files are left alone. An entry written by
 // another Store while Clear runs may survive it.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.begin(ctx); err != nil {
-		return fmt.Errorf("kv/file: clear: %w", err)
+	if err := s.gate.Begin(ctx); err != nil {
+		return errs.Err("clear", err)
 	}
-	defer s.end()
+	defer s.gate.End()
 	names, err := s.readNames()
 	if err != nil {
-		return fmt.Errorf("kv/file: clear: %w", err)
+		return errs.Err("clear", err)
 	}
 	for _, name := range names {
 		if !isEntryName(name) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("kv/file: clear: %w", err)
+			return errs.Err("clear", err)
 		}
 		if err := s.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("kv/file: clear: %w", err)
+			return errs.Err("clear", err)
 		}
 	}
 	if err := s.removeStaleTemps(names); err != nil {
-		return fmt.Errorf("kv/file: clear: %w", err)
+		return errs.Err("clear", err)
 	}
 	if s.sync {
 		if err := s.syncDir(); err != nil {
-			return fmt.Errorf("kv/file: clear: %w", err)
+			return errs.Err("clear", err)
 		}
 	}
 	if s.maxBytes > 0 {
@@ -608,14 +584,14 @@ func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], err
 func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[kv.Entry[string, []byte], error] {
 	return func(yield func(kv.Entry[string, []byte], error) bool) {
 		var zero kv.Entry[string, []byte]
-		if err := s.begin(ctx); err != nil {
-			yield(zero, fmt.Errorf("kv/file: %s: %w", op, err))
+		if err := s.gate.Begin(ctx); err != nil {
+			yield(zero, errs.Err(op, err))
 			return
 		}
 		names, err := s.readNames()
-		s.end()
+		s.gate.End()
 		if err != nil {
-			yield(zero, fmt.Errorf("kv/file: %s: %w", op, err))
+			yield(zero, errs.Err(op, err))
 			return
 		}
 		// Sorted so that the order is stable across calls and platforms.
@@ -624,22 +600,18 @@ func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[
 			if !isEntryName(name) {
 				continue
 			}
-			if err := s.begin(ctx); err != nil {
-				yield(zero, fmt.Errorf("kv/file: %s: %w", op, err))
+			if err := s.gate.Begin(ctx); err != nil {
+				yield(zero, errs.Err(op, err))
 				return
 			}
 			e, live, err := s.readEntry(name, withValues)
-			s.end()
+			s.gate.End()
 			if err != nil {
 				if !errors.Is(err, kv.ErrCorrupt) {
-					yield(zero, fmt.Errorf("kv/file: %s: %w", op, err))
+					yield(zero, errs.Err(op, err))
 					return
 				}
-				label := name
-				if k, ok := keyFromName(name); ok {
-					label = quote(k)
-				}
-				if !yield(zero, fmt.Errorf("kv/file: %s %s: %w", op, label, err)) {
+				if !yield(zero, s.scanErr(op, name, err)) {
 					return
 				}
 				continue
@@ -649,6 +621,15 @@ func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[
 			}
 		}
 	}
+}
+
+// scanErr wraps the error reading the entry file name: it names the key
+// when the file name gives it, else the file.
+func (s *Store) scanErr(op, name string, err error) error {
+	if k, ok := keyFromName(name); ok {
+		return errs.Key(op, k, err)
+	}
+	return errs.Err(op+" "+name, err)
 }
 
 // readEntry reads the entry file name. live is false when the file is
@@ -664,7 +645,7 @@ func (s *Store) readEntry(name string, withValue bool) (e kv.Entry[string, []byt
 	if fileName(ef.key) != name {
 		return e, false, corrupt("%s holds another key", name)
 	}
-	if kv.Expired(ef.h.expiresAt, s.now()) {
+	if s.now.Expired(ef.h.expiresAt) {
 		return e, false, nil
 	}
 	return kv.Entry[string, []byte]{Key: ef.key, Value: ef.value, ExpiresAt: ef.h.expiresAt}, true, nil
@@ -674,19 +655,10 @@ func (s *Store) readEntry(name string, withValue bool) (e kv.Entry[string, []byt
 // open). Later calls fail with kv.ErrClosed; Close itself is idempotent.
 // The files stay.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	if !s.gate.Close() || !s.ownsRoot {
 		return nil
 	}
-	s.closed = true
-	if !s.ownsRoot {
-		return nil
-	}
-	if err := s.root.Close(); err != nil {
-		return fmt.Errorf("kv/file: close: %w", err)
-	}
-	return nil
+	return errs.Err("close", s.root.Close())
 }
 
 var _ kv.Store[string, []byte] = (*Store)(nil)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/kvkit/kv"
 )
 
 // Backend names a backend in its errors, as the package name after
@@ -44,4 +46,13 @@ func Quote(key string) string {
 		n--
 	}
 	return strconv.Quote(key[:n]) + "…(" + strconv.Itoa(len(key)) + " bytes)"
+}
+
+// CheckKeySize returns an error wrapping kv.ErrTooLarge when key is longer
+// than max bytes, and nil otherwise.
+func CheckKeySize(key string, max int) error {
+	if len(key) > max {
+		return fmt.Errorf("%w: key of %d bytes, at most %d", kv.ErrTooLarge, len(key), max)
+	}
+	return nil
 }

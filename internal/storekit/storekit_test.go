@@ -198,3 +198,13 @@ func TestURLHelpers(t *testing.T) {
 		t.Errorf("Path with a host = %v, want ErrInvalidURL", err)
 	}
 }
+
+func TestCheckKeySize(t *testing.T) {
+	if err := storekit.CheckKeySize("abc", 3); err != nil {
+		t.Errorf("CheckKeySize of a key at the limit = %v, want nil", err)
+	}
+	err := storekit.CheckKeySize("abcd", 3)
+	if !errors.Is(err, kv.ErrTooLarge) {
+		t.Errorf("CheckKeySize over the limit = %v, want kv.ErrTooLarge", err)
+	}
+}

@@ -69,6 +69,17 @@ func Params(u *url.URL, known ...string) (url.Values, error) {
 	return q, nil
 }
 
+// PathParams is Params and Path together, for the URL of a local store.
+func PathParams(u *url.URL, known ...string) (path string, q url.Values, err error) {
+	if q, err = Params(u, known...); err != nil {
+		return "", nil, err
+	}
+	if path, err = Path(u); err != nil {
+		return "", nil, err
+	}
+	return path, q, nil
+}
+
 // Path returns the filesystem path a URL of a local store names:
 // scheme:///abs/path, scheme://~/path (home directory), scheme:rel/path;
 // a host other than localhost is invalid.

@@ -18,11 +18,7 @@ import (
 // wait on a peer); it is there so that every backend's OpenURL has one
 // shape. An unusable URL gives an error wrapping stores.ErrInvalidURL.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
-	q, err := storekit.Params(u, "prefix")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := storekit.Path(u)
+	dir, q, err := storekit.PathParams(u, "prefix")
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // DynamoDB's limits on one batch call.
@@ -150,7 +151,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	pks := make([][]byte, 0, len(keys))
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		if err := checkKey(k); err != nil {
+		if err := storekit.CheckKeySize(k, MaxKeySize); err != nil {
 			return nil, errs.Key("get many", k, err)
 		}
 		if !seen[k] {
@@ -274,7 +275,7 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 	seen := make(map[string]bool, len(keys))
 	var pks [][]byte
 	for _, k := range keys {
-		if err := checkKey(k); err != nil {
+		if err := storekit.CheckKeySize(k, MaxKeySize); err != nil {
 			return errs.Key("delete many", k, err)
 		}
 		if !seen[k] {

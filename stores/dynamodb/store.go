@@ -221,13 +221,6 @@ func (s *Store) Close() error {
 
 const errs storekit.Backend = "dynamodb"
 
-func checkKey(key string) error {
-	if len(key) > MaxKeySize {
-		return fmt.Errorf("%w: key of %d bytes, at most %d", kv.ErrTooLarge, len(key), MaxKeySize)
-	}
-	return nil
-}
-
 // head is a decoded entry item.
 type head struct {
 	key       string
@@ -348,7 +341,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := s.life.Begin(ctx); err != nil {
 		return nil, errs.Key("get", key, err)
 	}
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return nil, errs.Key("get", key, err)
 	}
 	v, _, err := s.get(ctx, key)
@@ -403,7 +396,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 	if err := s.life.Begin(ctx); err != nil {
 		return false, errs.Key("has", key, err)
 	}
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return false, errs.Key("has", key, err)
 	}
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
@@ -454,7 +447,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 }
 
 func (s *Store) checkSize(key string, value []byte) error {
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return err
 	}
 	if len(value) > s.maxValue {
@@ -624,7 +617,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	old, err := s.deleteHead(ctx, partitionKey(key))

@@ -355,8 +355,8 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 }
 
 func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.SetOption) error {
-	if len(key) > MaxKeySize {
-		return fmt.Errorf("%w: key of %d bytes, at most %d", kv.ErrTooLarge, len(key), MaxKeySize)
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
+		return err
 	}
 	so, err := s.now.SetOptions(opts...)
 	if err != nil {

@@ -18,11 +18,7 @@ import (
 // every backend's OpenURL has one shape. An unusable URL gives an error
 // wrapping stores.ErrInvalidURL.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
-	q, err := storekit.Params(u, "max_bytes", "sync")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := storekit.Path(u)
+	dir, q, err := storekit.PathParams(u, "max_bytes", "sync")
 	if err != nil {
 		return nil, err
 	}

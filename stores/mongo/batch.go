@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // GetMany returns the values of the keys that are present and not
@@ -56,7 +57,7 @@ func distinctIDs(op string, keys []string) ([]any, map[string]bool, error) {
 	seen := make(map[string]bool, len(keys))
 	ids := make([]any, 0, len(keys))
 	for _, k := range keys {
-		if err := checkKey(k); err != nil {
+		if err := storekit.CheckKeySize(k, MaxKeySize); err != nil {
 			return nil, nil, errs.Key(op, k, err)
 		}
 		if !seen[k] {

@@ -191,15 +191,8 @@ func (s *Store) Close() error {
 
 const errs storekit.Backend = "mongo"
 
-func checkKey(key string) error {
-	if len(key) > MaxKeySize {
-		return fmt.Errorf("%w: key of %d bytes, at most %d", kv.ErrTooLarge, len(key), MaxKeySize)
-	}
-	return nil
-}
-
 func checkSize(key string, value []byte) error {
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return err
 	}
 	if len(value) > MaxValueSize {
@@ -285,7 +278,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := s.life.Begin(ctx); err != nil {
 		return nil, errs.Key("get", key, err)
 	}
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return nil, errs.Key("get", key, err)
 	}
 	d, err := s.find(ctx, key, true)
@@ -325,7 +318,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 	if err := s.life.Begin(ctx); err != nil {
 		return false, errs.Key("has", key, err)
 	}
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return false, errs.Key("has", key, err)
 	}
 	_, err := s.find(ctx, key, false)
@@ -379,7 +372,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
-	if err := checkKey(key); err != nil {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	if _, err := s.coll.DeleteOne(ctx, bson.D{{Key: fieldID, Value: docID(key)}}); err != nil {

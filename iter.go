@@ -17,7 +17,8 @@ func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 
 // ErrorSeq returns a sequence that yields err once (with the zero T) and
 // ends. Stores return it from Keys and All when they cannot start, for
-// example after Close.
+// example after Close. It is for implementers of Store (see
+// "Implementing a Store" in the package doc).
 func ErrorSeq[T any](err error) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T

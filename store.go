@@ -136,6 +136,9 @@ func WithExpiresAt(t time.Time) SetOption {
 // NewSetOptions resolves opts at now. It returns an error wrapping
 // ErrInvalidTTL for a negative TTL. The last option that sets an expiry
 // wins.
+//
+// NewSetOptions is for implementers of Store (see "Implementing a Store"
+// in the package doc); callers pass options to Set.
 func NewSetOptions(now time.Time, opts ...SetOption) (SetOptions, error) {
 	var o SetOptions
 	for _, opt := range opts {
@@ -156,6 +159,8 @@ func NewSetOptions(now time.Time, opts ...SetOption) (SetOptions, error) {
 
 // Expired reports whether an entry that expires at expiresAt (zero: never)
 // has expired at now. An entry is expired from the instant it expires.
+// Stores apply it on every read (see "Implementing a Store" in the
+// package doc).
 func Expired(expiresAt, now time.Time) bool {
 	return !expiresAt.IsZero() && !now.Before(expiresAt)
 }

@@ -285,32 +285,43 @@ func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
 		return entryFile{}, corrupt("%s is not a regular file", name)
 	}
 	if withValue {
-		// Entry files are replaced, never changed in place, so the size
-		// of the open file is its final size.
-		buf := make([]byte, fi.Size())
-		n, err := io.ReadFull(f, buf)
-		if err != nil && err != io.ErrUnexpectedEOF {
-			return entryFile{}, err
-		}
-		buf = buf[:n]
-		h, err := decodeHeader(buf, int64(n))
-		if err != nil {
-			return entryFile{}, err
-		}
-		ef := entryFile{
-			h:     h,
-			key:   string(buf[headerSize : headerSize+h.keyLen]),
-			value: buf[headerSize+h.keyLen:],
-			info:  fi,
-		}
-		if err := checkHead(buf, ef.key); err != nil {
-			return entryFile{}, err
-		}
-		if err := checkValue(h, ef.value); err != nil {
-			return entryFile{}, err
-		}
-		return ef, nil
+		return readWhole(f, fi)
 	}
+	return readHead(f, fi, name)
+}
+
+// readWhole reads the entry file f whole and checks both checksums.
+func readWhole(f *os.File, fi os.FileInfo) (entryFile, error) {
+	// Entry files are replaced, never changed in place, so the size of the
+	// open file is its final size.
+	buf := make([]byte, fi.Size())
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return entryFile{}, err
+	}
+	buf = buf[:n]
+	h, err := decodeHeader(buf, int64(n))
+	if err != nil {
+		return entryFile{}, err
+	}
+	ef := entryFile{
+		h:     h,
+		key:   string(buf[headerSize : headerSize+h.keyLen]),
+		value: buf[headerSize+h.keyLen:],
+		info:  fi,
+	}
+	if err := checkHead(buf, ef.key); err != nil {
+		return entryFile{}, err
+	}
+	if err := checkValue(h, ef.value); err != nil {
+		return entryFile{}, err
+	}
+	return ef, nil
+}
+
+// readHead reads the header and key of the entry file f, name, and checks
+// their checksum.
+func readHead(f *os.File, fi os.FileInfo, name string) (entryFile, error) {
 	var b [headerSize + 256]byte
 	n, err := io.ReadFull(f, b[:])
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -371,32 +382,13 @@ func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.Set
 	// Small values go in the same write as the header; a large one is
 	// written from the caller's slice rather than copied.
 	const inline = 64 << 10
-	small := len(value) <= inline
-	if small {
+	var rest []byte
+	if len(value) <= inline {
 		buf = append(buf, value...)
+	} else {
+		rest = value
 	}
-	tmp, f, err := s.createTemp()
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(buf)
-	if err == nil && !small {
-		_, err = f.Write(value)
-	}
-	if err == nil && s.sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = ctx.Err() // last chance to write nothing
-	}
-	if err == nil {
-		err = s.root.Rename(tmp, fileName(key))
-	}
-	if err != nil {
-		s.root.Remove(tmp)
+	if err := s.writeEntry(ctx, fileName(key), buf, rest); err != nil {
 		return err
 	}
 	if s.sync {
@@ -408,6 +400,37 @@ func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.Set
 		if err := s.evict(ctx); err != nil {
 			s.log.Warn("kv/file: evict", "dir", s.dir, "err", err)
 		}
+	}
+	return nil
+}
+
+// writeEntry writes head and then rest to a new temp file, fsynced with
+// WithSync, and renames it to name: the entry file is replaced whole or
+// not at all, and not at all once ctx is done.
+func (s *Store) writeEntry(ctx context.Context, name string, head, rest []byte) error {
+	tmp, f, err := s.createTemp()
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(head)
+	if err == nil && len(rest) > 0 {
+		_, err = f.Write(rest)
+	}
+	if err == nil && s.sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = ctx.Err() // last chance to write nothing
+	}
+	if err == nil {
+		err = s.root.Rename(tmp, name)
+	}
+	if err != nil {
+		s.root.Remove(tmp)
+		return err
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func (b Backend) Err(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("kv/%s: %s: %w", string(b), op, err)
+	return &opError{backend: b, op: op, err: err}
 }
 
 // Key wraps err for an operation on key: "kv/<backend>: <op> <key>:
@@ -28,8 +28,28 @@ func (b Backend) Key(op, key string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("kv/%s: %s %s: %w", string(b), op, Quote(key), err)
+	return &opError{backend: b, op: op, key: key, hasKey: true, err: err}
 }
+
+// opError is what Err and Key return. Its message is built when asked
+// for, not when the error is made: a miss (kv.ErrNotFound) is an error
+// on a hot path that is tested with errors.Is and rarely printed.
+type opError struct {
+	backend Backend
+	op, key string
+	hasKey  bool
+	err     error
+}
+
+func (e *opError) Error() string {
+	msg := "kv/" + string(e.backend) + ": " + e.op
+	if e.hasKey {
+		msg += " " + Quote(e.key)
+	}
+	return msg + ": " + e.err.Error()
+}
+
+func (e *opError) Unwrap() error { return e.err }
 
 // QuoteMax is how many bytes of a key Quote keeps.
 const QuoteMax = 64

@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"math/bits"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // getManyChunk is how many keys one query of GetMany asks for at most,
@@ -150,7 +150,7 @@ type keyError struct {
 	err error
 }
 
-func (e *keyError) Error() string { return fmt.Sprintf("%q: %v", e.key, e.err) }
+func (e *keyError) Error() string { return storekit.Quote(e.key) + ": " + e.err.Error() }
 func (e *keyError) Unwrap() error { return e.err }
 
 func (s *Store) batchFail(op string, err error) error {

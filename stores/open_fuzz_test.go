@@ -36,6 +36,7 @@ func FuzzOpen(f *testing.F) {
 		"redis://u:hunter2@[::1", "redis://u:hunter2@h?db=notanumber", "redis://u:hunter2@h1:1,?addr=",
 		"dynamodb://t?region=x", "dynamodb://?region=x", "dynamodb://t?endpoint=nohost", "dynamodb:t",
 		"dynamodb://t?secret_key=hunter2&x=1", "mongodb://u:hunter2@h/db/extra", "mongodb+srv://u:hunter2@h/db",
+		"#0000://:00000000000000@", "a?b://:hunter2@", // no scheme: the userinfo is in the fragment, the query
 	} {
 		f.Add(s)
 	}

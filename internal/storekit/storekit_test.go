@@ -208,3 +208,21 @@ func TestCheckKeySize(t *testing.T) {
 		t.Errorf("CheckKeySize over the limit = %v, want kv.ErrTooLarge", err)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"redis://u:hunter2@h:1/0", "redis://u:xxxxx@h:1/0"},
+		{"mongodb://h/db?token=hunter2&w=1", "mongodb://h/db?token=xxxxx&w=1"},
+		{"redis://u@h#hunter2", "redis://u@h#xxxxx"},
+		// No scheme: the userinfo lands in the fragment or the query.
+		{"#0000://:hunter2@", "…"},
+		{"a?b://:hunter2@", "a…"},
+		{"no-scheme", "no-scheme…"},
+		{"redis://u:hunter2@bad host", "redis:…"},
+	}
+	for _, c := range cases {
+		if diff := cmp.Diff(c.want, storekit.Redact(c.in)); diff != "" {
+			t.Errorf("Redact(%q) (-want +got):\n%s", c.in, diff)
+		}
+	}
+}

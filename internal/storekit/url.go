@@ -24,16 +24,26 @@ func Invalid(u *url.URL, format string, args ...any) error {
 
 var secretParam = regexp.MustCompile(`(?i)pass|secret|token|key|credential|signature`)
 
-// Redact returns rawURL with its password and the values of query
-// parameters that look secret (password, secret, token, key, ...) replaced
-// by "xxxxx", for logs and error messages. An unparseable URL is cut to
-// its scheme.
+// Redact returns rawURL with its password, its fragment and the values
+// of query parameters that look secret (password, secret, token, key,
+// ...) replaced by "xxxxx", for logs and error messages. An unparseable
+// URL is cut to its scheme, and a string with no scheme to the letters
+// and digits it starts with: what such a string holds cannot be told
+// apart.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// Not parseable: keep only the scheme, never the rest.
 		scheme, _, _ := strings.Cut(rawURL, ":")
 		return scheme + ":…"
+	}
+	if u.Scheme == "" {
+		// "#x://:pass@", "a?b://:pass@": not a URL, the userinfo is
+		// in the fragment or the query.
+		return leadingWord(rawURL) + "…"
+	}
+	if u.Fragment != "" {
+		u.Fragment, u.RawFragment = "xxxxx", ""
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
@@ -52,6 +62,16 @@ func Redact(rawURL string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// leadingWord returns the letters, digits, '+', '-' and '.' s starts with.
+func leadingWord(s string) string {
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return s[:i]
+		}
+	}
+	return s
 }
 
 // Params checks that u's query names only known parameters and returns

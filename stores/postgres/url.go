@@ -58,6 +58,14 @@ func parseURL(u *url.URL) (urlConfig, error) {
 	c.schema = q.Get("schema")
 	var err error
 	var errs []error
+	if err := validName("table", c.table); err != nil {
+		errs = append(errs, err)
+	}
+	if c.schema != "" {
+		if err := validName("schema", c.schema); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if b, ok, err := boolParam(q, "create_table"); err != nil {
 		errs = append(errs, err)
 	} else if ok {
@@ -116,7 +124,12 @@ func sizeParam(q url.Values, name string) (int, error) {
 // invalidURL returns an error wrapping ErrInvalidURL that names u with its
 // password redacted.
 func invalidURL(u *url.URL, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidURL, u.Redacted(), fmt.Sprintf(format, args...))
+	shown := u.Redacted()
+	if u.Opaque != "" {
+		// postgres:user:pass@...: url has no user to redact in it.
+		shown = u.Scheme + ":…"
+	}
+	return fmt.Errorf("%w: %s: %s", ErrInvalidURL, shown, fmt.Sprintf(format, args...))
 }
 
 // OpenURL opens a store from a postgres:// or postgresql:// URL (see

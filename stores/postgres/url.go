@@ -56,7 +56,21 @@ func parseURL(u *url.URL) (urlConfig, error) {
 		c.table = t
 	}
 	c.schema = q.Get("schema")
-	var err error
+	if err := errors.Join(c.readParams(q)...); err != nil {
+		return urlConfig{}, invalidURL(u, "%v", err)
+	}
+	for _, k := range []string{"table", "schema", "create_table", "unlogged", "max_value_size", "janitor_interval"} {
+		q.Del(k)
+	}
+	clean := *u
+	clean.RawQuery = q.Encode()
+	c.dsn = clean.String()
+	return c, nil
+}
+
+// readParams reads the store's parameters other than the table and the
+// schema from q into c, and returns what is wrong with them.
+func (c *urlConfig) readParams(q url.Values) []error {
 	var errs []error
 	if err := validName("table", c.table); err != nil {
 		errs = append(errs, err)
@@ -71,6 +85,7 @@ func parseURL(u *url.URL) (urlConfig, error) {
 	} else if ok {
 		c.createTable = &b
 	}
+	var err error
 	if c.unlogged, _, err = boolParam(q, "unlogged"); err != nil {
 		errs = append(errs, err)
 	}
@@ -85,16 +100,7 @@ func parseURL(u *url.URL) (urlConfig, error) {
 			c.janitor = &d
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return urlConfig{}, invalidURL(u, "%v", err)
-	}
-	for _, k := range []string{"table", "schema", "create_table", "unlogged", "max_value_size", "janitor_interval"} {
-		q.Del(k)
-	}
-	clean := *u
-	clean.RawQuery = q.Encode()
-	c.dsn = clean.String()
-	return c, nil
+	return errs
 }
 
 func boolParam(q url.Values, name string) (bool, bool, error) {

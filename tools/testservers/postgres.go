@@ -175,34 +175,11 @@ func runPostgres(ctx context.Context, cfg *config, cred *syscall.Credential, dir
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	pwFile := filepath.Join(dir, "pwfile")
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	if cred != nil {
-		for _, p := range []string{dir, pwFile} {
-			if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
-				return nil, fmt.Errorf("postgres: %w", err)
-			}
-		}
-	}
 	dataDir := filepath.Join(dir, "data")
 	logPath := filepath.Join(cfg.tmp, "postgres.log")
-	initdb, err := startProcessAs("postgres initdb", logPath, dir, cred, initdbArgs(cfg.pgBin, dataDir, pwFile)...)
-	if err != nil {
+	if err := initCluster(ctx, cfg, cred, dir, dataDir, logPath, password); err != nil {
 		return nil, err
 	}
-	select {
-	case <-initdb.done:
-	case <-ctx.Done():
-		initdb.stop(cfg.grace)
-		return nil, fmt.Errorf("postgres: %w", ctx.Err())
-	}
-	if initdb.err != nil {
-		return nil, fmt.Errorf("postgres: initdb: %w%s", initdb.err, logTail(logPath))
-	}
-	os.Remove(pwFile)
-
 	var lastErr error
 	for range 3 {
 		port, err := freePort(0)
@@ -231,6 +208,36 @@ func runPostgres(ctx context.Context, cfg *config, cred *syscall.Credential, dir
 		// It died early, most likely on a port taken meanwhile: try another.
 	}
 	return nil, lastErr
+}
+
+// initCluster runs initdb into dataDir, as cred's user, with the
+// superuser's password handed over in a file that is removed afterwards.
+func initCluster(ctx context.Context, cfg *config, cred *syscall.Credential, dir, dataDir, logPath, password string) error {
+	pwFile := filepath.Join(dir, "pwfile")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if cred != nil {
+		for _, p := range []string{dir, pwFile} {
+			if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+		}
+	}
+	initdb, err := startProcessAs("postgres initdb", logPath, dir, cred, initdbArgs(cfg.pgBin, dataDir, pwFile)...)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-initdb.done:
+	case <-ctx.Done():
+		initdb.stop(cfg.grace)
+		return fmt.Errorf("postgres: %w", ctx.Err())
+	}
+	if initdb.err != nil {
+		return fmt.Errorf("postgres: initdb: %w%s", initdb.err, logTail(logPath))
+	}
+	return os.Remove(pwFile)
 }
 
 // pgIsReady asks pg_isready whether the server on port accepts

@@ -31,14 +31,19 @@ func dropPGTable(p *pgxpool.Pool, table string) {
 }
 
 // openPostgresRaw is the SQL the store sends, through pgx by hand, on a
-// table of the same shape, with the same CBOR: a SELECT by primary key
+// table of the same shape (and the same partial index), with the same CBOR: a SELECT by primary key
 // filtering on expiry, an INSERT ... ON CONFLICT DO UPDATE.
 func openPostgresRaw(b *testing.B) ops {
 	p := pgPool(b)
 	table := uniqueName(b, "raw")
 	t := pgx.Identifier{table}.Sanitize()
-	if _, err := p.Exec(context.Background(), `CREATE TABLE `+t+` (key bytea NOT NULL PRIMARY KEY, expires_at timestamptz, value bytea NOT NULL)`); err != nil {
-		b.Fatal(err)
+	for _, ddl := range []string{
+		`CREATE TABLE ` + t + ` (key bytea NOT NULL PRIMARY KEY, expires_at timestamptz, value bytea NOT NULL)`,
+		`CREATE INDEX ON ` + t + ` (expires_at) WHERE expires_at IS NOT NULL`,
+	} {
+		if _, err := p.Exec(context.Background(), ddl); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.Cleanup(func() { dropPGTable(p, table) })
 	get := `SELECT value FROM ` + t + ` WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)`

@@ -92,3 +92,23 @@ func conformanceConfig(tb testing.TB) conformance.Config {
 		},
 	}
 }
+
+// TestConformanceOwnPoolSmallPages runs the suite on stores that open
+// pools of their own (Open, closed by Close), over UNLOGGED tables in a
+// schema of their own, with pages of 3 rows, so that every walk spans
+// many keyset pages, and a janitor every 50ms.
+func TestConformanceOwnPoolSmallPages(t *testing.T) {
+	dsn := testenv.Server(t, envURL)
+	pool := testPool(t)
+	schema := "kv_conformance_" + faulttest.UniqueName("")
+	t.Cleanup(func() { pool.Exec(context.Background(), `DROP SCHEMA IF EXISTS `+quote(schema)+` CASCADE`) })
+	cfg := conformanceConfig(t)
+	cfg.NewStore = func(t testing.TB) conformance.Opener {
+		table := faulttest.UniqueName("t")
+		return func() (kv.Store[string, []byte], error) {
+			return postgres.Open(context.Background(), dsn, table, postgres.WithSchema(schema), postgres.WithUnlogged(true),
+				postgres.WithPageSize(3), postgres.WithJanitorInterval(50*time.Millisecond))
+		}
+	}
+	conformance.Run(t, cfg)
+}

@@ -73,6 +73,12 @@ func (s *Store) walk(ctx context.Context, op, prefix string, values bool) iter.S
 				return
 			}
 			for _, e := range page {
+				// A store closed, or a context done, while the loop body
+				// ran ends the walk here rather than at the next page.
+				if err := s.check(ctx); err != nil {
+					yield(zero, s.wrap(op, nil, err))
+					return
+				}
 				// The page was filtered when it was read; a slow loop
 				// must not hand out what expired since.
 				if kv.Expired(e.ExpiresAt, s.opts.now()) {

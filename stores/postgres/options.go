@@ -88,8 +88,8 @@ func WithCreateTable(create bool) Option { return func(o *options) { o.createTab
 
 // WithUnlogged creates the table UNLOGGED (when New or Open creates it;
 // an existing table is left as it is). An unlogged table skips the
-// write-ahead log: writes cost less, often half as much, but the table
-// is emptied when the server restarts after a crash (not after a clean
+// write-ahead log: writes cost less (no WAL record to write and flush
+// per change), but the table is emptied when the server restarts after a crash (not after a clean
 // shutdown) and is not copied to streaming replicas, so a failover to a
 // replica loses it. That is the right trade for a cache, whose entries
 // can be fetched again, and the wrong one for data that must survive.

@@ -348,3 +348,34 @@ func TestOpenErrorsNoPassword(t *testing.T) {
 		t.Errorf("Open with a 64-byte table name: %v", err)
 	}
 }
+
+// TestCloseDuringIteration: a store closed in the loop body ends the walk
+// at the next entry with kv.ErrClosed, not at the end of the page.
+func TestCloseDuringIteration(t *testing.T) {
+	pool := testPool(t)
+	s, err := postgres.New(pool, uniqueTable(t, pool), postgres.WithPageSize(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for i := range 10 {
+		if err := s.Set(ctx, string(rune('a'+i)), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys []string
+	var last error
+	for k, err := range s.Keys(ctx) {
+		if err != nil {
+			last = err
+			break
+		}
+		keys = append(keys, k)
+		if len(keys) == 2 {
+			s.Close()
+		}
+	}
+	if len(keys) != 2 || !errors.Is(last, kv.ErrClosed) {
+		t.Fatalf("after Close in the loop body: keys %q, then %v; want 2 keys, then ErrClosed", keys, last)
+	}
+}

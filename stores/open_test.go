@@ -93,32 +93,26 @@ func TestOpenRelativePath(t *testing.T) {
 
 func TestOpenInvalid(t *testing.T) {
 	cases := map[string]string{
-		"":                                                 "empty",
-		"no-scheme":                                        "no scheme",
-		"ftp://host/x":                                     `unknown scheme "ftp"`,
-		"memory://host":                                    "no host or path",
-		"memory:?size=3":                                   `unknown parameter "size"`,
-		"memory:?max_entries=many":                         "not a whole number",
-		"file:///tmp/x?max_bytes=-1":                       "negative",
-		"file:///tmp/x?sync=maybe":                         "not true or false",
-		"file://otherhost/tmp/x":                           `host "otherhost"`,
-		"file://":                                          "no path",
-		"sqlite:///tmp/x.db?tabel=x":                       `unknown parameter "tabel"`,
-		"badger:///tmp/x?prefx=a":                          `unknown parameter "prefx"`,
-		"redis://u:hunter2@host:6379?prefx=a":              `unknown parameter "prefx"`,
-		"redis://u:hunter2@host:6379/a/b":                  "invalid URL path",
-		"redis://u:hunter2@h1:1,h2:2/?prefx=a":             `unknown parameter "prefx"`,
-		"dynamodb://?region=x":                             "name the table",
-		"dynamodb://t?endpoint=nohost":                     "not an absolute URL",
-		"dynamodb://t?secret_key=hunter2&x=1":              `unknown parameter`,
-		"redis://u:hunter2@host:port-not-number":           "invalid port",
-		"mongodb://u:hunter2@h/db/extra":                   "name one database",
-		"postgres://u:hunter2@h/db?unlogged=maybe":         "not true or false",
-		"postgresql://u:hunter2@h/db?max_value_size=-1":    "not a number of bytes",
-		"postgres://u:hunter2@h/db?janitor_interval=often": "not a duration",
-		"postgres://u:hunter2@h/db?sslmode=bogus":          "sslmode",
-		"postgres://u:hunter2@h/db?table=" + strings.Repeat("t", 64): "longer than 63",
-		"postgres:u:hunter2@h/db":                                    "postgres://host/db",
+		"":                                       "empty",
+		"no-scheme":                              "no scheme",
+		"ftp://host/x":                           `unknown scheme "ftp"`,
+		"memory://host":                          "no host or path",
+		"memory:?size=3":                         `unknown parameter "size"`,
+		"memory:?max_entries=many":               "not a whole number",
+		"file:///tmp/x?max_bytes=-1":             "negative",
+		"file:///tmp/x?sync=maybe":               "not true or false",
+		"file://otherhost/tmp/x":                 `host "otherhost"`,
+		"file://":                                "no path",
+		"sqlite:///tmp/x.db?tabel=x":             `unknown parameter "tabel"`,
+		"badger:///tmp/x?prefx=a":                `unknown parameter "prefx"`,
+		"redis://u:hunter2@host:6379?prefx=a":    `unknown parameter "prefx"`,
+		"redis://u:hunter2@host:6379/a/b":        "invalid URL path",
+		"redis://u:hunter2@h1:1,h2:2/?prefx=a":   `unknown parameter "prefx"`,
+		"dynamodb://?region=x":                   "name the table",
+		"dynamodb://t?endpoint=nohost":           "not an absolute URL",
+		"dynamodb://t?secret_key=hunter2&x=1":    `unknown parameter`,
+		"redis://u:hunter2@host:port-not-number": "invalid port",
+		"mongodb://u:hunter2@h/db/extra":         "name one database",
 	}
 	for raw, want := range cases {
 		t.Run(raw, func(t *testing.T) {
@@ -309,5 +303,37 @@ func TestOpenPostgresFailuresSecurity(t *testing.T) {
 		if !strings.Contains(err.Error(), ":xxxxx@") {
 			t.Errorf("the error does not name the redacted URL: %v", err)
 		}
+	}
+}
+
+// TestOpenPostgresInvalid: postgres URLs that postgres.OpenURL cannot
+// use are ErrInvalidURL, say what is wrong and print no password, before
+// anything is dialled.
+func TestOpenPostgresInvalid(t *testing.T) {
+	cases := map[string]string{
+		"postgres://u:hunter2@h/db?unlogged=maybe":                   "not true or false",
+		"postgresql://u:hunter2@h/db?max_value_size=-1":              "not a number of bytes",
+		"postgres://u:hunter2@h/db?janitor_interval=often":           "not a duration",
+		"postgres://u:hunter2@h/db?sslmode=bogus":                    "sslmode",
+		"postgres://u:hunter2@h/db?table=" + strings.Repeat("t", 64): "longer than 63",
+		"postgres:u:hunter2@h/db":                                    "postgres://host/db",
+	}
+	for raw, want := range cases {
+		t.Run(raw, func(t *testing.T) {
+			s, err := stores.Open(context.Background(), raw)
+			if err == nil {
+				s.Close()
+				t.Fatal("opened an invalid URL")
+			}
+			if !errors.Is(err, stores.ErrInvalidURL) {
+				t.Fatalf("err = %v, want ErrInvalidURL", err)
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %q, want it to say %q", err, want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("the error prints a credential: %q", err)
+			}
+		})
 	}
 }

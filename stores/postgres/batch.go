@@ -20,7 +20,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	}
 	args := make([][]byte, len(keys))
 	for i, k := range keys {
-		args[i] = keyArg(k)
+		args[i], _ = pkOf(k)
 	}
 	rows, err := s.pool.Query(ctx, s.q.getMany, args, s.opts.now())
 	if err != nil {
@@ -28,11 +28,11 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k, v []byte
-		if err := rows.Scan(&k, &v); err != nil {
+		var pk, long, v []byte
+		if err := rows.Scan(&pk, &long, &v); err != nil {
 			return nil, s.wrap("get many", nil, err)
 		}
-		out[string(k)] = valueArg(v)
+		out[keyOf(pk, long)] = valueArg(v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("get many", nil, err)
@@ -57,33 +57,36 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 	if len(entries) == 0 {
 		return nil
 	}
-	keys, exps, vals := setManyArgs(entries)
-	if _, err := s.pool.Exec(ctx, s.q.setMany, keys, exps, vals); err != nil {
+	keys, longs, exps, vals := setManyArgs(entries)
+	if _, err := s.pool.Exec(ctx, s.q.setMany, keys, longs, exps, vals); err != nil {
 		return s.wrap("set many", nil, err)
 	}
 	return nil
 }
 
-// setManyArgs returns the three arrays SetMany binds, with one element
-// per distinct key: its last entry (one INSERT ... ON CONFLICT cannot
-// touch a row twice).
-func setManyArgs(entries []kv.Entry[string, []byte]) ([][]byte, []pgtype.Timestamptz, [][]byte) {
+// setManyArgs returns the four arrays SetMany binds (primary keys, long
+// keys, expiry times, values), with one element per distinct key: its
+// last entry (one INSERT ... ON CONFLICT cannot touch a row twice).
+func setManyArgs(entries []kv.Entry[string, []byte]) (keys, longs [][]byte, exps []pgtype.Timestamptz, vals [][]byte) {
 	last := make(map[string]int, len(entries))
 	for i, e := range entries {
 		last[e.Key] = i
 	}
-	keys := make([][]byte, 0, len(last))
-	exps := make([]pgtype.Timestamptz, 0, len(last))
-	vals := make([][]byte, 0, len(last))
+	keys = make([][]byte, 0, len(last))
+	longs = make([][]byte, 0, len(last))
+	exps = make([]pgtype.Timestamptz, 0, len(last))
+	vals = make([][]byte, 0, len(last))
 	for i, e := range entries {
 		if last[e.Key] != i {
 			continue
 		}
-		keys = append(keys, keyArg(e.Key))
+		pk, long := pkOf(e.Key)
+		keys = append(keys, pk)
+		longs = append(longs, long)
 		exps = append(exps, expiresArg(e.ExpiresAt))
 		vals = append(vals, valueArg(e.Value))
 	}
-	return keys, exps, vals
+	return keys, longs, exps, vals
 }
 
 // DeleteMany removes every key with one DELETE ... WHERE key = ANY($1);
@@ -97,7 +100,7 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 	}
 	args := make([][]byte, len(keys))
 	for i, k := range keys {
-		args[i] = keyArg(k)
+		args[i], _ = pkOf(k)
 	}
 	if _, err := s.pool.Exec(ctx, s.q.delMany, args); err != nil {
 		return s.wrap("delete many", nil, err)

@@ -43,13 +43,19 @@
 // WithCreateTable(false) to refuse, in the schema WithSchema names or the
 // first of the search_path):
 //
-//	key        bytea       NOT NULL PRIMARY KEY
-//	expires_at timestamptz            -- NULL: never
+//	key        bytea       NOT NULL PRIMARY KEY  -- the key, or one derived from it
+//	long_key   bytea                             -- the key, when key is derived
+//	expires_at timestamptz                       -- NULL: never
 //	value      bytea       NOT NULL
 //
 // with a partial index on expires_at WHERE expires_at IS NOT NULL. Keys
-// and values are any bytes. Keys are limited to MaxKeySize (2 KiB: a
-// B-tree entry holds at most 2704 bytes), values to DefaultMaxValueSize
+// and values are any bytes. A B-tree entry holds at most 2704 bytes, so a
+// key of 2 KiB (2048 bytes) or more is not its own primary key: that is
+// its first 2016 bytes followed by its SHA-256 hash, and the key itself
+// is in long_key. Shorter keys are shorter than every derived key, so no
+// two keys share a row, and a derived key starts with the key's first
+// 2016 bytes, so prefix scans still read a range of the primary key. Keys
+// are limited to MaxKeySize (64 KiB), values to DefaultMaxValueSize
 // (64 MiB) or what WithMaxValueSize says (PostgreSQL takes up to 1 GiB);
 // larger ones fail with kv.ErrTooLarge, with nothing sent. Names are
 // always quoted, so any name of at most 63 bytes works. Each store reads,

@@ -22,12 +22,6 @@ const (
 	// limit on one field (1 GiB), less room for the field's header.
 	MaxValueSize = 1<<30 - 1<<10
 
-	// MaxKeySize is the longest key a store accepts. The key is the
-	// table's primary key, a B-tree whose entries hold at most 2704 bytes
-	// on PostgreSQL's 8 KiB pages; 2 KiB leaves room for the entry's
-	// header. A longer key fails with kv.ErrTooLarge.
-	MaxKeySize = 2 << 10
-
 	// DefaultJanitorInterval is how often the janitor deletes expired
 	// rows unless WithJanitorInterval says otherwise.
 	DefaultJanitorInterval = time.Minute

@@ -229,7 +229,8 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, s.wrap("get", &key, err)
 	}
 	var v []byte
-	err := s.pool.QueryRow(ctx, s.q.get, keyArg(key), s.opts.now()).Scan(&v)
+	pk, _ := pkOf(key)
+	err := s.pool.QueryRow(ctx, s.q.get, pk, s.opts.now()).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, s.wrap("get", &key, kv.ErrNotFound)
 	}
@@ -245,7 +246,8 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 		return false, s.wrap("has", &key, err)
 	}
 	var ok bool
-	if err := s.pool.QueryRow(ctx, s.q.has, keyArg(key), s.opts.now()).Scan(&ok); err != nil {
+	pk, _ := pkOf(key)
+	if err := s.pool.QueryRow(ctx, s.q.has, pk, s.opts.now()).Scan(&ok); err != nil {
 		return false, s.wrap("has", &key, err)
 	}
 	return ok, nil
@@ -269,7 +271,8 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if err := s.checkSize(key, value); err != nil {
 		return s.wrap("set", &key, err)
 	}
-	if _, err := s.pool.Exec(ctx, s.q.set, keyArg(key), expiresArg(o.ExpiresAt), valueArg(value)); err != nil {
+	pk, long := pkOf(key)
+	if _, err := s.pool.Exec(ctx, s.q.set, pk, long, expiresArg(o.ExpiresAt), valueArg(value)); err != nil {
 		return s.wrap("set", &key, err)
 	}
 	return nil
@@ -280,7 +283,8 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.check(ctx); err != nil {
 		return s.wrap("delete", &key, err)
 	}
-	if _, err := s.pool.Exec(ctx, s.q.del, keyArg(key)); err != nil {
+	pk, _ := pkOf(key)
+	if _, err := s.pool.Exec(ctx, s.q.del, pk); err != nil {
 		return s.wrap("delete", &key, err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -135,8 +136,8 @@ func TestLimits(t *testing.T) {
 	if n, err := s.Len(ctx); err != nil || n != 0 {
 		t.Fatalf("Len after refused writes = %d, %v, want 0", n, err)
 	}
-	// The limits themselves are fine, with a key of bytes that do not compress.
-	key := strings.Repeat("\xff\x00\x7f", postgres.MaxKeySize/3) + "\x01\x02"
+	// The limits themselves are fine.
+	key := (strings.Repeat("\xff\x00\x7f", postgres.MaxKeySize/3) + "\x01\x02")[:postgres.MaxKeySize]
 	if err := s.Set(ctx, key, make([]byte, 1000)); err != nil {
 		t.Fatal(err)
 	}
@@ -378,4 +379,84 @@ func TestCloseDuringIteration(t *testing.T) {
 	if len(keys) != 2 || !errors.Is(last, kv.ErrClosed) {
 		t.Fatalf("after Close in the loop body: keys %q, then %v; want 2 keys, then ErrClosed", keys, last)
 	}
+}
+
+// TestLongKeys: keys of 2 KiB and more, whose primary key is derived
+// (their first 2016 bytes and a hash), round-trip through every method,
+// stay apart when they share a long prefix, and Scan with a prefix longer
+// than the primary key keeps finds exactly the keys with that prefix.
+func TestLongKeys(t *testing.T) {
+	pool := testPool(t)
+	s := newStore(t, pool, postgres.WithPageSize(2))
+	ctx := t.Context()
+	common := strings.Repeat("p", 2100) // longer than the 2016 bytes a derived key keeps
+	keys := []string{
+		strings.Repeat("a", 2047), // the longest key that is its own primary key
+		strings.Repeat("a", 2048), // the shortest derived one
+		common + "1", common + "2", common + "2x",
+		strings.Repeat("\xff", postgres.MaxKeySize),
+		"short",
+	}
+	for i, k := range keys {
+		if err := s.Set(ctx, k, []byte{byte(i)}); err != nil {
+			t.Fatalf("Set(key of %d bytes): %v", len(k), err)
+		}
+	}
+	for i, k := range keys {
+		v, err := s.Get(ctx, k)
+		if err != nil || len(v) != 1 || v[0] != byte(i) {
+			t.Fatalf("Get(key %d, %d bytes) = %v, %v", i, len(k), v, err)
+		}
+	}
+	var got []string
+	for k, err := range s.Keys(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, k)
+	}
+	if diff := cmp.Diff(keys, got, cmpSorted); diff != "" {
+		t.Errorf("Keys (-want +got, as sizes):\n%s", diff)
+	}
+	var scanned []string
+	for e, err := range s.Scan(ctx, common+"2") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned = append(scanned, e.Key)
+	}
+	if diff := cmp.Diff([]string{common + "2", common + "2x"}, scanned, cmpSorted); diff != "" {
+		t.Errorf("Scan(a 2101-byte prefix) (-want +got):\n%s", diff)
+	}
+	many, err := s.GetMany(ctx, keys[1:4])
+	if err != nil || len(many) != 3 || many[common+"1"][0] != 2 {
+		t.Fatalf("GetMany of long keys = %d entries, %v", len(many), err)
+	}
+	if err := s.DeleteMany(ctx, keys[1:3]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMany(ctx, []kv.Entry[string, []byte]{{Key: common + "3", Value: []byte("v")}, {Key: keys[0], Value: []byte("w")}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Len(ctx); err != nil || n != 7-2+1 {
+		t.Fatalf("Len = %d, %v, want 6", n, err)
+	}
+	if ok, _ := s.Has(ctx, keys[1]); ok {
+		t.Error("a deleted long key is still there")
+	}
+}
+
+// cmpSorted compares string slices as sets, and shows long strings by
+// their length and ends.
+var cmpSorted = cmp.Options{
+	cmp.Transformer("sorted", func(in []string) []string {
+		out := slices.Clone(in)
+		slices.Sort(out)
+		for i, s := range out {
+			if len(s) > 40 {
+				out[i] = fmt.Sprintf("%q...%q (%d bytes)", s[:8], s[len(s)-4:], len(s))
+			}
+		}
+		return out
+	}),
 }

@@ -38,8 +38,9 @@ func validName(what, name string) error {
 }
 
 // queries are the statements of one table. Schema: key bytea primary
-// key, expires_at timestamptz (NULL: never) with a partial index for the
-// janitor, value bytea.
+// key (see pkOf), long_key bytea (the key, when the primary key is
+// derived from it), expires_at timestamptz (NULL: never) with a partial
+// index for the janitor, value bytea.
 type queries struct {
 	table string // the quoted, qualified table name
 
@@ -81,11 +82,12 @@ func newQueries(schema, table string, unlogged bool) queries {
 	if unlogged {
 		kind = "UNLOGGED TABLE"
 	}
-	upsert := ` ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, value = excluded.value`
+	upsert := ` ON CONFLICT (key) DO UPDATE SET long_key = excluded.long_key, expires_at = excluded.expires_at, value = excluded.value`
 	q := queries{
 		table: t,
 		createTable: `CREATE ` + kind + ` IF NOT EXISTS ` + t + ` (
 	key        bytea       NOT NULL PRIMARY KEY,
+	long_key   bytea,
 	expires_at timestamptz,
 	value      bytea       NOT NULL
 )`,
@@ -93,12 +95,12 @@ func newQueries(schema, table string, unlogged bool) queries {
 		exists:      `SELECT to_regclass($1) IS NOT NULL`,
 		get:         `SELECT value FROM ` + t + ` WHERE key = $1 AND ` + live(2),
 		has:         `SELECT EXISTS (SELECT 1 FROM ` + t + ` WHERE key = $1 AND ` + live(2) + `)`,
-		set:         `INSERT INTO ` + t + ` (key, expires_at, value) VALUES ($1, $2, $3)` + upsert,
+		set:         `INSERT INTO ` + t + ` (key, long_key, expires_at, value) VALUES ($1, $2, $3, $4)` + upsert,
 		del:         `DELETE FROM ` + t + ` WHERE key = $1`,
 		count:       `SELECT count(*) FROM ` + t + ` WHERE ` + live(1),
 		clear:       `DELETE FROM ` + t,
-		getMany:     `SELECT key, value FROM ` + t + ` WHERE key = ANY($1) AND ` + live(2),
-		setMany: `INSERT INTO ` + t + ` (key, expires_at, value) SELECT * FROM unnest($1::bytea[], $2::timestamptz[], $3::bytea[])` +
+		getMany:     `SELECT key, long_key, value FROM ` + t + ` WHERE key = ANY($1) AND ` + live(2),
+		setMany: `INSERT INTO ` + t + ` (key, long_key, expires_at, value) SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::timestamptz[], $4::bytea[])` +
 			upsert,
 		delMany: `DELETE FROM ` + t + ` WHERE key = ANY($1)`,
 		sweep: `DELETE FROM ` + t + ` WHERE key IN (SELECT key FROM ` + t +
@@ -115,7 +117,7 @@ func newQueries(schema, table string, unlogged bool) queries {
 // bounded, live at $2, in key order, at most $3.
 func (q *queries) page(values, inclusive, bounded bool) string {
 	var b strings.Builder
-	b.WriteString("SELECT key")
+	b.WriteString("SELECT key, long_key")
 	if values {
 		b.WriteString(", expires_at, value")
 	}

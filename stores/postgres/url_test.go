@@ -98,3 +98,40 @@ func TestPrefixEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestPKOf(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	tests := []struct {
+		key     string
+		pkLen   int
+		hasLong bool
+	}{
+		{"", 0, false},
+		{"k", 1, false},
+		{strings.Repeat("x", longKey-1), longKey - 1, false},
+		{strings.Repeat("x", longKey), longKey, true},
+		{long, longKey, true},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		pk, l := pkOf(tt.key)
+		if pk == nil || len(pk) != tt.pkLen || (l != nil) != tt.hasLong {
+			t.Errorf("pkOf(%d bytes): pk of %d bytes (nil %v), long %v; want %d bytes, long %v", len(tt.key), len(pk), pk == nil, l != nil, tt.pkLen, tt.hasLong)
+		}
+		if keyOf(pk, l) != tt.key {
+			t.Errorf("keyOf(pkOf(%d bytes)) is another key", len(tt.key))
+		}
+		if tt.hasLong && !strings.HasPrefix(string(pk), tt.key[:keptPrefix]) {
+			t.Errorf("the derived key of %d bytes does not start with the key's first %d bytes", len(tt.key), keptPrefix)
+		}
+		if other, dup := seen[string(pk)]; dup {
+			t.Errorf("keys of %d and %d bytes share a primary key", len(other), len(tt.key))
+		}
+		seen[string(pk)] = tt.key
+	}
+	if a, _ := pkOf(long + "a"); string(a) == string(mustPK(long+"b")) {
+		t.Error("two long keys with the same first 2016 bytes share a primary key")
+	}
+}
+
+func mustPK(k string) []byte { pk, _ := pkOf(k); return pk }

@@ -14,10 +14,12 @@ require (
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/gregjones/httpcache v0.0.0-20190611155906-901d90724c79
 	github.com/hashicorp/golang-lru/v2 v2.0.7
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/kvkit/kv v0.0.0-00010101000000-000000000000
 	github.com/philippgille/gokv/badgerdb v0.7.0
 	github.com/philippgille/gokv/dynamodb v0.7.0
 	github.com/philippgille/gokv/file v0.7.0
+	github.com/philippgille/gokv/postgresql v0.7.0
 	github.com/philippgille/gokv/redis v0.7.0
 	github.com/redis/rueidis v1.0.79
 	go.mongodb.org/mongo-driver/v2 v2.10.0
@@ -49,11 +51,16 @@ require (
 	github.com/golang/protobuf v1.5.0 // indirect
 	github.com/google/flatbuffers v25.2.10+incompatible // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/jmespath/go-jmespath v0.4.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/lib/pq v1.10.9 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/philippgille/gokv/encoding v0.7.0 // indirect
+	github.com/philippgille/gokv/sql v0.7.0 // indirect
 	github.com/philippgille/gokv/util v0.7.0 // indirect
 	github.com/pkg/errors v0.8.1 // indirect
 	github.com/redis/go-redis/v9 v9.4.0 // indirect

@@ -48,11 +48,18 @@ func runNetworkStores(b *testing.B) {
 			{"gokv", openDynamoGokv},
 		})
 	})
+	b.Run("store=postgres", func(b *testing.B) {
+		runStoreOps(b, []impl{
+			{"raw", openPostgresRaw},
+			{"kv", openPostgresKV},
+			{"gokv", openPostgresGokv},
+		})
+	})
 }
 
 // BenchmarkBatchGet100 reads 100 Records from the typed kv store of each
 // network backend with one kv.GetMany (impl=batch: MGET, BatchGetItem, one
-// find with $in) and with 100 Gets (impl=loop, the baseline).
+// find with $in, one SELECT ... = ANY($1)) and with 100 Gets (impl=loop, the baseline).
 func BenchmarkBatchGet100(b *testing.B) {
 	for _, st := range []struct {
 		name string
@@ -61,6 +68,7 @@ func BenchmarkBatchGet100(b *testing.B) {
 		{"redis", func(b *testing.B) kv.Store[string, Record] { return redisKVStore(b) }},
 		{"mongo", func(b *testing.B) kv.Store[string, Record] { return mongoKVStore(b) }},
 		{"dynamodb", func(b *testing.B) kv.Store[string, Record] { return dynamoKVStore(b) }},
+		{"postgres", func(b *testing.B) kv.Store[string, Record] { return postgresKVStore(b) }},
 	} {
 		b.Run("store="+st.name, func(b *testing.B) {
 			s := st.open(b)

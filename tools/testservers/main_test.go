@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,8 @@ func TestParseOnly(t *testing.T) {
 		{in: "", want: serverNames},
 		{in: "redis", want: []string{"redis"}},
 		{in: " cluster , dynamodb,", want: []string{"cluster", "dynamodb"}},
-		{in: "redis,postgres", wantErr: `unknown server "postgres"`},
+		{in: "redis,postgres", want: []string{"redis", "postgres"}},
+		{in: "redis,oracle", wantErr: `unknown server "oracle"`},
 		{in: ",", wantErr: "no server named"},
 	}
 	for _, tt := range tests {
@@ -160,6 +162,17 @@ func TestServers(t *testing.T) {
 			},
 			addrs: func(v string) []string { return []string{strings.TrimPrefix(v, "http://")} },
 		},
+		{
+			server: "postgres", env: envPostgresURL,
+			check: postgresCheck,
+			addrs: func(v string) []string {
+				u, err := url.Parse(v)
+				if err != nil {
+					return nil
+				}
+				return []string{u.Host}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.server, func(t *testing.T) {
@@ -269,6 +282,32 @@ func mongoRoundTrip(ctx context.Context, t *testing.T, uri string) error {
 	}
 	if n != 0 {
 		t.Errorf("CountDocuments after delete = %d, want 0", n)
+	}
+	return nil
+}
+
+// postgresCheck logs in with the exported URL (SCRAM, with its password),
+// creates, fills and reads a table, and checks that a wrong password and
+// a wrong user are refused.
+func postgresCheck(ctx context.Context, t *testing.T, v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		t.Fatalf("%s = %q: %v", envPostgresURL, v, err)
+	}
+	bin := postgresBinDir("/usr/lib/postgresql")
+	got, err := psql(ctx, bin, v, "CREATE TABLE t (k bytea PRIMARY KEY, v bytea); INSERT INTO t VALUES ('\\x00ff', 'v'); SELECT encode(k, 'hex') || '=' || convert_from(v, 'UTF8') FROM t; SHOW password_encryption")
+	if err != nil {
+		return err
+	}
+	if diff := cmp.Diff("00ff=v\nscram-sha-256", got); diff != "" {
+		t.Errorf("psql output (-want +got):\n%s", diff)
+	}
+	for _, bad := range []*url.Userinfo{url.UserPassword(postgresUser, "wrong"), url.UserPassword("nobody", "wrong")} {
+		w := *u
+		w.User = bad
+		if _, err := psql(ctx, bin, w.String(), "SELECT 1"); err == nil || !strings.Contains(err.Error(), "password authentication failed") {
+			t.Errorf("login as %s with a wrong password: %v, want password authentication failed", bad.Username(), err)
+		}
 	}
 	return nil
 }

@@ -22,10 +22,18 @@ type process struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // the exit error, set before done is closed
+
+	stopSignal syscall.Signal // what stop sends first (zero: SIGTERM)
 }
 
 // startProcess starts argv in dir with its output appended to logPath.
 func startProcess(name, logPath, dir string, argv ...string) (*process, error) {
+	return startProcessAs(name, logPath, dir, nil, argv...)
+}
+
+// startProcessAs is startProcess with the process running as the user and
+// groups of cred (nil: this process's own).
+func startProcessAs(name, logPath, dir string, cred *syscall.Credential, argv ...string) (*process, error) {
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -38,8 +46,9 @@ func startProcess(name, logPath, dir string, argv ...string) (*process, error) {
 	cmd.Stdout = f
 	cmd.Stderr = f
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Setpgid:   true,            // stopped as a group, and not hit by the terminal's Ctrl-C
-		Pdeathsig: syscall.SIGKILL, // gone if this program dies without stopping it
+		Setpgid:    true,            // stopped as a group, and not hit by the terminal's Ctrl-C
+		Pdeathsig:  syscall.SIGKILL, // gone if this program dies without stopping it
+		Credential: cred,
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: start %s: %w", name, argv[0], err)
@@ -62,11 +71,15 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop sends SIGTERM to the process group, and SIGKILL after grace.
-// It returns once the process has exited.
+// stop sends SIGTERM (or stopSignal) to the process group, and SIGKILL
+// after grace. It returns once the process has exited.
 func (p *process) stop(grace time.Duration) {
 	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	sig := p.stopSignal
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	_ = syscall.Kill(-pgid, sig)
 	select {
 	case <-p.done:
 	case <-time.After(grace):

@@ -17,10 +17,11 @@ const (
 	envRedisClusterAddrs = "KV_TEST_REDIS_CLUSTER_ADDRS"
 	envMongoURI          = "KV_TEST_MONGO_URI"
 	envDynamoDBEndpoint  = "KV_TEST_DYNAMODB_ENDPOINT"
+	envPostgresURL       = "KV_TEST_POSTGRES_URL"
 )
 
 // serverNames are the servers in the order -only accepts and starts them.
-var serverNames = []string{"redis", "cluster", "mongo", "dynamodb"}
+var serverNames = []string{"redis", "cluster", "mongo", "dynamodb", "postgres"}
 
 // config is what the start functions need.
 type config struct {
@@ -31,6 +32,7 @@ type config struct {
 	redisServer string        // path of redis-server
 	redisCLI    string        // path of redis-cli
 	java        string        // path of java
+	pgBin       string        // directory of initdb, postgres, pg_isready and psql
 	mongoAddr   string        // host:port FerretDB listens on ("" for a free loopback port)
 	mongoTLS    *mongoTLS     // FerretDB's TLS listener (nil: none)
 	logf        func(format string, args ...any)
@@ -129,6 +131,11 @@ func lookTools(cfg *config, want map[string]bool) error {
 	if want["dynamodb"] {
 		look(&cfg.java, "java", "dynamodb")
 	}
+	if want["postgres"] {
+		if err := lookPostgres(cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -143,6 +150,7 @@ func startAll(ctx context.Context, cfg *config, want map[string]bool) (*servers,
 		"cluster":  startCluster,
 		"mongo":    startMongo,
 		"dynamodb": startDynamoDB,
+		"postgres": startPostgres,
 	}
 	s := &servers{}
 	var (

@@ -96,7 +96,7 @@ func (r results) report(w io.Writer) {
 		limit float64
 	}{
 		{"memory", 1.25}, {"file", 1.25}, {"sqlite", 1.25}, {"badger", 1.25},
-		{"redis", 1.10}, {"mongo", 1.10}, {"dynamodb", 1.10},
+		{"redis", 1.10}, {"mongo", 1.10}, {"dynamodb", 1.10}, {"postgres", 1.10},
 	} {
 		for _, op := range []string{"Get", "Set"} {
 			name := func(impl string) string {
@@ -119,7 +119,7 @@ func (r results) report(w io.Writer) {
 	}
 
 	// Batch get.
-	for _, st := range []string{"redis", "mongo", "dynamodb"} {
+	for _, st := range []string{"redis", "mongo", "dynamodb", "postgres"} {
 		base := "BenchmarkBatchGet100/store=" + st + "/impl="
 		loop, ok1 := r.median(base+"loop", "ns/op")
 		batch, ok2 := r.median(base+"batch", "ns/op")
@@ -132,7 +132,7 @@ func (r results) report(w io.Writer) {
 	}
 
 	// Peers.
-	for _, st := range []string{"memory", "file", "sqlite", "badger", "redis", "mongo", "dynamodb"} {
+	for _, st := range []string{"memory", "file", "sqlite", "badger", "redis", "mongo", "dynamodb", "postgres"} {
 		for _, op := range []string{"Get", "Set"} {
 			name := func(impl string) string {
 				return fmt.Sprintf("BenchmarkStore/store=%s/impl=%s/op=%s", st, impl, op)

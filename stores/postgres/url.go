@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kvkit/kv/internal/storekit"
+)
+
+// DefaultTable is the table OpenURL uses when the URL names none.
+const DefaultTable = "kv"
+
+// ErrInvalidURL is wrapped by the errors of OpenURL about a URL it cannot
+// use (as opposed to a server that refuses it).
+var ErrInvalidURL = storekit.ErrInvalidURL
+
+// urlConfig is what OpenURL reads from a URL.
+type urlConfig struct {
+	dsn          string // the URL less the store's parameters, for pgx
+	table        string
+	schema       string
+	createTable  *bool
+	unlogged     bool
+	maxValueSize int
+	janitor      *time.Duration
+}
+
+// options returns the Options of c.
+func (c urlConfig) options() []Option {
+	opts := []Option{WithSchema(c.schema), WithUnlogged(c.unlogged), WithMaxValueSize(c.maxValueSize)}
+	if c.createTable != nil {
+		opts = append(opts, WithCreateTable(*c.createTable))
+	}
+	if c.janitor != nil {
+		opts = append(opts, WithJanitorInterval(*c.janitor))
+	}
+	return opts
+}
+
+// parseURL splits u into the store's parameters and the DSN pgx gets. It
+// does no I/O.
+func parseURL(u *url.URL) (urlConfig, error) {
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return urlConfig{}, invalidURL(u, "scheme %q is not postgres or postgresql", u.Scheme)
+	}
+	if u.Opaque != "" {
+		return urlConfig{}, invalidURL(u, "write postgres://host/db")
+	}
+	q := u.Query()
+	c := urlConfig{table: DefaultTable}
+	if t := q.Get("table"); t != "" {
+		c.table = t
+	}
+	c.schema = q.Get("schema")
+	if err := errors.Join(c.readParams(q)...); err != nil {
+		return urlConfig{}, invalidURL(u, "%v", err)
+	}
+	for _, k := range []string{"table", "schema", "create_table", "unlogged", "max_value_size", "janitor_interval"} {
+		q.Del(k)
+	}
+	clean := *u
+	clean.RawQuery = q.Encode()
+	c.dsn = clean.String()
+	return c, nil
+}
+
+// readParams reads the store's parameters other than the table and the
+// schema from q into c, and returns what is wrong with them.
+func (c *urlConfig) readParams(q url.Values) []error {
+	var errs []error
+	if err := validName("table", c.table); err != nil {
+		errs = append(errs, err)
+	}
+	if c.schema != "" {
+		if err := validName("schema", c.schema); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if b, ok, err := boolParam(q, "create_table"); err != nil {
+		errs = append(errs, err)
+	} else if ok {
+		c.createTable = &b
+	}
+	var err error
+	if c.unlogged, _, err = boolParam(q, "unlogged"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.maxValueSize, err = sizeParam(q, "max_value_size"); err != nil {
+		errs = append(errs, err)
+	}
+	if s := q.Get("janitor_interval"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("parameter janitor_interval=%q is not a duration (1m, 30s, 0 for none)", s))
+		} else {
+			c.janitor = &d
+		}
+	}
+	return errs
+}
+
+func boolParam(q url.Values, name string) (bool, bool, error) {
+	s := q.Get(name)
+	if s == "" {
+		return false, false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, false, fmt.Errorf("parameter %s=%q is not true or false", name, s)
+	}
+	return b, true, nil
+}
+
+func sizeParam(q url.Values, name string) (int, error) {
+	s := q.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > MaxValueSize {
+		return 0, fmt.Errorf("parameter %s=%q is not a number of bytes from 1 to %d", name, s, MaxValueSize)
+	}
+	return int(n), nil
+}
+
+// invalidURL returns an error wrapping ErrInvalidURL that names u with its
+// password redacted.
+func invalidURL(u *url.URL, format string, args ...any) error {
+	shown := u.Redacted()
+	if u.Opaque != "" {
+		// postgres:user:pass@...: url has no user to redact in it.
+		shown = u.Scheme + ":…"
+	}
+	return fmt.Errorf("%w: %s: %s", ErrInvalidURL, shown, fmt.Sprintf(format, args...))
+}
+
+// OpenURL opens a store from a postgres:// or postgresql:// URL (see
+// stores.Open):
+//
+//	postgres://user:pass@host:5432/db?table=pages&sslmode=verify-full
+//
+// These parameters are the store's own, and are not passed on:
+//
+//	table             the table (DefaultTable, "kv", when absent)
+//	schema            WithSchema
+//	create_table      WithCreateTable (true or false)
+//	unlogged          WithUnlogged (true or false)
+//	max_value_size    WithMaxValueSize, in bytes
+//	janitor_interval  WithJanitorInterval, a Go duration (0: none)
+//
+// Every other part of the URL goes to pgx as it is: host, port, user,
+// password, database, and parameters such as sslmode, sslrootcert,
+// connect_timeout, pool_max_conns and application_name (a parameter pgx
+// does not know is sent to the server as a run-time setting, which
+// rejects one it does not know either). A URL OpenURL cannot use gives an
+// error wrapping ErrInvalidURL; no error holds the password.
+func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
+	c, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgxpool.ParseConfig(c.dsn); err != nil {
+		// pgconn's parse errors print the DSN with its password redacted.
+		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
+	}
+	s, err := Open(ctx, c.dsn, c.table, c.options()...)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -18,6 +18,7 @@ type Point struct {
 func Example() {
 	ctx := context.Background()
 	raw := memory.New[string, []byte]()
+	defer raw.Close() // Typed does not close the store it is given
 	points := kv.Typed(raw, kv.IntKeys[int](), kv.CBOR[Point]())
 	defer points.Close()
 

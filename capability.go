@@ -48,6 +48,9 @@ func capabilitiesOf[K comparable, V any](s Store[K, V]) capabilities {
 	_, d := s.(BatchDeleter[K])
 	_, sc := s.(PrefixScanner[V])
 	_, ks := s.(KeyScanner)
+	if _, stringKeys := any(s).(Store[string, V]); !stringKeys {
+		sc, ks = false, false // prefix scans are of string keys
+	}
 	return capabilities{batch: g && st && d, scan: sc, keyScan: ks}
 }
 

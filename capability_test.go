@@ -7,6 +7,7 @@ import (
 	"iter"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/conformance"
@@ -118,11 +119,17 @@ func (opaqueKeys) EncodeKey(k string) (string, error) { return k, nil }
 func (opaqueKeys) DecodeKey(s string) (string, error) { return s, nil }
 
 // wrapper is one of package kv's wrappers, with the capabilities it
-// offers over a store that has c.
+// declares over a store that has c. A wrapper is made for each open of a
+// location, over the store of that location, which outlives it.
 type wrapper struct {
 	name string
 	wrap func(byteStore) byteStore
 	caps func(c conformance.Capabilities) conformance.Capabilities
+}
+
+// notFound is a load function for which every key is absent.
+func notFound(context.Context, string) ([]byte, time.Duration, error) {
+	return nil, 0, kv.ErrNotFound
 }
 
 func wrappers(t testing.TB) []wrapper {
@@ -130,18 +137,44 @@ func wrappers(t testing.TB) []wrapper {
 	if err != nil {
 		t.Fatal(err)
 	}
-	same := func(c conformance.Capabilities) conformance.Capabilities { return c }
+	// The store under the wrappers outlives them, so a location persists
+	// and two wrappers on it share it.
+	same := func(c conformance.Capabilities) conformance.Capabilities {
+		c.Persistent, c.SharedHandles = true, true
+		return c
+	}
+	near := func() *memory.Store[string, []byte] {
+		// No janitor, so nothing to stop: the near store is dropped with
+		// the Tiered. A small bound, so that the suite sees evictions.
+		return memory.New[string, []byte](memory.WithSweepInterval(0), memory.WithMaxEntries(16))
+	}
 	return []wrapper{
 		{"typed", func(s byteStore) byteStore { return kv.Typed(s, kv.StringKeys(), kv.Bytes()) }, same},
 		{"typed-opaque-keys", func(s byteStore) byteStore { return kv.Typed(s, opaqueKeys{}, kv.Bytes()) },
 			func(c conformance.Capabilities) conformance.Capabilities {
 				// No prefix scan through a codec that may not keep prefixes.
 				c.PrefixScan, c.KeyScan = false, false
-				return c
+				return same(c)
 			}},
 		{"encrypted", func(s byteStore) byteStore { return kv.EncryptStore(s, ring) }, same},
 		{"prefixed", func(s byteStore) byteStore { return kv.Prefixed(s, "ns:") }, same},
 		{"prefixed-empty", func(s byteStore) byteStore { return kv.Prefixed(s, "") }, same},
+		{"tiered", func(s byteStore) byteStore { return kv.Tiered[string, []byte](near(), s) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// Each Tiered has a near store of its own: another handle's
+				// writes are seen only when the near copy expires.
+				c = same(c)
+				c.SharedHandles = false
+				return c
+			}},
+		{"loader", func(s byteStore) byteStore { return kv.Loader(s, notFound) }, same},
+		{"loader-negative", func(s byteStore) byteStore { return kv.Loader(s, notFound, kv.WithNegativeTTL(time.Hour)) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// A remembered miss hides another handle's write.
+				c = same(c)
+				c.SharedHandles = false
+				return c
+			}},
 	}
 }
 
@@ -181,21 +214,27 @@ func TestWrappersOfferExactlyTheWrappedCapabilities(t *testing.T) {
 }
 
 // TestWrappersConformance runs the whole suite on every wrapper over a
-// store with every combination of capabilities, declaring what the
-// wrapper offers, so each forwarded capability is shown to work. The
+// store with none, all and only the batch capabilities (the memory
+// store's), declaring what the wrapper offers, so each forwarded
+// capability is shown to work and each fallback too. (Which combination
+// a wrapper offers is TestWrappersOfferExactlyTheWrappedCapabilities's.) The
 // store under the wrapper is made once per location and outlives the
 // wrappers opened on it: closing a wrapper does not close it, so the
 // location persists and is shared between handles.
 func TestWrappersConformance(t *testing.T) {
 	if testing.Short() {
-		t.Skip("long: 40 runs of the suite")
+		t.Skip("long: 24 runs of the suite")
+	}
+	sets := []conformance.Capabilities{
+		{TTL: true},
+		{TTL: true, Batch: true},
+		{TTL: true, Batch: true, PrefixScan: true, KeyScan: true},
 	}
 	for _, w := range wrappers(t) {
-		for _, c := range everyCapabilitySet() {
+		for _, c := range sets {
 			t.Run(w.name+"/"+capsName(c), func(t *testing.T) {
 				t.Parallel()
 				declared := w.caps(c)
-				declared.Persistent, declared.SharedHandles = true, true
 				conformance.Run(t, conformance.Config{
 					NewStore: func(t testing.TB) conformance.Opener {
 						m := memory.New[string, []byte](memory.WithSweepInterval(0))

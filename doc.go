@@ -37,7 +37,7 @@
 // handle the caller passes in is borrowed: closing the wrapper or store
 // built on it does not close it, and the caller closes it after
 // everything built on it is closed. So [Typed], [EncryptStore],
-// [Prefixed], [Tiered] and [NewLoader] close nothing but themselves: after
+// [Prefixed], [Tiered] and [Loader] close nothing but themselves: after
 // Close they report [ErrClosed], and the store under them is as it was,
 // still open for other wrappers over it.
 //

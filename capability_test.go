@@ -3,6 +3,7 @@ package kv_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sync/atomic"
@@ -310,5 +311,34 @@ func TestPrefixedListsWithoutReadingValues(t *testing.T) {
 	left, err := kv.Collect(m.Keys(ctx))
 	if err != nil || len(left) != 3 {
 		t.Errorf("after Clear the store holds %q, %v; want other:a, n, ns", left, err)
+	}
+}
+
+// Closing a wrapper closes it, not the store under it: close only what
+// you opened. (Before, Typed and EncryptStore closed the store they were
+// given.)
+func TestWrappersCloseOnlyThemselves(t *testing.T) {
+	ctx := context.Background()
+	for _, w := range wrappers(t) {
+		t.Run(w.name, func(t *testing.T) {
+			raw := memory.New[string, []byte]()
+			defer raw.Close()
+			s := w.wrap(raw)
+			if err := s.Set(ctx, "k", []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(ctx, "k"); !errors.Is(err, kv.ErrClosed) {
+				t.Errorf("Get after Close: %v, want ErrClosed", err)
+			}
+			if err := raw.Set(ctx, "still", []byte("open")); err != nil {
+				t.Errorf("the store under the wrapper after its Close: %v, want it open", err)
+			}
+			if n, err := raw.Len(ctx); err != nil || n != 2 {
+				t.Errorf("the store under the wrapper holds %d entries, %v; want 2", n, err)
+			}
+		})
 	}
 }

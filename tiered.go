@@ -42,7 +42,10 @@ func WithNearTTL(d time.Duration) TieredOption {
 //     not remembered (see NewLoader for that).
 //   - Set, Delete and Clear go to far first and then to near
 //     (write-through, delete-through); an entry written keeps its expiry
-//     in near, capped at the near TTL.
+//     in near, capped at the near TTL. When writes through this Tiered
+//     overlap (of one key, or of keys that share one of its 64 locks),
+//     neither can know which reached far last, so they drop the key from
+//     near instead and the next Get reads far.
 //   - GetMany answers from near what it can and gets the rest with one
 //     call to far's GetMany, putting what it found in near.
 //   - Len, Keys, All and the prefix scans ask far, which is the truth.
@@ -91,13 +94,23 @@ type tiered[K comparable, V any] struct {
 	closeFlag
 }
 
-// tieredShard orders the near writes of the keys that hash to it. A write
-// through the Tiered bumps gen and writes near under mu; a fill from far
-// notes gen before it reads far and writes near under mu only if gen has
-// not moved since, so it never puts back a value older than a write.
+// tieredShard orders the near writes of the keys that hash to it. gen
+// counts the starts and ends of writes through the Tiered (and Clears);
+// writing is how many are under way.
+//
+// A write bumps gen and writing before it writes far, and after, under mu,
+// puts its value in near only if no other write of the shard started or
+// ended meanwhile (two overlapping writes of a key may reach far in
+// either order, so neither knows it won); otherwise it removes the key
+// from near, and the next Get reads far. A fill from far notes gen before
+// it reads far and writes near, under mu, only if gen has not moved since:
+// a write that started after the note may have reached far after the
+// read. A fill that happens while a write is still under way is
+// overwritten or removed when that write ends.
 type tieredShard struct {
-	mu  sync.Mutex
-	gen uint64
+	mu      sync.Mutex
+	gen     uint64
+	writing int
 }
 
 const tieredName = "tiered"
@@ -126,26 +139,38 @@ func nearExpiry(now, expiresAt time.Time, nearTTL time.Duration) time.Time {
 	return expiresAt
 }
 
-// written records a write of key through t: it drops the fills under way
-// and puts the written value in near (or removes key from near when
-// value is nil).
-func (t *tiered[K, V]) written(ctx context.Context, key K, value *V, expiresAt time.Time) {
+// beginWrite records that a write of key starts, and returns what endWrite
+// needs.
+func (t *tiered[K, V]) beginWrite(key K) (*tieredShard, uint64) {
 	sh := t.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	sh.gen++
-	if value != nil {
+	sh.writing++
+	return sh, sh.gen
+}
+
+// endWrite records that the write of key begun at gen has reached far:
+// it puts value in near (nil: the key was deleted, or the write failed)
+// when no other write of the shard overlapped, and removes the key from
+// near otherwise.
+func (t *tiered[K, V]) endWrite(ctx context.Context, key K, sh *tieredShard, gen uint64, value *V, expiresAt time.Time) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.writing--
+	sh.gen++
+	if value != nil && sh.writing == 0 && sh.gen == gen+1 {
 		if err := t.near.Set(ctx, key, *value, WithExpiresAt(nearExpiry(time.Now(), expiresAt, t.o.nearTTL))); err == nil {
 			return
 		}
 	}
-	// A near copy that may be older than far must not stay. With a
-	// cancelled ctx the delete fails too; a background context cannot be.
+	// A near copy that may be older than far must not stay, even when
+	// ctx is cancelled.
 	_ = t.near.Delete(context.WithoutCancel(ctx), key)
 }
 
 // fill puts value, read from far after gen was noted, in near unless a
-// write of key came in between.
+// write of key's shard started or ended in between.
 func (t *tiered[K, V]) fill(ctx context.Context, key K, value V, gen uint64) {
 	sh := t.shard(key)
 	sh.mu.Lock()
@@ -187,12 +212,13 @@ func (t *tiered[K, V]) Set(ctx context.Context, key K, value V, opts ...SetOptio
 	if err != nil {
 		return fmt.Errorf("kv: %s set: %w", tieredName, err)
 	}
+	sh, gen := t.beginWrite(key)
 	err = t.far.Set(ctx, key, value, WithExpiresAt(o.ExpiresAt))
 	if err != nil {
-		t.written(ctx, key, nil, time.Time{})
+		t.endWrite(ctx, key, sh, gen, nil, time.Time{})
 		return err
 	}
-	t.written(ctx, key, &value, o.ExpiresAt)
+	t.endWrite(ctx, key, sh, gen, &value, o.ExpiresAt)
 	return nil
 }
 
@@ -200,8 +226,9 @@ func (t *tiered[K, V]) Delete(ctx context.Context, key K) error {
 	if err := t.start(ctx, "delete"); err != nil {
 		return err
 	}
+	sh, gen := t.beginWrite(key)
 	err := t.far.Delete(ctx, key)
-	t.written(ctx, key, nil, time.Time{})
+	t.endWrite(ctx, key, sh, gen, nil, time.Time{})
 	return err
 }
 
@@ -227,10 +254,19 @@ func (t *tiered[K, V]) Clear(ctx context.Context) error {
 	if err := t.start(ctx, "clear"); err != nil {
 		return err
 	}
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		sh.gen++
+		sh.writing++
+		sh.mu.Unlock()
+	}
 	err := t.far.Clear(ctx)
 	for i := range t.shards {
-		t.shards[i].mu.Lock()
-		t.shards[i].gen++
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		sh.gen++
+		sh.writing--
 	}
 	nerr := t.near.Clear(context.WithoutCancel(ctx))
 	for i := range t.shards {
@@ -294,13 +330,17 @@ func (t *tiered[K, V]) setMany(ctx context.Context, entries []Entry[K, V]) error
 	if err := t.start(ctx, "set many"); err != nil {
 		return err
 	}
+	shards, gens := make([]*tieredShard, len(entries)), make([]uint64, len(entries))
+	for i, e := range entries {
+		shards[i], gens[i] = t.beginWrite(e.Key)
+	}
 	err := SetMany(ctx, t.far, entries)
 	for i := range entries {
 		e := &entries[i]
 		if err != nil {
-			t.written(ctx, e.Key, nil, time.Time{})
+			t.endWrite(ctx, e.Key, shards[i], gens[i], nil, time.Time{})
 		} else {
-			t.written(ctx, e.Key, &e.Value, e.ExpiresAt)
+			t.endWrite(ctx, e.Key, shards[i], gens[i], &e.Value, e.ExpiresAt)
 		}
 	}
 	return err
@@ -310,9 +350,13 @@ func (t *tiered[K, V]) deleteMany(ctx context.Context, keys []K) error {
 	if err := t.start(ctx, "delete many"); err != nil {
 		return err
 	}
+	shards, gens := make([]*tieredShard, len(keys)), make([]uint64, len(keys))
+	for i, k := range keys {
+		shards[i], gens[i] = t.beginWrite(k)
+	}
 	err := DeleteMany(ctx, t.far, keys)
-	for _, k := range keys {
-		t.written(ctx, k, nil, time.Time{})
+	for i, k := range keys {
+		t.endWrite(ctx, k, shards[i], gens[i], nil, time.Time{})
 	}
 	return err
 }

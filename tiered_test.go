@@ -3,13 +3,18 @@ package kv_test
 import (
 	"context"
 	"errors"
+	"iter"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/conformance"
+	"github.com/kvkit/kv/internal/testenv"
 	"github.com/kvkit/kv/stores/memory"
+	"github.com/kvkit/kv/stores/redis"
+	"github.com/redis/rueidis"
 )
 
 // farCounter counts the calls that reach the far store of a Tiered, and
@@ -20,6 +25,16 @@ type farCounter struct {
 	lastGetMany    []string
 	// hold, when set, is called by Get after it read the value.
 	hold func()
+	// holdSet, when set, is called by Set after it wrote the value.
+	holdSet func()
+}
+
+func (f *farCounter) Set(ctx context.Context, k string, v []byte, opts ...kv.SetOption) error {
+	err := f.batchStore.Set(ctx, k, v, opts...)
+	if h := f.holdSet; h != nil {
+		h()
+	}
+	return err
 }
 
 func (f *farCounter) Get(ctx context.Context, k string) ([]byte, error) {
@@ -169,6 +184,35 @@ func TestTieredFillRacingAWriteIsDropped(t *testing.T) {
 	}
 }
 
+// Two overlapping writes of one key may reach far in either order; the
+// near store must not keep the one that did not win.
+func TestTieredOverlappingWritesLeaveNoStaleNearCopy(t *testing.T) {
+	ctx := context.Background()
+	tier, near, far, counter := newTiered(t)
+	wrote, release := make(chan struct{}), make(chan struct{})
+	counter.holdSet = func() { close(wrote); <-release }
+	done := make(chan error)
+	go func() { done <- tier.Set(ctx, "k", []byte("first")) }() // reaches far, then waits
+	<-wrote
+	counter.holdSet = nil
+	if err := tier.Set(ctx, "k", []byte("second")); err != nil { // reaches far last
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if v, err := far.Get(ctx, "k"); err != nil || string(v) != "second" {
+		t.Fatalf("far holds %q, %v; want second", v, err)
+	}
+	if v, err := near.Get(ctx, "k"); err == nil && string(v) != "second" {
+		t.Fatalf("near holds %q while far holds second", v)
+	}
+	if got := mustGet(t, tier, "k"); got != "second" {
+		t.Fatalf("Get = %q, want second", got)
+	}
+}
+
 // GetMany answers from near what it can, asks far for the rest in one
 // call, and fills near with it.
 func TestTieredGetManyFillsNear(t *testing.T) {
@@ -197,5 +241,77 @@ func TestTieredGetManyFillsNear(t *testing.T) {
 	nearGot, err := kv.GetMany(ctx, near, []string{"a", "b", "c"})
 	if err != nil || len(nearGot) != 3 {
 		t.Errorf("near holds %d of a, b, c after GetMany, %v; want 3", len(nearGot), err)
+	}
+}
+
+// Tiered passes the suite with Redis as the far store (a fresh near store
+// for each open), declaring what it promises: no shared handles, since
+// another handle's writes are seen only when the near copy expires.
+func TestTieredConformanceRedis(t *testing.T) {
+	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{testenv.Server(t, "KV_TEST_REDIS_ADDR")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	conformance.Run(t, conformance.Config{
+		NewStore: func(t testing.TB) conformance.Opener {
+			far, err := redis.New(client, uniqueName(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				if err := far.Clear(ctx); err != nil {
+					t.Errorf("cleaning up: %v", err)
+				}
+				far.Close()
+			})
+			return func() (byteStore, error) {
+				near := memory.New[string, []byte](memory.WithSweepInterval(0), memory.WithMaxEntries(64))
+				return kv.Tiered[string, []byte](near, far), nil
+			}
+		},
+		Capabilities: conformance.Capabilities{TTL: true, Persistent: true, Batch: true, PrefixScan: true},
+	})
+}
+
+// scanCounter counts the prefix scans and full scans that reach a store.
+type scanCounter struct {
+	batchStore
+	scans, alls atomic.Int64
+}
+
+func (s *scanCounter) Scan(ctx context.Context, prefix string) iter.Seq2[kv.Entry[string, []byte], error] {
+	s.scans.Add(1)
+	return kv.Scan(ctx, caps0{s.batchStore}, prefix)
+}
+
+func (s *scanCounter) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
+	s.alls.Add(1)
+	return s.batchStore.All(ctx)
+}
+
+// kv.Scan over a typed store (string keys) is the prefix scan of the
+// store under it, not a full scan decoding every value; over an integer
+// key codec, which cannot keep prefixes, it falls back to All.
+func TestTypedScanUsesTheWrappedPrefixScan(t *testing.T) {
+	ctx := context.Background()
+	m := memory.New[string, []byte]()
+	defer m.Close()
+	raw := &scanCounter{batchStore: m}
+	users := kv.Typed(raw, kv.StringKeys(), kv.JSON[int]())
+	for i, k := range []string{"user:1", "user:2", "order:1"} {
+		if err := users.Set(ctx, k, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := kv.Collect(kv.Scan(ctx, users, "user:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || raw.scans.Load() != 1 || raw.alls.Load() != 0 {
+		t.Fatalf("Scan gave %d entries with %d prefix scans and %d full scans of the store; want 2, 1, 0",
+			len(got), raw.scans.Load(), raw.alls.Load())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"sync"
 	"time"
@@ -69,6 +70,11 @@ const DefaultMaxRemembered = 10_000
 //     ErrNotFound, remembered for WithNegativeTTL when set.
 //   - A load error is returned and not remembered, unless WithErrorTTL.
 //   - A loaded value that s fails to store is still returned.
+//   - A load never overwrites a Set or Delete of the key (or a Clear) made
+//     through the Loader while it ran: its value is then returned and not
+//     stored. A write to s by anyone else while a load runs may be
+//     overwritten by the loaded value: s has no conditional write the
+//     Loader could use.
 //
 // Every other method is s's: Set, Delete and Clear write s (and forget the
 // remembered misses and errors of what they touch), Has, Len, Keys and All
@@ -86,7 +92,7 @@ func Loader[K comparable, V any](s Store[K, V], load LoadFunc[K, V], opts ...Loa
 	if o.maxMisses <= 0 {
 		o.maxMisses = DefaultMaxRemembered
 	}
-	l := &loader[K, V]{s: s, load: load, o: o, misses: make(map[K]miss)}
+	l := &loader[K, V]{s: s, load: load, o: o, misses: make(map[K]miss), seed: maphash.MakeSeed()}
 	return offer[K, V](l, capabilitiesOf(s))
 }
 
@@ -99,7 +105,51 @@ type loader[K comparable, V any] struct {
 
 	mu     sync.Mutex
 	misses map[K]miss
+
+	// Writes through the Loader bump the generation of their key's shard
+	// before and after they write s; a loaded value is stored, under the
+	// shard's lock, only if the generation is the one noted before the
+	// load, so a load never overwrites a Set or Delete made meanwhile
+	// through the Loader.
+	seed   maphash.Seed
+	shards [loaderShards]loaderShard
 	closeFlag
+}
+
+const loaderShards = 64
+
+type loaderShard struct {
+	mu  sync.Mutex
+	gen uint64
+}
+
+func (l *loader[K, V]) shard(key K) *loaderShard {
+	return &l.shards[maphash.Comparable(l.seed, key)%loaderShards]
+}
+
+// bump records a write of key.
+func (l *loader[K, V]) bump(key K) {
+	sh := l.shard(key)
+	sh.mu.Lock()
+	sh.gen++
+	sh.mu.Unlock()
+}
+
+// bumpAll records a write of every key (Clear).
+func (l *loader[K, V]) bumpAll() {
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		sh.gen++
+		sh.mu.Unlock()
+	}
+}
+
+func (l *loader[K, V]) gen(key K) uint64 {
+	sh := l.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.gen
 }
 
 // miss is a remembered outcome of a load that gave no value.
@@ -159,21 +209,27 @@ func (l *loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 // miss or an error as the options say.
 func (l *loader[K, V]) loadAndStore(ctx context.Context, key K) (V, error) {
 	var zero V
+	gen := l.gen(key)
 	v, ttl, err := l.load(ctx, key)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		err = fmt.Errorf("kv: %s get: %w", loaderName, err)
-		l.remember(key, err, l.o.negativeTTL)
+		l.rememberUnlessWritten(key, gen, err, l.o.negativeTTL)
 		return zero, err
 	case err != nil:
 		err = fmt.Errorf("kv: %s get: load: %w", loaderName, err)
-		l.remember(key, err, l.o.errorTTL)
+		l.rememberUnlessWritten(key, gen, err, l.o.errorTTL)
 		return zero, err
 	}
 	if ttl >= 0 {
-		// A value that cannot be stored is still the answer; the next
-		// Get loads it again.
-		_ = l.s.Set(ctx, key, v, WithTTL(ttl))
+		sh := l.shard(key)
+		sh.mu.Lock()
+		if sh.gen == gen {
+			// A value that cannot be stored is still the answer; the
+			// next Get loads it again.
+			_ = l.s.Set(ctx, key, v, WithTTL(ttl))
+		}
+		sh.mu.Unlock()
 	}
 	return v, nil
 }
@@ -191,6 +247,21 @@ func (l *loader[K, V]) remembered(key K, now time.Time) error {
 		return nil
 	}
 	return m.err
+}
+
+// rememberUnlessWritten remembers err for key unless a write of key's
+// shard came after gen was noted (a Set's forget runs after its last
+// bump, so it removes what is remembered before that bump).
+func (l *loader[K, V]) rememberUnlessWritten(key K, gen uint64, err error, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	sh := l.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.gen == gen {
+		l.remember(key, err, d)
+	}
 }
 
 // remember keeps err as the outcome of loading key for d (nothing when
@@ -235,7 +306,9 @@ func (l *loader[K, V]) Set(ctx context.Context, key K, value V, opts ...SetOptio
 	if err := l.check(loaderName, "set"); err != nil {
 		return err
 	}
+	l.bump(key)
 	err := l.s.Set(ctx, key, value, opts...)
+	l.bump(key)
 	l.forget(false, key)
 	return err
 }
@@ -244,7 +317,9 @@ func (l *loader[K, V]) Delete(ctx context.Context, key K) error {
 	if err := l.check(loaderName, "delete"); err != nil {
 		return err
 	}
+	l.bump(key)
 	err := l.s.Delete(ctx, key)
+	l.bump(key)
 	l.forget(false, key)
 	return err
 }
@@ -267,7 +342,9 @@ func (l *loader[K, V]) Clear(ctx context.Context) error {
 	if err := l.check(loaderName, "clear"); err != nil {
 		return err
 	}
+	l.bumpAll()
 	err := l.s.Clear(ctx)
+	l.bumpAll()
 	l.forget(true)
 	return err
 }
@@ -317,8 +394,12 @@ func (l *loader[K, V]) setMany(ctx context.Context, entries []Entry[K, V]) error
 	if err := l.check(loaderName, "set many"); err != nil {
 		return err
 	}
+	for _, e := range entries {
+		l.bump(e.Key)
+	}
 	err := SetMany(ctx, l.s, entries)
 	for _, e := range entries {
+		l.bump(e.Key)
 		l.forget(false, e.Key)
 	}
 	return err
@@ -328,7 +409,13 @@ func (l *loader[K, V]) deleteMany(ctx context.Context, keys []K) error {
 	if err := l.check(loaderName, "delete many"); err != nil {
 		return err
 	}
+	for _, k := range keys {
+		l.bump(k)
+	}
 	err := DeleteMany(ctx, l.s, keys)
+	for _, k := range keys {
+		l.bump(k)
+	}
 	l.forget(false, keys...)
 	return err
 }

@@ -233,3 +233,33 @@ func TestLoaderWaitHonoursContext(t *testing.T) {
 		t.Fatalf("Get: %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// A Set through the Loader while a load of the key runs is not
+// overwritten by the loaded value.
+func TestLoaderLoadDoesNotOverwriteASetMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	m := memory.New[string, string]()
+	defer m.Close()
+	started, release := make(chan struct{}), make(chan struct{})
+	l := kv.Loader[string, string](m, func(context.Context, string) (string, time.Duration, error) {
+		close(started)
+		<-release
+		return "loaded", 0, nil
+	})
+	done := make(chan string)
+	go func() {
+		v, _ := l.Get(ctx, "k")
+		done <- v
+	}()
+	<-started
+	if err := l.Set(ctx, "k", "set"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if v := <-done; v != "loaded" {
+		t.Fatalf("the loading Get returned %q, want loaded", v)
+	}
+	if v, err := l.Get(ctx, "k"); err != nil || v != "set" {
+		t.Fatalf("Get after the load = %q, %v; want set (the Set made meanwhile)", v, err)
+	}
+}

@@ -55,49 +55,24 @@ func prefixedConfig(open func(t testing.TB) byteStore, caps conformance.Capabili
 	}
 }
 
-// Prefixed passes the suite over the memory store, SQLite, Badger and
-// Redis, with the capabilities of each (and persistence and shared
-// handles, since the store under the namespaces outlives them).
-func TestPrefixedConformanceMemory(t *testing.T) {
-	conformance.Run(t, prefixedConfig(func(t testing.TB) byteStore {
-		m := memory.New[string, []byte]()
-		t.Cleanup(func() { m.Close() })
-		return m
-	}, conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true}))
+// backend is a real store the wrappers are run over, one per location,
+// closed (and cleared) when the subtest ends, with its capabilities.
+type backend struct {
+	name string
+	open func(t testing.TB) byteStore
+	caps conformance.Capabilities
 }
 
-func TestPrefixedConformanceSQLite(t *testing.T) {
-	conformance.Run(t, prefixedConfig(func(t testing.TB) byteStore {
-		s, err := sqlite.Open(filepath.Join(t.TempDir(), "kv.db"))
-		if err != nil {
-			t.Fatal(err)
+func backends(t *testing.T) []backend {
+	var client rueidis.Client
+	redisOpen := func(t testing.TB) byteStore {
+		if client == nil {
+			c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{testenv.Server(t, "KV_TEST_REDIS_ADDR")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			client = c
 		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}, conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}))
-}
-
-func TestPrefixedConformanceBadger(t *testing.T) {
-	conformance.Run(t, prefixedConfig(func(t testing.TB) byteStore {
-		s, err := badger.Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}, conformance.Capabilities{
-		TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true,
-		MaxKeySize: 65000 - len(badger.DefaultPrefix) - 1 - len("ns:"),
-	}))
-}
-
-func TestPrefixedConformanceRedis(t *testing.T) {
-	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{testenv.Server(t, "KV_TEST_REDIS_ADDR")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(client.Close)
-	conformance.Run(t, prefixedConfig(func(t testing.TB) byteStore {
 		s, err := redis.New(client, uniqueName(t))
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +87,85 @@ func TestPrefixedConformanceRedis(t *testing.T) {
 			s.Close()
 		})
 		return s
-	}, conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}))
+	}
+	t.Cleanup(func() {
+		if client != nil {
+			client.Close()
+		}
+	})
+	// The store under a wrapper outlives it: persistent, shared handles.
+	scanning := conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}
+	badgerCaps := scanning
+	badgerCaps.MaxKeySize = 65000 - len(badger.DefaultPrefix) - 1 - len("ns:")
+	return []backend{
+		{"memory", func(t testing.TB) byteStore {
+			m := memory.New[string, []byte]()
+			t.Cleanup(func() { m.Close() })
+			return m
+		}, conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true}},
+		{"sqlite", func(t testing.TB) byteStore {
+			s, err := sqlite.Open(filepath.Join(t.TempDir(), "kv.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}, scanning},
+		{"badger", func(t testing.TB) byteStore {
+			s, err := badger.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}, badgerCaps},
+		{"redis", redisOpen, scanning},
+	}
+}
+
+// Prefixed passes the suite over the memory store, SQLite, Badger and
+// Redis, with the capabilities of each (and persistence and shared
+// handles, since the store under the namespaces outlives them), with
+// neighbours around each namespace.
+func TestPrefixedConformance(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			conformance.Run(t, prefixedConfig(b.open, b.caps))
+		})
+	}
+}
+
+// Typed (string keys, bytes) and EncryptStore pass the suite over SQLite,
+// Badger and Redis with exactly the capabilities of each: Run's
+// Capabilities subtest checks both ways, and its Batch and Scan subtests
+// that the forwarded capabilities work. (The memory store, and every
+// combination of capabilities, are TestWrappersConformance's.)
+func TestTypedAndEncryptedConformanceOverBackends(t *testing.T) {
+	ring, err := kv.NewKeyring(1, map[uint32][]byte{1: bytes.Repeat([]byte{9}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wraps := map[string]func(byteStore) byteStore{
+		"typed":     func(s byteStore) byteStore { return kv.Typed(s, kv.StringKeys(), kv.Bytes()) },
+		"encrypted": func(s byteStore) byteStore { return kv.EncryptStore(s, ring) },
+	}
+	for _, b := range backends(t)[1:] {
+		for name, wrap := range wraps {
+			t.Run(name+"/"+b.name, func(t *testing.T) {
+				caps := b.caps
+				if caps.MaxKeySize > 0 {
+					caps.MaxKeySize += len("ns:") // no namespace here
+				}
+				conformance.Run(t, conformance.Config{
+					NewStore: func(t testing.TB) conformance.Opener {
+						raw := b.open(t)
+						return func() (byteStore, error) { return wrap(raw), nil }
+					},
+					Capabilities: caps,
+				})
+			})
+		}
+	}
 }
 
 // uniqueName returns a name no other test uses.

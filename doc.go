@@ -13,6 +13,15 @@
 // default, [JSON], [Bytes] and [String] are the others). The memory store is
 // generic and stores values as they are, with no encoding.
 //
+// # Composing stores
+//
+// Some stores of this package wrap another store and are stores
+// themselves, so they stack: [Typed] (codecs), [Prefixed] (a namespace in
+// a shared store), [Tiered] (a bounded near store in front of a far one),
+// [Loader] (get-or-load with one load per key at a time) and
+// [EncryptStore] (values sealed at rest). Each passes the conformance
+// suite.
+//
 // # Capabilities
 //
 // A backend that can do a batch of work in one round trip implements

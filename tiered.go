@@ -39,7 +39,7 @@ func WithNearTTL(d time.Duration) TieredOption {
 //
 //   - Get and Has answer from near when they can; Get on a near miss reads
 //     far and puts what it found in near (read-through). A miss in far is
-//     not remembered (see NewLoader for that).
+//     not remembered (see Loader for that).
 //   - Set, Delete and Clear go to far first and then to near
 //     (write-through, delete-through); an entry written keeps its expiry
 //     in near, capped at the near TTL. When writes through this Tiered
@@ -66,6 +66,10 @@ func WithNearTTL(d time.Duration) TieredOption {
 // right after another client's write returned the old value in 20% of
 // rounds, with a stale window of 119 µs at the median and 18 ms at the
 // 99th percentile.
+//
+// Under the conformance suite it declares what far does but shared
+// handles, for the reason above. Give it a near store of its own: Clear
+// clears all of near.
 //
 // Tiered has the capabilities of far (batch, PrefixScanner, KeyScanner),
 // chosen once here. Closing it marks it closed and closes neither near

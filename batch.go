@@ -44,6 +44,18 @@ type PrefixScanner[V any] interface {
 	Scan(ctx context.Context, prefix string) iter.Seq2[Entry[string, V], error]
 }
 
+// KeyScanner is a Store with string keys that can list the keys that
+// start with a prefix without reading their values (an index-only range
+// query, an iterator that does not fetch values, SCAN MATCH without MGET).
+// It is what a namespace needs for Keys, Len and Clear: PrefixScanner
+// yields values too, which costs a read of every value in the range only
+// to count or delete it.
+type KeyScanner interface {
+	// ScanKeys yields every key that starts with prefix and whose entry is
+	// present and not expired, under the rules of Store.Keys.
+	ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error]
+}
+
 // GetMany returns the values of keys found in s, using s's BatchGetter when
 // it has one. Absent and expired keys are missing from the map.
 func GetMany[K comparable, V any](ctx context.Context, s Store[K, V], keys []K) (map[K]V, error) {
@@ -113,6 +125,61 @@ func Scan[V any](ctx context.Context, s Store[string, V], prefix string) iter.Se
 			}
 			if strings.HasPrefix(e.Key, prefix) && !yield(e, nil) {
 				return
+			}
+		}
+	}
+}
+
+// ScanKeys yields the keys of s that start with prefix. It uses s's
+// KeyScanner when it has one; otherwise its PrefixScanner, dropping the
+// values (it reads the entries of the prefix only, where filtering Keys
+// would list every key of the store); otherwise it filters Keys.
+func ScanKeys[V any](ctx context.Context, s Store[string, V], prefix string) iter.Seq2[string, error] {
+	if k, ok := s.(KeyScanner); ok {
+		return k.ScanKeys(ctx, prefix)
+	}
+	if p, ok := s.(PrefixScanner[V]); ok {
+		return keysOfScan(p.Scan(ctx, prefix))
+	}
+	return filterKeys(s.Keys(ctx), prefix)
+}
+
+// keysOfScan yields the keys of a prefix scan. An entry whose value does
+// not decode still names a key that is there, so it is yielded as a key;
+// one whose key is unknown is passed on with its error.
+func keysOfScan[V any](seq iter.Seq2[Entry[string, V], error]) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for e, err := range seq {
+			switch {
+			case err == nil || (errors.Is(err, ErrCorrupt) && e.Key != ""):
+				if !yield(e.Key, nil) {
+					return
+				}
+			case errors.Is(err, ErrCorrupt):
+				if !yield("", err) {
+					return
+				}
+			default:
+				yield("", err)
+				return
+			}
+		}
+	}
+}
+
+// filterKeys yields the keys of seq that start with prefix, passing on
+// errors about one key as Scan does.
+func filterKeys(seq iter.Seq2[string, error], prefix string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for k, err := range seq {
+			if err != nil && !errors.Is(err, ErrCorrupt) {
+				yield(k, err)
+				return
+			}
+			if (err != nil && k == "") || strings.HasPrefix(k, prefix) {
+				if !yield(k, err) {
+					return
+				}
 			}
 		}
 	}

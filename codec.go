@@ -25,6 +25,16 @@ type KeyCodec[K comparable] interface {
 	DecodeKey(s string) (K, error)
 }
 
+// PrefixKeyCodec is a KeyCodec for string keys that keeps prefixes: for
+// every key k and prefix p, k starts with p exactly when EncodeKey(k)
+// starts with EncodePrefix(p). Typed forwards a store's prefix scans
+// (PrefixScanner, KeyScanner) only through such a codec, since only then
+// is a scan of the encoded keys the same as a scan of the keys.
+type PrefixKeyCodec interface {
+	KeyCodec[string]
+	EncodePrefix(prefix string) (string, error)
+}
+
 // CBOR limits applied to every decode, so that hostile bytes cannot make
 // the decoder allocate without bound or recurse deeply. Each bounds the
 // count inside one value; the total size is bounded by the stored bytes.
@@ -127,13 +137,16 @@ func (stringCodec) Encode(v string) ([]byte, error)    { return []byte(v), nil }
 func (stringCodec) Decode(data []byte) (string, error) { return string(data), nil }
 
 // StringKeys returns the key codec for string keys: the key is its own
-// encoding.
+// encoding. It is a PrefixKeyCodec.
 func StringKeys() KeyCodec[string] { return stringKeys{} }
 
 type stringKeys struct{}
 
 func (stringKeys) EncodeKey(k string) (string, error) { return k, nil }
 func (stringKeys) DecodeKey(s string) (string, error) { return s, nil }
+
+// EncodePrefix returns the prefix: the encoding is the identity.
+func (stringKeys) EncodePrefix(p string) (string, error) { return p, nil }
 
 // Integer is the set of integer types IntKeys accepts.
 type Integer interface {

@@ -13,13 +13,54 @@
 // default, [JSON], [Bytes] and [String] are the others). The memory store is
 // generic and stores values as they are, with no encoding.
 //
+// # Composing stores
+//
+// Some stores of this package wrap another store and are stores
+// themselves, so they stack: [Typed] (codecs), [Prefixed] (a namespace in
+// a shared store), [Tiered] (a bounded near store in front of a far one),
+// [Loader] (get-or-load with one load per key at a time) and
+// [EncryptStore] (values sealed at rest). Each passes the conformance
+// suite.
+//
 // # Capabilities
 //
 // A backend that can do a batch of work in one round trip implements
-// [BatchGetter], [BatchSetter], [BatchDeleter] or [PrefixScanner]. Call the
-// helpers [GetMany], [SetMany], [DeleteMany] and [Scan]: they use the
-// capability when the store has it and fall back to the plain methods
-// otherwise, so code written against them works on every store.
+// [BatchGetter], [BatchSetter], [BatchDeleter], [PrefixScanner] or
+// [KeyScanner]. Call the helpers [GetMany], [SetMany], [DeleteMany], [Scan]
+// and [ScanKeys]: they use the capability when the store has it and fall
+// back to the plain methods otherwise, so code written against them works
+// on every store.
+//
+// A wrapper of this package ([Typed], [EncryptStore], [Prefixed]) offers
+// exactly the capabilities of the store it wraps, so a type assertion on
+// it tells the truth and a helper called on it takes the wrapped store's
+// fast path. Since a Go type cannot drop methods, each constructor picks,
+// once, one of a few small types with just the methods the wrapped store
+// has; the capabilities of a store do not change after it is made.
+//
+// # Ownership
+//
+// One rule, for every constructor of this module: close only what you
+// opened. A store a constructor opens itself (from a path, a URL, client
+// options) is closed by the store's Close. A store, client or database
+// handle the caller passes in is borrowed: closing the wrapper or store
+// built on it does not close it, and the caller closes it after
+// everything built on it is closed. So [Typed], [EncryptStore],
+// [Prefixed], [Tiered] and [Loader] close nothing but themselves: after
+// Close they report [ErrClosed], and the store under them is as it was,
+// still open for other wrappers over it.
+//
+//	raw, err := sqlite.Open(path) // opened here: closed here
+//	if err != nil {
+//		return err
+//	}
+//	defer raw.Close()
+//	users := kv.Typed(raw, kv.StringKeys(), kv.CBOR[User]())
+//	defer users.Close() // marks users closed; raw stays open
+//
+// This is the io.Reader rule (bufio.NewReader and gzip.NewReader do not
+// close what they read), and it lets several wrappers share one store:
+// the namespaces of one database, a typed view and a raw one.
 //
 // # Why the shapes are what they are
 //

@@ -144,15 +144,24 @@ func (c encryptCodec[T]) Decode(data []byte) (T, error) {
 // EncryptStore returns a byte store that seals every value it writes to
 // raw and opens every value it reads, authenticating the entry's key with
 // it. Keys are stored in clear (they must be, to be looked up): do not put
-// secrets in keys. It always offers the batch capabilities, using raw's
-// when it has them. Closing the returned store closes raw.
+// secrets in keys.
+//
+// It has exactly the capabilities of raw, chosen once here (see Typed):
+// the batch methods, PrefixScanner and KeyScanner when raw has them, each
+// one call to raw's with every value opened. Keys are not sealed, so a
+// prefix scan of raw is a prefix scan of the encrypted store.
+//
+// Closing the returned store marks it closed and does not close raw: the
+// caller opened raw and closes it (see the package doc's Ownership).
 func EncryptStore(raw Store[string, []byte], ring *Keyring) Store[string, []byte] {
-	return &encryptStore{raw: raw, ring: ring}
+	return offer[string, []byte](&encryptStore{raw: raw, ring: ring}, capabilitiesOf(raw))
 }
 
+// encryptStore is the core of a store made by EncryptStore.
 type encryptStore struct {
 	raw  Store[string, []byte]
 	ring *Keyring
+	closeFlag
 }
 
 func (s *encryptStore) seal(key string, v []byte) ([]byte, error) {
@@ -172,6 +181,9 @@ func (s *encryptStore) open(key string, v []byte) ([]byte, error) {
 }
 
 func (s *encryptStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := s.check("encrypted", "get"); err != nil {
+		return nil, err
+	}
 	v, err := s.raw.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -180,6 +192,9 @@ func (s *encryptStore) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (s *encryptStore) Set(ctx context.Context, key string, value []byte, opts ...SetOption) error {
+	if err := s.check("encrypted", "set"); err != nil {
+		return err
+	}
 	b, err := s.seal(key, value)
 	if err != nil {
 		return err
@@ -187,21 +202,53 @@ func (s *encryptStore) Set(ctx context.Context, key string, value []byte, opts .
 	return s.raw.Set(ctx, key, b, opts...)
 }
 
-func (s *encryptStore) Delete(ctx context.Context, key string) error { return s.raw.Delete(ctx, key) }
+func (s *encryptStore) Delete(ctx context.Context, key string) error {
+	if err := s.check("encrypted", "delete"); err != nil {
+		return err
+	}
+	return s.raw.Delete(ctx, key)
+}
+
 func (s *encryptStore) Has(ctx context.Context, key string) (bool, error) {
+	if err := s.check("encrypted", "has"); err != nil {
+		return false, err
+	}
 	return s.raw.Has(ctx, key)
 }
-func (s *encryptStore) Len(ctx context.Context) (int, error) { return s.raw.Len(ctx) }
-func (s *encryptStore) Clear(ctx context.Context) error      { return s.raw.Clear(ctx) }
-func (s *encryptStore) Close() error                         { return s.raw.Close() }
 
-func (s *encryptStore) Keys(ctx context.Context) iter.Seq2[string, error] { return s.raw.Keys(ctx) }
+func (s *encryptStore) Len(ctx context.Context) (int, error) {
+	if err := s.check("encrypted", "len"); err != nil {
+		return 0, err
+	}
+	return s.raw.Len(ctx)
+}
+
+func (s *encryptStore) Clear(ctx context.Context) error {
+	if err := s.check("encrypted", "clear"); err != nil {
+		return err
+	}
+	return s.raw.Clear(ctx)
+}
+
+func (s *encryptStore) Keys(ctx context.Context) iter.Seq2[string, error] {
+	if err := s.check("encrypted", "keys"); err != nil {
+		return ErrorSeq[string](err)
+	}
+	return s.raw.Keys(ctx)
+}
 
 // All yields opened entries; an entry that does not open is yielded as an
 // error wrapping ErrCorrupt and the loop may go on.
 func (s *encryptStore) All(ctx context.Context) iter.Seq2[Entry[string, []byte], error] {
+	if err := s.check("encrypted", "all"); err != nil {
+		return ErrorSeq[Entry[string, []byte]](err)
+	}
+	return s.openEntries(s.raw.All(ctx))
+}
+
+func (s *encryptStore) openEntries(seq iter.Seq2[Entry[string, []byte], error]) iter.Seq2[Entry[string, []byte], error] {
 	return func(yield func(Entry[string, []byte], error) bool) {
-		for e, err := range s.raw.All(ctx) {
+		for e, err := range seq {
 			if err != nil {
 				yield(e, err)
 				return
@@ -214,7 +261,10 @@ func (s *encryptStore) All(ctx context.Context) iter.Seq2[Entry[string, []byte],
 	}
 }
 
-func (s *encryptStore) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+func (s *encryptStore) getMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := s.check("encrypted", "get many"); err != nil {
+		return nil, err
+	}
 	found, err := GetMany(ctx, s.raw, keys)
 	if err != nil {
 		return nil, err
@@ -227,7 +277,10 @@ func (s *encryptStore) GetMany(ctx context.Context, keys []string) (map[string][
 	return found, nil
 }
 
-func (s *encryptStore) SetMany(ctx context.Context, entries []Entry[string, []byte]) error {
+func (s *encryptStore) setMany(ctx context.Context, entries []Entry[string, []byte]) error {
+	if err := s.check("encrypted", "set many"); err != nil {
+		return err
+	}
 	sealed := make([]Entry[string, []byte], len(entries))
 	for i, e := range entries {
 		b, err := s.seal(e.Key, e.Value)
@@ -239,6 +292,23 @@ func (s *encryptStore) SetMany(ctx context.Context, entries []Entry[string, []by
 	return SetMany(ctx, s.raw, sealed)
 }
 
-func (s *encryptStore) DeleteMany(ctx context.Context, keys []string) error {
+func (s *encryptStore) deleteMany(ctx context.Context, keys []string) error {
+	if err := s.check("encrypted", "delete many"); err != nil {
+		return err
+	}
 	return DeleteMany(ctx, s.raw, keys)
+}
+
+func (s *encryptStore) scan(ctx context.Context, prefix string) iter.Seq2[Entry[string, []byte], error] {
+	if err := s.check("encrypted", "scan"); err != nil {
+		return ErrorSeq[Entry[string, []byte]](err)
+	}
+	return s.openEntries(Scan(ctx, s.raw, prefix))
+}
+
+func (s *encryptStore) scanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	if err := s.check("encrypted", "scan keys"); err != nil {
+		return ErrorSeq[string](err)
+	}
+	return ScanKeys(ctx, s.raw, prefix)
 }

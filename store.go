@@ -80,8 +80,10 @@ type Store[K comparable, V any] interface {
 	// under the same rules as Keys.
 	All(ctx context.Context) iter.Seq2[Entry[K, V], error]
 
-	// Close releases the store's resources. A store built on a client the
-	// caller owns does not close that client. Close is idempotent.
+	// Close releases the store's resources. It closes only what the store
+	// opened: a store built on a client, or a wrapper built on a store,
+	// that the caller passed in does not close it (see the package doc's
+	// Ownership). Close is idempotent.
 	Close() error
 }
 

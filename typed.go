@@ -6,27 +6,46 @@ import (
 	"iter"
 )
 
-// TypedStore is a Store[K, V] over a byte-level Store[string, []byte]: keys
-// go through a KeyCodec and values through a Codec. Make one with Typed.
+// Typed lifts a byte-level store to keys of type K and values of type V:
+// keys go through keys, values through values.
 //
-// It always offers the batch capabilities; they use the raw store's when
-// it has them and loop otherwise.
-type TypedStore[K comparable, V any] struct {
-	raw    Store[string, []byte]
-	keys   KeyCodec[K]
-	values Codec[V]
+// The store it returns has exactly the capabilities of raw, chosen once
+// here: the batch methods when raw has all three of BatchGetter,
+// BatchSetter and BatchDeleter, each one call to raw's with every value
+// decoded; and PrefixScanner and KeyScanner when raw has them and keys is
+// a PrefixKeyCodec, which makes K string (StringKeys is one). A prefix
+// scan through any other key codec could not be translated into a scan of
+// raw: the encodings of the keys that start with "ab" need not share any
+// prefix (IntKeys: the keys 1 and 10 do, but a CBOR or hashed key codec
+// would not), so it is left to kv.Scan's fallback over All.
+//
+// Closing the returned store marks it closed (its methods report
+// ErrClosed) and does not close raw: the caller opened raw and closes it,
+// after the typed store is done with (see the package doc's Ownership).
+func Typed[K comparable, V any](raw Store[string, []byte], keys KeyCodec[K], values Codec[V]) Store[K, V] {
+	t := &typed[K, V]{raw: raw, keys: keys, values: values}
+	c := capabilitiesOf(raw)
+	var ok bool
+	if t.prefixes, ok = any(keys).(PrefixKeyCodec); !ok {
+		c.scan, c.keyScan = false, false
+	}
+	return offer[K, V](t, c)
 }
 
-// Typed lifts a byte-level store to keys of type K and values of type V.
-// Closing the TypedStore closes raw.
-func Typed[K comparable, V any](raw Store[string, []byte], keys KeyCodec[K], values Codec[V]) *TypedStore[K, V] {
-	return &TypedStore[K, V]{raw: raw, keys: keys, values: values}
+// typed is the core of a store made by Typed.
+type typed[K comparable, V any] struct {
+	raw      Store[string, []byte]
+	keys     KeyCodec[K]
+	values   Codec[V]
+	prefixes PrefixKeyCodec // keys, when it keeps prefixes; else nil
+	closeFlag
 }
 
-// Raw returns the byte-level store under s.
-func (s *TypedStore[K, V]) Raw() Store[string, []byte] { return s.raw }
-
-func (s *TypedStore[K, V]) encodeKey(op string, key K) (string, error) {
+// start checks that s is open and encodes key.
+func (s *typed[K, V]) start(op string, key K) (string, error) {
+	if err := s.check("typed", op); err != nil {
+		return "", err
+	}
 	k, err := s.keys.EncodeKey(key)
 	if err != nil {
 		return "", fmt.Errorf("kv: typed %s: encode key %v: %w", op, key, err)
@@ -36,9 +55,9 @@ func (s *TypedStore[K, V]) encodeKey(op string, key K) (string, error) {
 
 // Get returns the decoded value under key. Bytes that do not decode give an
 // error wrapping ErrCorrupt.
-func (s *TypedStore[K, V]) Get(ctx context.Context, key K) (V, error) {
+func (s *typed[K, V]) Get(ctx context.Context, key K) (V, error) {
 	var zero V
-	k, err := s.encodeKey("get", key)
+	k, err := s.start("get", key)
 	if err != nil {
 		return zero, err
 	}
@@ -54,8 +73,8 @@ func (s *TypedStore[K, V]) Get(ctx context.Context, key K) (V, error) {
 }
 
 // Set encodes value and stores it under key.
-func (s *TypedStore[K, V]) Set(ctx context.Context, key K, value V, opts ...SetOption) error {
-	k, err := s.encodeKey("set", key)
+func (s *typed[K, V]) Set(ctx context.Context, key K, value V, opts ...SetOption) error {
+	k, err := s.start("set", key)
 	if err != nil {
 		return err
 	}
@@ -67,8 +86,8 @@ func (s *TypedStore[K, V]) Set(ctx context.Context, key K, value V, opts ...SetO
 }
 
 // Delete removes key.
-func (s *TypedStore[K, V]) Delete(ctx context.Context, key K) error {
-	k, err := s.encodeKey("delete", key)
+func (s *typed[K, V]) Delete(ctx context.Context, key K) error {
+	k, err := s.start("delete", key)
 	if err != nil {
 		return err
 	}
@@ -76,8 +95,8 @@ func (s *TypedStore[K, V]) Delete(ctx context.Context, key K) error {
 }
 
 // Has reports whether key is present. It does not decode the value.
-func (s *TypedStore[K, V]) Has(ctx context.Context, key K) (bool, error) {
-	k, err := s.encodeKey("has", key)
+func (s *typed[K, V]) Has(ctx context.Context, key K) (bool, error) {
+	k, err := s.start("has", key)
 	if err != nil {
 		return false, err
 	}
@@ -85,27 +104,42 @@ func (s *TypedStore[K, V]) Has(ctx context.Context, key K) (bool, error) {
 }
 
 // Len returns the number of entries of the raw store.
-func (s *TypedStore[K, V]) Len(ctx context.Context) (int, error) { return s.raw.Len(ctx) }
+func (s *typed[K, V]) Len(ctx context.Context) (int, error) {
+	if err := s.check("typed", "len"); err != nil {
+		return 0, err
+	}
+	return s.raw.Len(ctx)
+}
 
 // Clear removes every entry of the raw store.
-func (s *TypedStore[K, V]) Clear(ctx context.Context) error { return s.raw.Clear(ctx) }
-
-// Close closes the raw store.
-func (s *TypedStore[K, V]) Close() error { return s.raw.Close() }
+func (s *typed[K, V]) Clear(ctx context.Context) error {
+	if err := s.check("typed", "clear"); err != nil {
+		return err
+	}
+	return s.raw.Clear(ctx)
+}
 
 // Keys yields the decoded keys. A key that does not decode is yielded as an
 // error wrapping ErrCorrupt; the loop may go on past it.
-func (s *TypedStore[K, V]) Keys(ctx context.Context) iter.Seq2[K, error] {
+func (s *typed[K, V]) Keys(ctx context.Context) iter.Seq2[K, error] {
+	if err := s.check("typed", "keys"); err != nil {
+		return ErrorSeq[K](err)
+	}
+	return s.decodeKeys("keys", s.raw.Keys(ctx))
+}
+
+// decodeKeys yields the decoded keys of seq.
+func (s *typed[K, V]) decodeKeys(op string, seq iter.Seq2[string, error]) iter.Seq2[K, error] {
 	return func(yield func(K, error) bool) {
 		var zero K
-		for rk, err := range s.raw.Keys(ctx) {
+		for rk, err := range seq {
 			if err != nil {
 				yield(zero, err)
 				return
 			}
 			k, err := s.keys.DecodeKey(rk)
 			if err != nil {
-				err = fmt.Errorf("kv: typed keys %q: %w", rk, err)
+				err = fmt.Errorf("kv: typed %s %q: %w", op, rk, err)
 			}
 			if !yield(k, err) {
 				return
@@ -117,16 +151,24 @@ func (s *TypedStore[K, V]) Keys(ctx context.Context) iter.Seq2[K, error] {
 // All yields the decoded entries. An entry whose key or value does not
 // decode is yielded as an error wrapping ErrCorrupt (with the key, when it
 // decoded); the loop may go on past it.
-func (s *TypedStore[K, V]) All(ctx context.Context) iter.Seq2[Entry[K, V], error] {
+func (s *typed[K, V]) All(ctx context.Context) iter.Seq2[Entry[K, V], error] {
+	if err := s.check("typed", "all"); err != nil {
+		return ErrorSeq[Entry[K, V]](err)
+	}
+	return s.decodeEntries("all", s.raw.All(ctx))
+}
+
+// decodeEntries yields the decoded entries of seq.
+func (s *typed[K, V]) decodeEntries(op string, seq iter.Seq2[Entry[string, []byte], error]) iter.Seq2[Entry[K, V], error] {
 	return func(yield func(Entry[K, V], error) bool) {
-		for re, err := range s.raw.All(ctx) {
+		for re, err := range seq {
 			if err != nil {
 				yield(Entry[K, V]{}, err)
 				return
 			}
 			e, err := s.decodeEntry(re)
 			if err != nil {
-				err = fmt.Errorf("kv: typed all %q: %w", re.Key, err)
+				err = fmt.Errorf("kv: typed %s %q: %w", op, re.Key, err)
 			}
 			if !yield(e, err) {
 				return
@@ -135,7 +177,7 @@ func (s *TypedStore[K, V]) All(ctx context.Context) iter.Seq2[Entry[K, V], error
 	}
 }
 
-func (s *TypedStore[K, V]) decodeEntry(re Entry[string, []byte]) (Entry[K, V], error) {
+func (s *typed[K, V]) decodeEntry(re Entry[string, []byte]) (Entry[K, V], error) {
 	e := Entry[K, V]{ExpiresAt: re.ExpiresAt}
 	var err error
 	if e.Key, err = s.keys.DecodeKey(re.Key); err != nil {
@@ -145,13 +187,14 @@ func (s *TypedStore[K, V]) decodeEntry(re Entry[string, []byte]) (Entry[K, V], e
 	return e, err
 }
 
-// GetMany gets keys in one call to the raw store's GetMany when it has one.
-// The first value that does not decode fails the call with ErrCorrupt.
-func (s *TypedStore[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
+func (s *typed[K, V]) getMany(ctx context.Context, keys []K) (map[K]V, error) {
+	if err := s.check("typed", "get many"); err != nil {
+		return nil, err
+	}
 	raw := make([]string, len(keys))
 	back := make(map[string]K, len(keys))
 	for i, key := range keys {
-		k, err := s.encodeKey("get many", key)
+		k, err := s.start("get many", key)
 		if err != nil {
 			return nil, err
 		}
@@ -172,12 +215,13 @@ func (s *TypedStore[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, erro
 	return out, nil
 }
 
-// SetMany encodes entries and sets them in one call to the raw store's
-// SetMany when it has one.
-func (s *TypedStore[K, V]) SetMany(ctx context.Context, entries []Entry[K, V]) error {
+func (s *typed[K, V]) setMany(ctx context.Context, entries []Entry[K, V]) error {
+	if err := s.check("typed", "set many"); err != nil {
+		return err
+	}
 	raw := make([]Entry[string, []byte], len(entries))
 	for i, e := range entries {
-		k, err := s.encodeKey("set many", e.Key)
+		k, err := s.start("set many", e.Key)
 		if err != nil {
 			return err
 		}
@@ -190,12 +234,13 @@ func (s *TypedStore[K, V]) SetMany(ctx context.Context, entries []Entry[K, V]) e
 	return SetMany(ctx, s.raw, raw)
 }
 
-// DeleteMany deletes keys in one call to the raw store's DeleteMany when it
-// has one.
-func (s *TypedStore[K, V]) DeleteMany(ctx context.Context, keys []K) error {
+func (s *typed[K, V]) deleteMany(ctx context.Context, keys []K) error {
+	if err := s.check("typed", "delete many"); err != nil {
+		return err
+	}
 	raw := make([]string, len(keys))
 	for i, key := range keys {
-		k, err := s.encodeKey("delete many", key)
+		k, err := s.start("delete many", key)
 		if err != nil {
 			return err
 		}
@@ -204,9 +249,38 @@ func (s *TypedStore[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 	return DeleteMany(ctx, s.raw, raw)
 }
 
-var (
-	_ Store[string, int]       = (*TypedStore[string, int])(nil)
-	_ BatchGetter[string, int] = (*TypedStore[string, int])(nil)
-	_ BatchSetter[string, int] = (*TypedStore[string, int])(nil)
-	_ BatchDeleter[string]     = (*TypedStore[string, int])(nil)
-)
+// scan is offered only when s.prefixes is set, which makes K string.
+func (s *typed[K, V]) scan(ctx context.Context, prefix string) iter.Seq2[Entry[string, V], error] {
+	if err := s.check("typed", "scan"); err != nil {
+		return ErrorSeq[Entry[string, V]](err)
+	}
+	p, err := s.prefixes.EncodePrefix(prefix)
+	if err != nil {
+		return ErrorSeq[Entry[string, V]](fmt.Errorf("kv: typed scan: encode prefix %q: %w", prefix, err))
+	}
+	return func(yield func(Entry[string, V], error) bool) {
+		for e, err := range s.decodeEntries("scan", Scan(ctx, s.raw, p)) {
+			if !yield(Entry[string, V]{Key: any(e.Key).(string), Value: e.Value, ExpiresAt: e.ExpiresAt}, err) {
+				return
+			}
+		}
+	}
+}
+
+// scanKeys is offered only when s.prefixes is set, which makes K string.
+func (s *typed[K, V]) scanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	if err := s.check("typed", "scan keys"); err != nil {
+		return ErrorSeq[string](err)
+	}
+	p, err := s.prefixes.EncodePrefix(prefix)
+	if err != nil {
+		return ErrorSeq[string](fmt.Errorf("kv: typed scan keys: encode prefix %q: %w", prefix, err))
+	}
+	return func(yield func(string, error) bool) {
+		for k, err := range s.decodeKeys("scan keys", ScanKeys(ctx, s.raw, p)) {
+			if !yield(any(k).(string), err) {
+				return
+			}
+		}
+	}
+}

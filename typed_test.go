@@ -134,7 +134,7 @@ func TestTypedCorruptEntries(t *testing.T) {
 	if _, err := typed.Get(ctx, 1); !errors.Is(err, kv.ErrCorrupt) {
 		t.Fatalf("Get of a corrupt value: err = %v, want ErrCorrupt", err)
 	}
-	if _, err := typed.GetMany(ctx, []int{0, 1}); !errors.Is(err, kv.ErrCorrupt) {
+	if _, err := kv.GetMany(ctx, typed, []int{0, 1}); !errors.Is(err, kv.ErrCorrupt) {
 		t.Fatalf("GetMany over a corrupt value: err = %v, want ErrCorrupt", err)
 	}
 

@@ -76,7 +76,7 @@ func typedOver(b *testing.B, raw kv.Store[string, []byte], err error) ops {
 		b.Fatal(err)
 	}
 	s := kv.Typed(raw, kv.StringKeys(), kv.CBOR[Record]())
-	b.Cleanup(func() { s.Close() })
+	b.Cleanup(func() { s.Close(); raw.Close() }) // Typed does not close raw
 	return typedOps(s)
 }
 

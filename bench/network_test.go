@@ -182,6 +182,7 @@ func redisKVStore(b *testing.B) kv.Store[string, Record] {
 	b.Cleanup(func() {
 		t.Clear(context.Background())
 		t.Close()
+		s.Close() // Typed does not close the store it wraps
 	})
 	return t
 }
@@ -267,6 +268,7 @@ func mongoKVStore(b *testing.B) kv.Store[string, Record] {
 	t := kv.Typed(s, kv.StringKeys(), kv.CBOR[Record]())
 	b.Cleanup(func() {
 		t.Close()
+		s.Close()
 		c.Database(name).Drop(context.Background())
 	})
 	return t
@@ -354,6 +356,7 @@ func dynamoKVStore(b *testing.B) kv.Store[string, Record] {
 	t := kv.Typed(s, kv.StringKeys(), kv.CBOR[Record]())
 	b.Cleanup(func() {
 		t.Close()
+		s.Close()
 		c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	})
 	return t

@@ -138,7 +138,7 @@ func scanPrefixes() []string {
 }
 
 // testScan checks that Scan yields what filtering All by the prefix
-// yields, for prefixes full of characters that are special somewhere, with
+// yields, and ScanKeys its keys, for prefixes full of characters that are special somewhere, with
 // expired entries left out and early breaks honoured.
 func testScan(t *testing.T, h *harness) {
 	s := h.store()
@@ -168,6 +168,14 @@ func testScan(t *testing.T, h *harness) {
 			}
 		}
 		checkEntries(t, "Scan("+qk(prefix)+")", entries, sub)
+		keys, err, problem := drain(kv.ScanKeys(h.ctx, s, prefix))
+		if problem != nil {
+			t.Errorf("ScanKeys(%q): %v", prefix, problem)
+		}
+		if err != nil {
+			t.Errorf("ScanKeys(%q) yielded an error: %v", prefix, err)
+		}
+		checkKeySet(t, "ScanKeys("+qk(prefix)+")", keys, sub)
 		if len(sub) > 1 {
 			if got, problem := takeN(kv.Scan(h.ctx, s, prefix), 1); problem != nil || got != 1 {
 				t.Errorf("Scan(%q) stopped after one entry: %d entries, %v", prefix, got, problem)

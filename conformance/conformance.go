@@ -48,12 +48,17 @@ type Capabilities struct {
 	SharedHandles bool
 
 	// Batch: the store implements kv.BatchGetter, kv.BatchSetter and
-	// kv.BatchDeleter (all three, or none). A kv.TypedStore always has
-	// them.
+	// kv.BatchDeleter (all three, or none). The wrappers of package kv
+	// (kv.Typed, kv.EncryptStore, kv.Prefixed) have them exactly when the
+	// store they wrap does.
 	Batch bool
 
 	// PrefixScan: the store implements kv.PrefixScanner.
 	PrefixScan bool
+
+	// KeyScan: the store implements kv.KeyScanner (keys under a prefix
+	// without their values).
+	KeyScan bool
 
 	// MaxKeySize is the longest key in bytes the store accepts; 0 means at
 	// least the 4 KiB the suite tries. A longer key must fail with
@@ -155,6 +160,13 @@ func (c Capabilities) Check(s kv.Store[string, []byte]) error {
 		errs = append(errs, fmt.Errorf("conformance: Capabilities.PrefixScan is declared but %T does not implement kv.PrefixScanner", s))
 	case !c.PrefixScan && scanner:
 		errs = append(errs, fmt.Errorf("conformance: %T implements kv.PrefixScanner but Capabilities.PrefixScan is not declared", s))
+	}
+	_, keyScanner := s.(kv.KeyScanner)
+	switch {
+	case c.KeyScan && !keyScanner:
+		errs = append(errs, fmt.Errorf("conformance: Capabilities.KeyScan is declared but %T does not implement kv.KeyScanner", s))
+	case !c.KeyScan && keyScanner:
+		errs = append(errs, fmt.Errorf("conformance: %T implements kv.KeyScanner but Capabilities.KeyScan is not declared", s))
 	}
 	return errors.Join(errs...)
 }

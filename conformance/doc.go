@@ -33,7 +33,8 @@
 // use the store); concurrent writers and
 // readers; a seeded random sequence of operations checked against a map
 // (SeedEnv replays one); persistence across reopening; two handles on one
-// location; and the batch and prefix-scan helpers of package kv, which
+// location; and the batch, prefix-scan and key-scan helpers of package
+// kv, which
 // must agree with the plain methods whether the store has the capability
 // or the helpers fall back.
 //

@@ -29,11 +29,13 @@ func defaultStoreURL() string {
 	return "sqlite://" + filepath.ToSlash(filepath.Join(dir, "kvcache", "cache.db"))
 }
 
-// cache is an opened cache: the store a URL names, split into namespaces.
+// cache is an opened cache: the store a URL names, split into namespaces
+// (kv.Prefixed) so that one URL names a whole cache and copy moves all of
+// it.
 type cache struct {
 	raw       kv.Store[string, []byte]
-	responses namespace
-	stats     *kv.TypedStore[string, counters]
+	responses kv.Store[string, []byte]
+	stats     kv.Store[string, counters]
 }
 
 func openCache(ctx context.Context, storeURL string) (*cache, error) {
@@ -43,17 +45,22 @@ func openCache(ctx context.Context, storeURL string) (*cache, error) {
 	}
 	return &cache{
 		raw:       raw,
-		responses: namespace{raw: raw, prefix: cachePrefix},
-		stats:     kv.Typed[string, counters](namespace{raw: raw, prefix: metaPrefix}, kv.StringKeys(), kv.CBOR[counters]()),
+		responses: kv.Prefixed(raw, cachePrefix),
+		stats:     kv.Typed(kv.Prefixed(raw, metaPrefix), kv.StringKeys(), kv.CBOR[counters]()),
 	}, nil
 }
 
-// transport returns an HTTP cache over c. Closing it does not close c.
+// transport returns an HTTP cache over c's responses namespace. Closing it
+// does not close the store under c.
 func (c *cache) transport(opts ...httpcache.Option) *httpcache.Transport {
 	return httpcache.NewFromStores(c.responses, nil, opts...)
 }
 
-func (c *cache) Close() error { return c.raw.Close() }
+// Close closes the namespaces and then the store the URL named, which
+// the cache opened.
+func (c *cache) Close() error {
+	return errors.Join(c.stats.Close(), c.responses.Close(), c.raw.Close())
+}
 
 // withTransport opens the cache storeURL names, runs f with it and an HTTP
 // cache over it, and closes both.

@@ -26,7 +26,10 @@ func main() {
 	ctx := context.Background()
 
 	// A byte-level store, lifted to int keys and Book values.
+	// It is closed here, where it was opened: closing books does not close
+	// raw (close only what you opened).
 	raw := memory.New[string, []byte]()
+	defer raw.Close()
 	books := kv.Typed(raw, kv.IntKeys[int](), kv.CBOR[Book]())
 	defer books.Close()
 

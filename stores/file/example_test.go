@@ -60,6 +60,7 @@ func Example_typed() {
 	if err != nil {
 		panic(err)
 	}
+	defer raw.Close() // after s: Typed does not close the store it is given
 	type visit struct {
 		Path  string
 		Count int

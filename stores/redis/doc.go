@@ -80,7 +80,11 @@
 // WithClientSideCache makes Get and GetMany read through rueidis's
 // client-side cache, kept coherent by Redis's invalidation messages
 // (RESP3 CLIENT TRACKING): repeated reads of a hot key cost no round
-// trip. The price is a short window after every write, this store's own
+// trip. The price is a window after every write, this store's own
 // included, in which a read may return the old value, while the
-// invalidation is on its way; see the option.
+// invalidation is on its way: measured on loopback, a read right after
+// another client's write was stale in 20% of rounds, for 119 µs at the
+// median and 18 ms at the 99th percentile; see the option. kv.Tiered is
+// the other way to keep hot keys near, with a staleness bounded by its
+// near TTL instead.
 package redis

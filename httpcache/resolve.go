@@ -22,7 +22,7 @@ type lookup struct {
 	conditional bool
 	wait        *budget // what the request may still wait on stores (points to budget)
 	budget      budget
-	fkey        string  // flightKey, once computed
+	fkey        string // flightKey, once computed
 }
 
 // flightKey returns (and remembers) the key identical requests share.

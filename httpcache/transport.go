@@ -19,10 +19,10 @@ import (
 // (the origin) what the cache cannot answer. It is safe for concurrent use.
 // Make one with New, NewMemory or NewFromStores.
 type Transport struct {
-	o     options
-	resp  *responseStore
+	o       options
+	resp    *responseStore
 	aliases aliasStore // chosen once, in New: a redirects store, or the responses store
-	owned []func() error
+	owned   []func() error
 
 	flight      flight
 	uncacheable marks
@@ -236,4 +236,3 @@ func gatewayTimeout(req *http.Request) *http.Response {
 		Request:    req,
 	}
 }
-

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/kvkit/kv"
@@ -124,14 +125,20 @@ func (g *guarded[V]) wait(ctx context.Context, b *budget, fn func(context.Contex
 	defer cancel()
 	start := time.Now()
 	done := make(chan result[V], 1) // the goroutine never blocks on a late send
+	var gaveUp atomic.Bool
 	go func() {
 		v, err := fn(sctx)
 		done <- result[V]{v, err}
+		if gaveUp.Load() && g.rep.logger != nil {
+			// The abandonment was reported; the late answer is only logged.
+			g.rep.logger.Debug("httpcache: late store answer dropped", "store", g.name, "took", time.Since(start).Round(time.Millisecond), "err", err)
+		}
 	}()
 	var r result[V]
 	select {
 	case r = <-done:
 	case <-sctx.Done():
+		gaveUp.Store(true)
 		r.err = abandonedError(ctx, limit)
 	}
 	if !b.unbounded && !b.direct {

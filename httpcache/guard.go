@@ -29,9 +29,17 @@ type budget struct {
 	direct bool
 }
 
+// untimedBudget is the budget of every request of a Transport whose store
+// calls are never timed. It is never written: only bounded budgets are
+// charged.
+var untimedBudget = budget{unbounded: true}
+
 // newBudget returns the store budget of one request.
-func (t *Transport) newBudget() budget {
-	return budget{left: t.o.storeTimeout, unbounded: t.o.storeTimeout <= 0}
+func (t *Transport) newBudget() *budget {
+	if t.untimed {
+		return &untimedBudget
+	}
+	return &budget{left: t.o.storeTimeout, unbounded: t.o.storeTimeout <= 0}
 }
 
 // spent reports a budget with nothing left.
@@ -80,35 +88,33 @@ type result[V any] struct {
 	err error
 }
 
-// call runs fn against the store under the guard. ctx is the caller's:
-// when it ends first, the call says nothing about the store.
-func (g *guarded[V]) call(ctx context.Context, b *budget, op, key string, fn func(context.Context) (V, error)) (V, error) {
-	var zero V
+// begin lets a call through to the store, or returns errSkipped: the
+// budget is spent, or the breaker is open.
+func (g *guarded[V]) begin(b *budget) (ticket, error) {
 	if b.spent() {
-		return zero, errSkipped
+		return ticket{}, errSkipped
 	}
-	var tk ticket
-	if !b.direct {
-		var ok bool
-		if tk, ok = g.br.allow(); !ok {
-			return zero, errSkipped
-		}
+	if b.direct {
+		return ticket{}, nil
 	}
-	var v V
-	var err error
-	if g.inMemory {
-		v, err = fn(ctx)
-	} else {
-		v, err = g.wait(ctx, b, fn)
+	if tk, ok := g.br.allow(); ok {
+		return tk, nil
 	}
+	return ticket{}, errSkipped
+}
+
+// end settles a call begin let through, and returns its error (named
+// after the operation for a maintenance call). ctx is the caller's: when
+// it ended first, the call says nothing about the store.
+func (g *guarded[V]) end(ctx context.Context, b *budget, tk ticket, err error, op, key string) error {
 	if b.direct {
 		if err != nil && !errors.Is(err, kv.ErrNotFound) {
 			err = fmt.Errorf("httpcache: %s%s %s: %w", op, g.suffix, key, err)
 		}
-		return v, err
+		return err
 	}
 	g.settle(ctx, tk, err, op, key)
-	return v, err
+	return err
 }
 
 // wait runs fn in a goroutine and waits for it as long as the budget and
@@ -163,9 +169,21 @@ func abandonedError(ctx context.Context, limit time.Duration) error {
 	return fmt.Errorf("%w after %v: %w", errAbandoned, limit, context.DeadlineExceeded)
 }
 
-// get reads key.
+// get reads key. (Each operation calls the memory store directly, so
+// that the hit path makes no closure.)
 func (g *guarded[V]) get(ctx context.Context, b *budget, key string) (V, error) {
-	return g.call(ctx, b, "get", key, func(ctx context.Context) (V, error) { return g.store.Get(ctx, key) })
+	tk, err := g.begin(b)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	var v V
+	if g.inMemory {
+		v, err = g.store.Get(ctx, key)
+	} else {
+		v, err = g.wait(ctx, b, func(ctx context.Context) (V, error) { return g.store.Get(ctx, key) })
+	}
+	return v, g.end(ctx, b, tk, err, "get", key)
 }
 
 // set writes v under key with a store TTL until until (none when zero).
@@ -180,22 +198,38 @@ func (g *guarded[V]) set(ctx context.Context, b *budget, key string, v V, until,
 		}
 		opts = append(opts, kv.WithTTL(ttl))
 	}
+	tk, err := g.begin(b)
+	if err != nil {
+		return err
+	}
 	ctx = context.WithoutCancel(ctx)
-	_, err := g.call(ctx, b, "set", key, func(ctx context.Context) (V, error) {
-		var zero V
-		return zero, g.store.Set(ctx, key, v, opts...)
-	})
-	return err
+	if g.inMemory {
+		err = g.store.Set(ctx, key, v, opts...)
+	} else {
+		_, err = g.wait(ctx, b, func(ctx context.Context) (V, error) {
+			var zero V
+			return zero, g.store.Set(ctx, key, v, opts...)
+		})
+	}
+	return g.end(ctx, b, tk, err, "set", key)
 }
 
 // del deletes key. The delete outlives the caller's context.
 func (g *guarded[V]) del(ctx context.Context, b *budget, key string) error {
+	tk, err := g.begin(b)
+	if err != nil {
+		return err
+	}
 	ctx = context.WithoutCancel(ctx)
-	_, err := g.call(ctx, b, "delete", key, func(ctx context.Context) (V, error) {
-		var zero V
-		return zero, g.store.Delete(ctx, key)
-	})
-	return err
+	if g.inMemory {
+		err = g.store.Delete(ctx, key)
+	} else {
+		_, err = g.wait(ctx, b, func(ctx context.Context) (V, error) {
+			var zero V
+			return zero, g.store.Delete(ctx, key)
+		})
+	}
+	return g.end(ctx, b, tk, err, "delete", key)
 }
 
 // settle records in the breaker how a call it let through ended, and

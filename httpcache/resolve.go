@@ -20,9 +20,8 @@ type lookup struct {
 	dir     directives // request directives (none when Cache-Control is off)
 	// conditional: the request carries the caller's own validators.
 	conditional bool
-	wait        *budget // what the request may still wait on stores (points to budget)
-	budget      budget
-	fkey        string // flightKey, once computed
+	wait        *budget // what the request may still wait on stores
+	fkey        string  // flightKey, once computed
 }
 
 // flightKey returns (and remembers) the key identical requests share.
@@ -35,29 +34,29 @@ func (lk *lookup) flightKey() string {
 
 var noDirectives = directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -1, staleIfError: -1, staleRevalidate: -1}
 
-// resolve works out the lookup of req, without calling a store. It
-// returns false when req is to go to the origin untouched (bypass) and
-// then the request to send, whose body may have been read in part.
-func (t *Transport) resolve(req *http.Request) (*lookup, bool) {
-	lk := &lookup{req: req, ctl: controlOf(req.Context()), dir: noDirectives, conditional: conditional(req.Header)}
+// resolve works out lk, the lookup of req, without calling a store. It
+// returns false when the request is to go to the origin untouched
+// (bypass): lk.req is then the request to send, whose body may have been
+// read in part.
+func (t *Transport) resolve(req *http.Request, lk *lookup) bool {
+	*lk = lookup{req: req, ctl: controlOf(req.Context()), dir: noDirectives, conditional: conditional(req.Header)}
 	if t.o.cacheControl && (len(req.Header["Cache-Control"]) > 0 || len(req.Header["Pragma"]) > 0) {
 		lk.dir = parseDirectives(req.Header)
 	}
 	if bypassRequest(lk, t.o.methods[req.Method]) {
-		return lk, false
+		return false
 	}
 	if hasBody(req) && !t.bufferBody(lk) {
-		return lk, false
+		return false
 	}
 	lk.normURL = t.o.normalizeURL(lk.req.URL)
 	lk.expiry = t.configuredExpiry(lk.ctl, lk.normURL)
 	if lk.expiry.kind == expiryDoNotCache || (lk.ctl.forceRefresh && lk.conditional) {
-		return lk, false
+		return false
 	}
 	lk.primary = t.o.primaryKey(lk.req, lk.normURL, lk.body)
-	lk.budget = t.newBudget()
-	lk.wait = &lk.budget
-	return lk, true
+	lk.wait = t.newBudget()
+	return true
 }
 
 // bufferBody reads the request body into lk when it is at most the body

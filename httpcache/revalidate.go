@@ -23,8 +23,7 @@ func (t *Transport) revalidateInBackground(lk *lookup, stale *Response) {
 	blk := *lk
 	blk.req = lk.req.Clone(ctx)
 	blk.req.Response = nil
-	blk.budget = t.newBudget()
-	blk.wait = &blk.budget
+	blk.wait = t.newBudget()
 	go func() {
 		defer t.bgWG.Done()
 		defer func() {

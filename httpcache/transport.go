@@ -23,6 +23,9 @@ type Transport struct {
 	resp    *responseStore
 	aliases aliasStore // chosen once, in New: a redirects store, or the responses store
 	owned   []func() error
+	// untimed: no store call is ever timed (in-memory stores, or
+	// WithStoreTimeout(0)), so requests need no budget of their own.
+	untimed bool
 
 	flight      flight
 	uncacheable marks
@@ -57,6 +60,7 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 	}
 	rep := &reporter{hook: o.hook, logger: o.logger}
 	t.resp = &responseStore{g: newGuarded(responses, "responses", "", &o, rep), now: o.now}
+	t.untimed = o.storeTimeout <= 0 || (isMemory(responses) && (redirects == nil || isMemory(redirects)))
 	if redirects != nil {
 		t.aliases = &ownAliases{g: newGuarded(redirects, "redirects", " redirect", &o, rep), now: o.now}
 	} else {
@@ -72,12 +76,18 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 // store never blocks: its calls are neither timed nor run apart (which
 // would cost a timer and a goroutine per call on the hit path).
 func newGuarded[V any](store kv.Store[string, V], name, suffix string, o *options, rep *reporter) guarded[V] {
-	_, inMemory := store.(*memory.Store[string, V])
+	inMemory := isMemory(store)
 	return guarded[V]{
 		store: store, name: name, suffix: suffix,
 		br:      newBreaker(name, o.breakerMin, o.breakerMax),
 		timeout: o.storeTimeout, inMemory: inMemory, rep: rep,
 	}
+}
+
+// isMemory reports the in-memory store, whose calls never block.
+func isMemory[V any](s kv.Store[string, V]) bool {
+	_, ok := s.(*memory.Store[string, V])
+	return ok
 }
 
 // NewMemory returns a Transport over two in-memory stores that it opens,
@@ -143,12 +153,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.closed.Load() {
 		return t.o.base.RoundTrip(req)
 	}
-	lk, cache := t.resolve(req)
-	if !cache {
+	var lk lookup
+	if !t.resolve(req, &lk) {
 		return t.bypass(lk.req)
 	}
-	s, now := t.lookupStored(lk)
-	return t.act(lk, decide(lk, s, t.policy(), now), now)
+	s, now := t.lookupStored(&lk)
+	return t.act(&lk, decide(&lk, s, t.policy(), now), now)
 }
 
 // policy returns what decide needs of the options.
@@ -197,8 +207,7 @@ func (t *Transport) bypass(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := t.newBudget()
-	t.invalidateAfter(req, resp, &b)
+	t.invalidateAfter(req, resp, t.newBudget())
 	resp.Header.Set(StatusHeader, string(Bypass))
 	return resp, nil
 }

@@ -130,7 +130,9 @@ const (
 	// from an identical concurrent request that did). A conditional
 	// request answered from the cache may get a 304.
 	Hit Status = "hit"
-	// Miss: fetched from the origin (and stored when cacheable).
+	// Miss: fetched from the origin (and stored when cacheable); in a
+	// private cache, also an uncacheable answer shared from an identical
+	// concurrent request that fetched it.
 	Miss Status = "miss"
 	// Stale: a stale stored response, served because of max-stale,
 	// stale-if-error, stale-while-revalidate or OnlyIfCached.

@@ -11,7 +11,7 @@ import (
 // each wait for a store timeout while it is down (WithStoreBreaker).
 //
 // Closed, every call goes through. A call that fails (see
-// Transport.settle for what counts) opens it for a backoff period, in
+// guarded.settle for what counts) opens it for a backoff period, in
 // which calls are skipped and requests go to the origin. The first call
 // after the period is a probe, and the only call until it ends: success
 // closes the breaker, failure opens it again for twice the period, up to

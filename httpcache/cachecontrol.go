@@ -19,11 +19,11 @@ type directives struct {
 }
 
 func parseDirectives(h http.Header) directives {
-	d := directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -1, staleIfError: -1, staleRevalidate: -1}
+	d := noDirectives
 	values := h["Cache-Control"]
 	if len(values) == 0 {
 		if p := h.Get("Pragma"); strings.Contains(strings.ToLower(p), "no-cache") {
-			d.noCache = true
+			d.noCache = true // RFC 9111 5.4
 		}
 		return d
 	}
@@ -32,45 +32,63 @@ func parseDirectives(h http.Header) directives {
 			name, arg, hasArg := strings.Cut(strings.TrimSpace(part), "=")
 			name = strings.ToLower(strings.TrimSpace(name))
 			arg = strings.Trim(strings.TrimSpace(arg), `"`)
-			switch name {
-			case "max-age":
-				d.maxAge = seconds(arg, d.maxAge)
-			case "s-maxage":
-				d.sMaxAge = seconds(arg, d.sMaxAge)
-			case "max-stale":
-				if hasArg {
-					d.maxStale = seconds(arg, d.maxStale)
-				} else {
-					d.maxStaleAny = true
-				}
-			case "min-fresh":
-				d.minFresh = seconds(arg, d.minFresh)
-			case "stale-if-error":
-				d.staleIfError = seconds(arg, d.staleIfError)
-			case "stale-while-revalidate":
-				d.staleRevalidate = seconds(arg, d.staleRevalidate)
-			case "no-store":
-				d.noStore = true
-			case "no-cache":
-				// The qualified form (no-cache="Set-Cookie") is treated
-				// as the unqualified one: stricter, never wrong.
-				d.noCache = true
-			case "private":
-				d.private = true
-			case "public":
-				d.public = true
-			case "must-revalidate":
-				d.mustRevalidate = true
-			case "proxy-revalidate":
-				d.proxyRevalidate = true
-			case "immutable":
-				d.immutable = true
-			case "only-if-cached":
-				d.onlyIfCached = true
+			if !d.setDuration(name, arg, hasArg) {
+				d.setFlag(name)
 			}
 		}
 	}
 	return d
+}
+
+// setDuration sets the directive name with an argument, and reports
+// whether name is one.
+func (d *directives) setDuration(name, arg string, hasArg bool) bool {
+	switch name {
+	case "max-age":
+		d.maxAge = seconds(arg, d.maxAge)
+	case "s-maxage":
+		d.sMaxAge = seconds(arg, d.sMaxAge)
+	case "max-stale":
+		if hasArg {
+			d.maxStale = seconds(arg, d.maxStale)
+		} else {
+			d.maxStaleAny = true
+		}
+	case "min-fresh":
+		d.minFresh = seconds(arg, d.minFresh)
+	case "stale-if-error":
+		d.staleIfError = seconds(arg, d.staleIfError)
+	case "stale-while-revalidate":
+		d.staleRevalidate = seconds(arg, d.staleRevalidate)
+	default:
+		return false
+	}
+	return true
+}
+
+// setFlag sets the directive name without an argument; unknown ones are
+// ignored (RFC 9111 5.2.3).
+func (d *directives) setFlag(name string) {
+	switch name {
+	case "no-store":
+		d.noStore = true
+	case "no-cache":
+		// The qualified form (no-cache="Set-Cookie") is treated as the
+		// unqualified one: stricter, never wrong.
+		d.noCache = true
+	case "private":
+		d.private = true
+	case "public":
+		d.public = true
+	case "must-revalidate":
+		d.mustRevalidate = true
+	case "proxy-revalidate":
+		d.proxyRevalidate = true
+	case "immutable":
+		d.immutable = true
+	case "only-if-cached":
+		d.onlyIfCached = true
+	}
 }
 
 // seconds parses a delta-seconds argument. An invalid one keeps old when it

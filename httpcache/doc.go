@@ -72,27 +72,42 @@
 //
 // # What stays in the store
 //
-// A stale response stays stored, to be revalidated or served by
-// max-stale, stale-if-error or [OnlyIfCached], until [Transport.DeleteExpired]
-// or [Transport.Clear] removes it, as in aiohttp-client-cache and
-// requests-cache; [WithKeepStale] gives such entries a store TTL instead
-// (native on Redis, Badger, DynamoDB). Responses that are stale at once and
-// have no validator are not stored at all.
+// Every entry is written with a store TTL covering its freshness, the
+// stale-serving windows that apply, and a keep-for-revalidation window
+// ([WithKeepStale], default [DefaultKeepStale]), so no backend grows
+// without bound; until then a stale response can be revalidated, and
+// served by max-stale, stale-if-error or [OnlyIfCached].
+// [Transport.DeleteExpired] removes stale entries sooner. Responses that
+// are stale at once and have no validator are not stored at all.
 //
 // # Concurrency and failures
 //
+// A request is resolved once (keys, directives, what is stored), a pure
+// function decides what to do with it, and small executors do it.
+//
 // Identical concurrent requests that miss reach the origin once; the
-// others share its stored response (each gets its own body). A store that
-// fails or times out ([WithStoreTimeout]) never fails a request: the
-// origin is used and the error goes to [WithErrorHook] and
-// [WithLogger]. After a failure the store is skipped for a while (1s at
-// first, doubling up to 30s, [WithStoreBreaker]): while it is down, a
-// request waits for one failed store call at most, rather than for each
-// call it makes (four on a GET that misses), and one probe at a time
-// finds out whether it is back. An entry that does not decode, or
-// was written in another [FormatVersion], is a miss, is deleted and is
-// reported as kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream
-// through uncached.
+// others share its response (each gets its own body): a stored one
+// always, an uncacheable one in a private cache, never in a shared cache
+// when it is private, no-store or answers a request with credentials.
+//
+// A store that fails or times out never fails a request: the origin is
+// used and the error goes to [WithErrorHook] and [WithLogger]. A request
+// waits on stores for one store timeout at most in all
+// ([WithStoreTimeout], default 1s): a call that has not answered by then
+// is abandoned, whatever the store does. After a failure the store is
+// skipped for a while (1s at first, doubling up to 30s,
+// [WithStoreBreaker]), and one probe at a time finds out whether it is
+// back. An entry that does not decode, or was written in another
+// [FormatVersion], is a miss, is deleted and is reported as
+// kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream through
+// uncached.
+//
+// # Closing
+//
+// Close only what you opened: [New] and [NewFromStores] never close the
+// stores they are given; the in-memory stores of [NewMemory] (and of New
+// with a nil responses store) are the Transport's, and [Transport.Close]
+// closes them.
 //
 // # Sharing a store
 //

@@ -50,8 +50,11 @@ func ExampleNewFromStores() {
 	}))
 	defer origin.Close()
 
-	t := httpcache.NewFromStores(memory.New[string, []byte](), memory.New[string, []byte]())
-	defer t.Close() // closes both stores
+	responses, redirects := memory.New[string, []byte](), memory.New[string, []byte]()
+	defer responses.Close() // the caller's stores: Transport.Close leaves them open
+	defer redirects.Close()
+	t := httpcache.NewFromStores(responses, redirects)
+	defer t.Close()
 
 	for range 2 {
 		resp, err := t.Client().Get(origin.URL + "/old")

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/kvkit/kv"
@@ -41,7 +42,7 @@ type EntryInfo struct {
 func (t *Transport) Entries(ctx context.Context) iter.Seq2[EntryInfo, error] {
 	return func(yield func(EntryInfo, error) bool) {
 		now := t.o.now()
-		for e, err := range t.responses.All(ctx) {
+		for e, err := range t.resp.g.store.All(ctx) {
 			if err != nil {
 				if !yield(EntryInfo{}, fmt.Errorf("httpcache: entries: %w", err)) || !errors.Is(err, kv.ErrCorrupt) {
 					return
@@ -69,109 +70,90 @@ func (t *Transport) Entries(ctx context.Context) iter.Seq2[EntryInfo, error] {
 // do not decode, and the variant lists and redirect aliases left pointing
 // at nothing. It returns how many responses it deleted.
 func (t *Transport) DeleteExpired(ctx context.Context) (int, error) {
-	now := t.o.now()
-	var (
-		drop     []string
-		live     = map[string]bool{}
-		indexes  = map[string]*Response{}
-		aliases  = map[string]string{}
-		nDeleted int
-	)
-	for e, err := range t.responses.All(ctx) {
+	sw := sweep{now: t.o.now(), live: map[string]bool{}, indexes: map[string]*Response{}, aliases: map[string]string{}}
+	for e, err := range t.resp.g.store.All(ctx) {
 		if err != nil {
-			if errors.Is(err, kv.ErrCorrupt) {
-				if e.Key != "" {
-					drop = append(drop, e.Key)
-				}
-				continue
+			if !errors.Is(err, kv.ErrCorrupt) {
+				return 0, fmt.Errorf("httpcache: delete expired: %w", err)
 			}
-			return 0, fmt.Errorf("httpcache: delete expired: %w", err)
+			if e.Key != "" {
+				sw.drop = append(sw.drop, e.Key)
+			}
+			continue
 		}
-		r := e.Value
-		switch {
-		case r == nil || r.Version != FormatVersion:
-			drop = append(drop, e.Key)
-		case r.Kind == KindVariants:
-			indexes[e.Key] = r
-		case r.Kind == KindAlias:
-			aliases[e.Key] = r.Alias
-		case !r.fresh(now):
-			drop = append(drop, e.Key)
-			nDeleted++
-		default:
-			live[e.Key] = true
-		}
+		sw.add(e.Key, e.Value)
 	}
-	for k, idx := range indexes {
-		alive := false
-		for _, vk := range idx.Variants {
-			alive = alive || live[vk]
-		}
-		if alive {
-			live[k] = true
-		} else {
-			drop = append(drop, k)
-		}
-	}
-	for k, target := range aliases {
-		if !live[target] {
-			drop = append(drop, k)
-		}
-	}
-	if err := kv.DeleteMany(ctx, t.responses, drop); err != nil {
+	sw.orphans()
+	if err := kv.DeleteMany(ctx, t.resp.g.store, sw.drop); err != nil {
 		return 0, fmt.Errorf("httpcache: delete expired: %w", err)
 	}
-	if t.redirects == nil {
-		return nDeleted, nil
+	return sw.deleted, t.aliases.sweep(ctx, sw.live)
+}
+
+// sweep is what DeleteExpired finds in the responses store.
+type sweep struct {
+	now     time.Time
+	drop    []string
+	live    map[string]bool      // keys of fresh responses and live variant lists
+	indexes map[string]*Response // variant lists
+	aliases map[string]string    // aliases kept in the responses store
+	deleted int                  // responses among drop
+}
+
+// add sorts the entry r under key.
+func (s *sweep) add(key string, r *Response) {
+	switch {
+	case r == nil || r.Version != FormatVersion:
+		s.drop = append(s.drop, key)
+	case r.Kind == KindVariants:
+		s.indexes[key] = r
+	case r.Kind == KindAlias:
+		s.aliases[key] = r.Alias
+	case !r.fresh(s.now):
+		s.drop = append(s.drop, key)
+		s.deleted++
+	default:
+		s.live[key] = true
 	}
-	var dropAliases []string
-	for e, err := range t.redirects.All(ctx) {
-		if err != nil {
-			if errors.Is(err, kv.ErrCorrupt) {
-				continue
-			}
-			return nDeleted, fmt.Errorf("httpcache: delete expired redirects: %w", err)
+}
+
+// orphans drops the variant lists with no live variant and the aliases
+// to nothing live.
+func (s *sweep) orphans() {
+	for k, idx := range s.indexes {
+		if slices.ContainsFunc(idx.Variants, func(vk string) bool { return s.live[vk] }) {
+			s.live[k] = true
+		} else {
+			s.drop = append(s.drop, k)
 		}
-		if !live[e.Value] {
-			dropAliases = append(dropAliases, e.Key)
+	}
+	for k, target := range s.aliases {
+		if !s.live[target] {
+			s.drop = append(s.drop, k)
 		}
 	}
-	if err := kv.DeleteMany(ctx, t.redirects, dropAliases); err != nil {
-		return nDeleted, fmt.Errorf("httpcache: delete expired redirects: %w", err)
-	}
-	return nDeleted, nil
 }
 
 // DeleteURL deletes the stored GET and HEAD responses of rawURL (every
-// variant) and the redirect alias from it. Store errors are returned.
+// variant) and the redirect alias from it. Store errors are returned (not
+// reported to the error hook); the store breaker does not apply, the
+// store timeout does.
 func (t *Transport) DeleteURL(ctx context.Context, rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return fmt.Errorf("httpcache: delete url: %w", err)
 	}
-	var errs []error
-	t.withHook(func(err error) { errs = append(errs, err) }).deleteURL(ctx, u)
-	return errors.Join(errs...)
-}
-
-// withHook returns a shallow view of t that reports to f instead; used to
-// return errors from maintenance calls.
-func (t *Transport) withHook(f func(error)) *Transport {
-	v := &Transport{o: t.o, responses: t.responses, redirects: t.redirects}
-	v.o.hook, v.o.logger = f, nil
-	return v
+	return t.deleteURL(ctx, &budget{direct: true}, u)
 }
 
 // Clear deletes everything from both stores.
 func (t *Transport) Clear(ctx context.Context) error {
 	var errs []error
-	if err := t.responses.Clear(ctx); err != nil {
+	if err := t.resp.g.store.Clear(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("httpcache: clear responses: %w", err))
 	}
-	if t.redirects != nil {
-		if err := t.redirects.Clear(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("httpcache: clear redirects: %w", err))
-		}
+	if err := t.aliases.clear(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

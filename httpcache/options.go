@@ -14,9 +14,14 @@ const (
 	// is not given.
 	DefaultMaxBodySize = 10 << 20
 
-	// DefaultStoreTimeout bounds each call to a store when
-	// WithStoreTimeout is not given.
-	DefaultStoreTimeout = 5 * time.Second
+	// DefaultStoreTimeout is what a request may wait on stores in all
+	// when WithStoreTimeout is not given (see WithStoreTimeout for why
+	// one second).
+	DefaultStoreTimeout = time.Second
+
+	// DefaultKeepStale is how long a stale response is kept in the store
+	// to be revalidated when WithKeepStale is not given.
+	DefaultKeepStale = 24 * time.Hour
 
 	// DefaultStoreBreakerMin and DefaultStoreBreakerMax are the first and
 	// the longest period for which a failing store is skipped when
@@ -80,6 +85,7 @@ func defaultOptions() options {
 		storeTimeout:   DefaultStoreTimeout,
 		breakerMin:     DefaultStoreBreakerMin,
 		breakerMax:     DefaultStoreBreakerMax,
+		keepStale:      DefaultKeepStale,
 	}
 	addIgnored(&o, defaultIgnored)
 	return o
@@ -281,10 +287,24 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithStoreTimeout bounds each call to a store (default
-// DefaultStoreTimeout); a call that takes longer counts as a store error,
-// and the request goes to the origin. d <= 0 means no bound beyond the
-// request's context.
+// WithStoreTimeout bounds what one request waits on stores, all its
+// store calls together (default DefaultStoreTimeout, 1s). A call still
+// running when the time is up is abandoned: the request goes on to the
+// origin at once, whatever the store does (one that ignores its context,
+// or hangs, included), the call counts as a store error, and its late
+// result is dropped. So a request waits at most d for stores, then for
+// the origin.
+//
+// The origin is the fallback, so a store answer is worth waiting for only
+// while it is likely to come sooner than the origin's: one second is
+// well above a healthy store's slowest answers (network stores answer in
+// milliseconds) and below what an origin request is worth to most
+// callers; with the store breaker (WithStoreBreaker) a store that is down
+// costs one request that second, and later requests nothing. Raise it for
+// an origin much slower than the store; lower it for a fast origin.
+//
+// d <= 0 means no bound beyond the request's context. Calls to the
+// in-memory store (stores/memory) are never timed: they do not block.
 func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeTimeout = d } }
 
 // WithStoreBreaker sets how long a failing store is skipped. When a call
@@ -314,11 +334,23 @@ func WithStoreBreaker(min, max time.Duration) Option {
 	return func(o *options) { o.breakerMin, o.breakerMax = min, max }
 }
 
-// WithKeepStale makes stale responses leave the store d after they became
-// stale (or after their stale-if-error / stale-while-revalidate window, if
-// longer), through the store's TTL. Until then they can be revalidated,
-// and served by max-stale, stale-if-error or OnlyIfCached. The default,
-// d <= 0, keeps them until DeleteExpired or Clear removes them, as
-// aiohttp-client-cache and requests-cache do; responses that never expire
-// are always kept.
+// WithKeepStale sets how long a stale response stays in the store to be
+// revalidated, through the store TTL that every entry is written with.
+// An entry leaves the store d after it became stale, or after its
+// stale-if-error / stale-while-revalidate window (the directives', or
+// WithStaleIfError's and WithStaleWhileRevalidate's) when that is
+// longer. Until then it can be revalidated, and served by max-stale,
+// stale-if-error or OnlyIfCached. So no backend grows without bound:
+// Redis, Badger, DynamoDB and Mongo delete expired entries themselves,
+// the others hide them and DeleteExpired removes them.
+//
+// The default is DefaultKeepStale (a day). requests-cache's ttl_offset
+// is the same idea (it keeps expired responses an hour past their expiry
+// on its Redis backend); a day keeps a resource fetched daily
+// revalidatable with a 304, which costs the origin little. d == 0 keeps no stale response beyond its stale
+// windows (a response stale on arrival is then not stored, unless such a
+// window applies). d < 0 writes no store TTL: stale responses stay until
+// DeleteExpired or Clear removes them, as aiohttp-client-cache and
+// requests-cache (without ttl) do. Responses that never expire (Never,
+// or WithCacheControl(false) without an expiry) are always kept.
 func WithKeepStale(d time.Duration) Option { return func(o *options) { o.keepStale = d } }

@@ -14,19 +14,37 @@ import (
 // to the error hook as kv.ErrCorrupt, as bytes that do not decode are.
 const FormatVersion = 1
 
+// Kind says what a stored entry is. It is stored as a small integer, so
+// entries written before Kind had a type read the same.
+type Kind uint8
+
 // Kinds of stored entries.
 const (
 	// KindResponse is a stored response.
-	KindResponse = 0
+	KindResponse Kind = 0
 	// KindVariants is the entry under a URL's key when responses vary by
 	// request headers: it lists the header names and the keys of the
 	// stored variants.
-	KindVariants = 1
+	KindVariants Kind = 1
 	// KindAlias is a redirect alias kept in the responses store when the
 	// Transport has no redirects store: Alias names the key of the final
 	// response.
-	KindAlias = 2
+	KindAlias Kind = 2
 )
+
+// String returns "response", "variants" or "alias" (or "kind(N)" for a
+// kind this version does not know).
+func (k Kind) String() string {
+	switch k {
+	case KindResponse:
+		return "response"
+	case KindVariants:
+		return "variants"
+	case KindAlias:
+		return "alias"
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
 
 // Response is the stored form of a response, encoded with CBOR by byte
 // stores (field names are short to keep entries small). It is exported so
@@ -36,7 +54,7 @@ type Response struct {
 	// Version is FormatVersion when the entry was written.
 	Version int `cbor:"v"`
 	// Kind is KindResponse, KindVariants or KindAlias.
-	Kind int `cbor:"k,omitempty"`
+	Kind Kind `cbor:"k,omitempty"`
 
 	// Method and URL of the request, with ignored parameters removed.
 	Method string `cbor:"m,omitempty"`
@@ -112,7 +130,9 @@ const (
 	// from an identical concurrent request that did). A conditional
 	// request answered from the cache may get a 304.
 	Hit Status = "hit"
-	// Miss: fetched from the origin (and stored when cacheable).
+	// Miss: fetched from the origin (and stored when cacheable); in a
+	// private cache, also an uncacheable answer shared from an identical
+	// concurrent request that fetched it.
 	Miss Status = "miss"
 	// Stale: a stale stored response, served because of max-stale,
 	// stale-if-error, stale-while-revalidate or OnlyIfCached.

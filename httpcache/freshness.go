@@ -1,0 +1,87 @@
+package httpcache
+
+import (
+	"net/http"
+	"time"
+)
+
+// setFreshness works out e's expiry, directives and store TTL from its
+// headers and the configured expiry (see the package documentation for
+// the precedence); respHeader is the header as received, with its Age. It
+// returns false when e could never be used.
+func (t *Transport) setFreshness(e *Response, expiry Expiry, respHeader http.Header) bool {
+	e.InitialAge = initialAge(respHeader, e.RequestTime, e.ResponseTime)
+	d := noDirectives
+	if t.o.cacheControl {
+		d = parseDirectives(e.Header)
+	}
+	lifetime, never := t.o.lifetime(e, expiry, d)
+	e.MustRevalidate = d.mustRevalidate || d.noCache || (t.o.shared && d.proxyRevalidate)
+	e.Immutable = d.immutable
+	e.StaleIfError = max(d.staleIfError, 0)
+	e.StaleWhileRevalidate = max(d.staleRevalidate, 0)
+	if never {
+		e.Expires, e.Until = time.Time{}, time.Time{}
+		return true
+	}
+	e.Expires = e.ResponseTime.Add(max(lifetime, 0))
+	window := t.o.staleWindow(e)
+	if lifetime <= 0 && window <= 0 && !e.hasValidator() {
+		return false
+	}
+	e.Until = storeUntil(e.Expires, window, t.o.keepStale)
+	return true
+}
+
+// lifetime returns e's freshness lifetime less its initial age, or never
+// (no limit): from the response headers (RFC 9111 4.2.1), else the
+// configured expiry, else heuristically (4.2.2); no-cache makes it 0
+// (5.2.2.4).
+func (o *options) lifetime(e *Response, expiry Expiry, d directives) (lifetime time.Duration, never bool) {
+	decided := false
+	if o.cacheControl {
+		lifetime, decided = explicitLifetime(e.Header, d, o.shared, e.ResponseTime)
+		if decided {
+			lifetime -= e.InitialAge
+		}
+	}
+	switch {
+	case decided:
+	case expiry.IsSet():
+		var limited bool
+		lifetime, limited = expiry.lifetime(e.ResponseTime)
+		never = !limited
+	case !o.cacheControl:
+		never = true
+	default:
+		if h, ok := heuristicLifetime(e.Header, e.StatusCode, d, e.ResponseTime); ok {
+			lifetime = h - e.InitialAge
+		}
+	}
+	if o.cacheControl && d.noCache {
+		never, lifetime = false, 0
+	}
+	return lifetime, never
+}
+
+// staleWindow returns how long after it is stale e may still be served
+// without revalidation: its stale-if-error and stale-while-revalidate
+// (RFC 5861), and the configured ones unless e must be revalidated.
+func (o *options) staleWindow(e *Response) time.Duration {
+	window := max(e.StaleIfError, e.StaleWhileRevalidate)
+	if !e.MustRevalidate {
+		window = max(window, o.staleIfError, o.staleRevalidate)
+	}
+	return window
+}
+
+// storeUntil returns when an entry stale at expires, servable stale for
+// window after that, leaves the store: once the window and keep (the
+// time it is kept to be revalidated, WithKeepStale) are both over. A
+// keep < 0 keeps it until DeleteExpired: zero time, no store TTL.
+func storeUntil(expires time.Time, window, keep time.Duration) time.Time {
+	if keep < 0 {
+		return time.Time{}
+	}
+	return expires.Add(max(window, keep))
+}

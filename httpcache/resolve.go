@@ -1,0 +1,180 @@
+package httpcache
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"time"
+)
+
+// lookup is what the Transport works out about a request once (resolve)
+// and passes down to the decision and the executors; nothing in it is
+// computed again.
+type lookup struct {
+	req     *http.Request
+	primary string // the key of the request's URL (and body)
+	normURL string
+	body    []byte     // the buffered request body; nil without one
+	expiry  Expiry     // the configured expiry (per request, per URL, global)
+	ctl     control    // per-request control from the context
+	dir     directives // request directives (none when Cache-Control is off)
+	// conditional: the request carries the caller's own validators.
+	conditional bool
+	wait        *budget // what the request may still wait on stores
+	fkey        string  // flightKey, once computed
+}
+
+// flightKey returns (and remembers) the key identical requests share.
+func (lk *lookup) flightKey() string {
+	if lk.fkey == "" {
+		lk.fkey = flightKey(lk.primary, lk.req.Header)
+	}
+	return lk.fkey
+}
+
+var noDirectives = directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -1, staleIfError: -1, staleRevalidate: -1}
+
+// resolve works out lk, the lookup of req, without calling a store. It
+// returns false when the request is to go to the origin untouched
+// (bypass): lk.req is then the request to send, whose body may have been
+// read in part.
+func (t *Transport) resolve(req *http.Request, lk *lookup) bool {
+	*lk = lookup{req: req, ctl: controlOf(req.Context()), dir: noDirectives, conditional: conditional(req.Header)}
+	if t.o.cacheControl && (len(req.Header["Cache-Control"]) > 0 || len(req.Header["Pragma"]) > 0) {
+		lk.dir = parseDirectives(req.Header)
+	}
+	if bypassRequest(lk, t.o.methods[req.Method]) {
+		return false
+	}
+	if hasBody(req) && !t.bufferBody(lk) {
+		return false
+	}
+	lk.normURL = t.o.normalizeURL(lk.req.URL)
+	lk.expiry = t.configuredExpiry(lk.ctl, lk.normURL)
+	if lk.expiry.kind == expiryDoNotCache || (lk.ctl.forceRefresh && lk.conditional) {
+		return false
+	}
+	lk.primary = t.o.primaryKey(lk.req, lk.normURL, lk.body)
+	lk.wait = t.newBudget()
+	return true
+}
+
+// bufferBody reads the request body into lk when it is at most the body
+// size limit, and makes lk.req a copy that can send it again. A larger
+// body (or one that fails) is left to stream to the origin: lk.req then
+// carries what was read and the rest, and bufferBody returns false.
+func (t *Transport) bufferBody(lk *lookup) bool {
+	req := lk.req
+	body, rest, err := readUpTo(req.Body, t.o.maxBody)
+	if rest != nil || err != nil {
+		r2 := shallowCopy(req)
+		r2.Body = &joinedBody{Reader: io.MultiReader(bytes.NewReader(body), errOr(rest, err)), c: req.Body}
+		lk.req = r2
+		return false
+	}
+	req.Body.Close()
+	req = shallowCopy(req)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	lk.req = req
+	lk.body = body
+	if lk.body == nil {
+		lk.body = []byte{}
+	}
+	return true
+}
+
+// stored is what the stores hold for a request: its entry, and the entry
+// a redirect alias from its URL leads to.
+type stored struct {
+	entry   *Response
+	aliased *Response
+}
+
+// lookupStored reads what the stores hold for lk: the entry under its key
+// (for a HEAD without one, the GET's: RFC 9110 9.3.2), and, when there is
+// none and the decision may use one, the entry its redirect alias leads
+// to. Entries the filter (WithFilter) rejects count as absent. It returns
+// the time the decision is to be made at, read once the entry is in.
+func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
+	var s stored
+	if lk.ctl.forceRefresh {
+		return s, t.o.now()
+	}
+	ctx, req := lk.req.Context(), lk.req
+	s.entry = t.resp.load(ctx, lk.wait, lk.primary, req.Header)
+	if s.entry == nil && req.Method == http.MethodHead && t.o.methods[http.MethodGet] {
+		get := shallowCopy(req)
+		get.Method = http.MethodGet
+		s.entry = t.resp.load(ctx, lk.wait, t.o.primaryKey(get, lk.normURL, nil), req.Header)
+	}
+	now := t.o.now()
+	if s.entry != nil && !t.passes(req, s.entry, now) {
+		s.entry = nil
+	}
+	if s.entry != nil || lk.conditional || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		return s, now
+	}
+	if target, ok := t.aliases.target(ctx, lk.wait, aliasKey(lk.primary)); ok {
+		if e := t.resp.load(ctx, lk.wait, target, req.Header); e != nil && t.passes(req, e, now) {
+			s.aliased = e
+		}
+	}
+	return s, now
+}
+
+// passes applies the filter (WithFilter) to a stored response.
+func (t *Transport) passes(req *http.Request, e *Response, now time.Time) bool {
+	return t.o.filter == nil || t.o.filter(e.httpResponse(req, Hit, now))
+}
+
+// bypassRequest reports a request that goes to the origin untouched,
+// whatever is stored: the cache disabled for it (Disable), a method not
+// cached, request no-store (RFC 9111 5.2.1.5), a Range request (RFC 9111
+// 3.4 leaves combining parts to caches that choose to) or preconditions
+// a cache cannot evaluate for the origin (If-Match,
+// If-Unmodified-Since, If-Range: RFC 9110 13.2.1).
+func bypassRequest(lk *lookup, methodAllowed bool) bool {
+	return lk.ctl.disable || !methodAllowed || lk.dir.noStore || bypassHeaders(lk.req.Header)
+}
+
+// bypassHeaders reports a Range request, or one with preconditions a
+// cache cannot evaluate for the origin (If-Match, If-Unmodified-Since,
+// If-Range): they go to the origin untouched.
+func bypassHeaders(h http.Header) bool {
+	for _, k := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
+		if len(h[k]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// conditional reports a request carrying the caller's own validators.
+func conditional(h http.Header) bool {
+	return len(h["If-None-Match"]) > 0 || len(h["If-Modified-Since"]) > 0
+}
+
+func hasBody(req *http.Request) bool {
+	return req.Body != nil && req.Body != http.NoBody && req.Method != http.MethodGet && req.Method != http.MethodHead
+}
+
+func shallowCopy(req *http.Request) *http.Request {
+	r2 := new(http.Request)
+	*r2 = *req
+	return r2
+}
+
+// configuredExpiry returns the first expiry set among the per-request,
+// per-URL and global ones.
+func (t *Transport) configuredExpiry(c control, normURL string) Expiry {
+	if c.expiry.IsSet() {
+		return c.expiry
+	}
+	for _, u := range t.o.urlExpiry {
+		if u.re.MatchString(normURL) {
+			return u.expiry
+		}
+	}
+	return t.o.expire
+}

@@ -11,8 +11,17 @@ import (
 // expired, with one SELECT ... WHERE key = ANY($1). Absent keys are
 // missing from the map.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, s.wrap("get many", nil, err)
+	out, err := s.getMany(ctx, keys)
+	if err != nil {
+		return nil, s.opErr("get many", err)
+	}
+	return out, nil
+}
+
+// getMany is GetMany with its errors as they come.
+func (s *Store) getMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, err
 	}
 	out := make(map[string][]byte, len(keys))
 	if len(keys) == 0 {
@@ -22,22 +31,19 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	for i, k := range keys {
 		args[i], _ = pkOf(k)
 	}
-	rows, err := s.pool.Query(ctx, s.q.getMany, args, s.opts.now())
+	rows, err := s.pool.Query(ctx, s.q.getMany, args, s.opts.now.Now())
 	if err != nil {
-		return nil, s.wrap("get many", nil, err)
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var pk, long, v []byte
 		if err := rows.Scan(&pk, &long, &v); err != nil {
-			return nil, s.wrap("get many", nil, err)
+			return nil, err
 		}
 		out[keyOf(pk, long)] = valueArg(v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("get many", nil, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // SetMany stores every entry, each with its own ExpiresAt (zero: never),
@@ -46,12 +52,12 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 // a key appears more than once the last entry wins. An entry too large
 // fails the call with kv.ErrTooLarge before anything is sent.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.check(ctx); err != nil {
-		return s.wrap("set many", nil, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return s.opErr("set many", err)
 	}
 	for _, e := range entries {
 		if err := s.checkSize(e.Key, e.Value); err != nil {
-			return s.wrap("set many", &e.Key, err)
+			return s.keyErr("set many", e.Key, err)
 		}
 	}
 	if len(entries) == 0 {
@@ -59,7 +65,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 	}
 	keys, longs, exps, vals := setManyArgs(entries)
 	if _, err := s.pool.Exec(ctx, s.q.setMany, keys, longs, exps, vals); err != nil {
-		return s.wrap("set many", nil, err)
+		return s.opErr("set many", err)
 	}
 	return nil
 }
@@ -92,8 +98,8 @@ func setManyArgs(entries []kv.Entry[string, []byte]) (keys, longs [][]byte, exps
 // DeleteMany removes every key with one DELETE ... WHERE key = ANY($1);
 // absent keys are not an error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.check(ctx); err != nil {
-		return s.wrap("delete many", nil, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return s.opErr("delete many", err)
 	}
 	if len(keys) == 0 {
 		return nil
@@ -103,7 +109,7 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 		args[i], _ = pkOf(k)
 	}
 	if _, err := s.pool.Exec(ctx, s.q.delMany, args); err != nil {
-		return s.wrap("delete many", nil, err)
+		return s.opErr("delete many", err)
 	}
 	return nil
 }

@@ -69,13 +69,13 @@ func (s *Store) walk(ctx context.Context, op, prefix string, values bool) iter.S
 		end, bounded := prefixEnd(lo)
 		after, inclusive := keyArg(lo), true
 		for {
-			if err := s.check(ctx); err != nil {
-				yield(zero, s.wrap(op, nil, err))
+			if err := s.life.Begin(ctx); err != nil {
+				yield(zero, s.opErr(op, err))
 				return
 			}
 			page, last, err := s.page(ctx, values, inclusive, after, end, bounded)
 			if err != nil {
-				yield(zero, s.wrap(op, nil, err))
+				yield(zero, s.opErr(op, err))
 				return
 			}
 			if !s.yieldPage(ctx, op, prefix, page, yield) {
@@ -95,13 +95,13 @@ func (s *Store) yieldPage(ctx context.Context, op, prefix string, page []kv.Entr
 	for _, e := range page {
 		// A store closed, or a context done, while the loop body ran
 		// ends the walk here rather than at the next page.
-		if err := s.check(ctx); err != nil {
-			yield(kv.Entry[string, []byte]{}, s.wrap(op, nil, err))
+		if err := s.life.Begin(ctx); err != nil {
+			yield(kv.Entry[string, []byte]{}, s.opErr(op, err))
 			return false
 		}
 		// The page was filtered when it was read; a slow loop must not
 		// hand out what expired since.
-		if kv.Expired(e.ExpiresAt, s.opts.now()) || !strings.HasPrefix(e.Key, prefix) {
+		if s.opts.now.Expired(e.ExpiresAt) || !strings.HasPrefix(e.Key, prefix) {
 			continue
 		}
 		if !yield(e, nil) {
@@ -115,7 +115,7 @@ func (s *Store) yieldPage(ctx context.Context, op, prefix string, page []kv.Entr
 // primary key after, before end when bounded. It returns the primary key
 // of the last row, where the next page starts.
 func (s *Store) page(ctx context.Context, values, inclusive bool, after, end []byte, bounded bool) ([]kv.Entry[string, []byte], []byte, error) {
-	args := []any{after, s.opts.now(), s.opts.pageSize}
+	args := []any{after, s.opts.now.Now(), s.opts.pageSize}
 	if bounded {
 		args = append(args, end)
 	}

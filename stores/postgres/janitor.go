@@ -36,12 +36,12 @@ func (s *Store) runJanitor(ctx context.Context) {
 // it deleted, whether or not a janitor is sweeping the table at the same
 // time. Expired rows are invisible either way; this frees their space.
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	if err := s.check(ctx); err != nil {
-		return 0, s.wrap("delete expired", nil, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, s.opErr("delete expired", err)
 	}
 	n, _, err := s.sweep(ctx, false)
 	if err != nil {
-		return n, s.wrap("delete expired", nil, err)
+		return n, s.opErr("delete expired", err)
 	}
 	return n, nil
 }
@@ -62,7 +62,7 @@ func (s *Store) sweep(ctx context.Context, exclusive bool) (deleted int64, swept
 					return err
 				}
 			}
-			tag, err := tx.Exec(ctx, s.q.sweep, s.opts.now())
+			tag, err := tx.Exec(ctx, s.q.sweep, s.opts.now.Now())
 			n = tag.RowsAffected()
 			return err
 		})

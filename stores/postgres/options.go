@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // Defaults and limits of the options below.
@@ -45,7 +46,7 @@ type options struct {
 	maxValueSize int
 	janitor      time.Duration
 	pageSize     int
-	now          func() time.Time
+	now          storekit.Clock // nil: time.Now
 	logger       *slog.Logger
 	poolConfig   []func(*pgxpool.Config)
 }
@@ -56,15 +57,11 @@ func newOptions(opts []Option) options {
 		maxValueSize: DefaultMaxValueSize,
 		janitor:      DefaultJanitorInterval,
 		pageSize:     DefaultPageSize,
-		now:          time.Now,
 	}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
-	}
-	if o.now == nil {
-		o.now = time.Now
 	}
 	return o
 }
@@ -126,8 +123,8 @@ func WithPageSize(n int) Option {
 	}
 }
 
-// WithClock makes the store read the time from now instead of time.Now,
-// for tests of expiry. Expiry times are absolute and compared with the
+// WithClock makes the store read the time from now instead of time.Now
+// (a nil now: time.Now), for tests of expiry. Expiry times are absolute and compared with the
 // clock of the store that reads (not the server's), so stores sharing a
 // table should have clocks that agree.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

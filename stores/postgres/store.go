@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // Store is a kv.Store[string, []byte] over one PostgreSQL table, through
@@ -27,7 +27,7 @@ type Store struct {
 	table  string
 	q      queries
 	opts   options
-	closed atomic.Bool
+	life   storekit.Lifecycle
 
 	stop    context.CancelFunc // stops the janitor
 	janitor sync.WaitGroup
@@ -52,13 +52,13 @@ const setupTimeout = time.Minute
 // WithJanitorInterval).
 func New(pool *pgxpool.Pool, name string, opts ...Option) (*Store, error) {
 	if pool == nil {
-		return nil, errors.New("kv/postgres: new: nil pool")
+		return nil, errs.Err("new", errors.New("nil pool"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	s, err := newStore(ctx, pool, false, name, newOptions(opts))
 	if err != nil {
-		return nil, fmt.Errorf("kv/postgres: new %q: %w", name, err)
+		return nil, errs.Key("new", name, err)
 	}
 	return s, nil
 }
@@ -73,28 +73,28 @@ func New(pool *pgxpool.Pool, name string, opts ...Option) (*Store, error) {
 func Open(ctx context.Context, dsn, name string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	if err := validName("table", name); err != nil {
-		return nil, fmt.Errorf("kv/postgres: open: %w", err)
+		return nil, errs.Err("open", err)
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgconn's parse errors print the DSN with its password redacted.
-		return nil, fmt.Errorf("kv/postgres: open %q: %w", name, err)
+		return nil, errs.Key("open", name, err)
 	}
 	for _, f := range o.poolConfig {
 		f(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("kv/postgres: open %q: %w", name, err)
+		return nil, errs.Key("open", name, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("kv/postgres: open %q: connect: %w", name, err)
+		return nil, errs.Key("open", name, fmt.Errorf("connect: %w", err))
 	}
 	s, err := newStore(ctx, pool, true, name, o)
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("kv/postgres: open %q: %w", name, err)
+		return nil, errs.Key("open", name, err)
 	}
 	return s, nil
 }
@@ -134,38 +134,35 @@ func (s *Store) Schema() string { return s.schema }
 // write it: quoted, with its schema when WithSchema gave one.
 func (s *Store) QualifiedTable() string { return s.q.table }
 
-// check returns the error a call must fail with before doing any work.
-func (s *Store) check(ctx context.Context) error {
-	if s.closed.Load() {
-		return kv.ErrClosed
-	}
-	return ctx.Err()
+// errs names the backend in every error the store returns.
+const errs storekit.Backend = "postgres"
+
+// keyErr wraps err for the operation op on key, with the kv sentinel it
+// stands for (see classify).
+func (s *Store) keyErr(op, key string, err error) error {
+	return errs.Key(op, key, s.classify(err))
 }
 
-// wrap names the backend, the operation and the key (when there is one)
-// in err, and adds the kv sentinel that err stands for.
-func (s *Store) wrap(op string, key *string, err error) error {
-	what := "kv/postgres: " + op
-	if key != nil {
-		k := *key
-		if len(k) > 64 {
-			what = fmt.Sprintf("%s %q... (%d bytes)", what, k[:64], len(k))
-		} else {
-			what = fmt.Sprintf("%s %q", what, k)
-		}
-	}
+// opErr wraps err for the operation op, which has no one key, with the
+// kv sentinel it stands for (see classify).
+func (s *Store) opErr(op string, err error) error {
+	return errs.Err(op, s.classify(err))
+}
+
+// classify adds to err the kv sentinel it stands for.
+func (s *Store) classify(err error) error {
 	var pe *pgconn.PgError
 	switch {
 	case errors.Is(err, kv.ErrClosed), errors.Is(err, kv.ErrNotFound):
-		return fmt.Errorf("%s: %w", what, err)
-	case s.closed.Load():
+		return err
+	case s.life.Closed():
 		// An owned pool closed by Close while the call was under way.
-		return fmt.Errorf("%s: %w (%w)", what, kv.ErrClosed, err)
+		return fmt.Errorf("%w (%w)", kv.ErrClosed, err)
 	case errors.As(err, &pe) && pe.Code == "54000":
 		// program_limit_exceeded: a row or index entry too large.
-		return fmt.Errorf("%s: %w: %w", what, kv.ErrTooLarge, err)
+		return fmt.Errorf("%w: %w", kv.ErrTooLarge, err)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return err
 }
 
 // Limits of the timestamptz type (4713 BC to 294276 AD), inside which
@@ -213,42 +210,39 @@ func valueArg(v []byte) []byte {
 // checkSize returns an error wrapping kv.ErrTooLarge for a key or value
 // the store does not accept.
 func (s *Store) checkSize(key string, value []byte) error {
-	switch {
-	case len(key) > MaxKeySize:
-		return fmt.Errorf("%w: key of %d bytes, at most %d", kv.ErrTooLarge, len(key), MaxKeySize)
-	case len(value) > s.opts.maxValueSize:
-		return fmt.Errorf("%w: value of %d bytes, at most %d", kv.ErrTooLarge, len(value), s.opts.maxValueSize)
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil || len(value) <= s.opts.maxValueSize {
+		return err
 	}
-	return nil
+	return fmt.Errorf("%w: value of %d bytes, at most %d", kv.ErrTooLarge, len(value), s.opts.maxValueSize)
 }
 
 // Get returns the value stored under key, or an error wrapping
 // kv.ErrNotFound when the key is absent or expired.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, s.wrap("get", &key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return nil, s.keyErr("get", key, err)
 	}
 	var v []byte
 	pk, _ := pkOf(key)
-	err := s.pool.QueryRow(ctx, s.q.get, pk, s.opts.now()).Scan(&v)
+	err := s.pool.QueryRow(ctx, s.q.get, pk, s.opts.now.Now()).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, s.wrap("get", &key, kv.ErrNotFound)
+		return nil, s.keyErr("get", key, kv.ErrNotFound)
 	}
 	if err != nil {
-		return nil, s.wrap("get", &key, err)
+		return nil, s.keyErr("get", key, err)
 	}
 	return valueArg(v), nil
 }
 
 // Has reports whether key is present and not expired.
 func (s *Store) Has(ctx context.Context, key string) (bool, error) {
-	if err := s.check(ctx); err != nil {
-		return false, s.wrap("has", &key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return false, s.keyErr("has", key, err)
 	}
 	var ok bool
 	pk, _ := pkOf(key)
-	if err := s.pool.QueryRow(ctx, s.q.has, pk, s.opts.now()).Scan(&ok); err != nil {
-		return false, s.wrap("has", &key, err)
+	if err := s.pool.QueryRow(ctx, s.q.has, pk, s.opts.now.Now()).Scan(&ok); err != nil {
+		return false, s.keyErr("has", key, err)
 	}
 	return ok, nil
 }
@@ -261,31 +255,39 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // than MaxKeySize or a value over the limit (WithMaxValueSize) with
 // kv.ErrTooLarge; neither writes anything.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.check(ctx); err != nil {
-		return s.wrap("set", &key, err)
-	}
-	o, err := kv.NewSetOptions(s.opts.now(), opts...)
+	o, err := s.beginSet(ctx, key, value, opts)
 	if err != nil {
-		return s.wrap("set", &key, err)
-	}
-	if err := s.checkSize(key, value); err != nil {
-		return s.wrap("set", &key, err)
+		return s.keyErr("set", key, err)
 	}
 	pk, long := pkOf(key)
 	if _, err := s.pool.Exec(ctx, s.q.set, pk, long, expiresArg(o.ExpiresAt), valueArg(value)); err != nil {
-		return s.wrap("set", &key, err)
+		return s.keyErr("set", key, err)
 	}
 	return nil
 }
 
+// beginSet is the prologue of Set: the error Set fails with before it
+// sends anything (closed store, done ctx, negative TTL, key or value too
+// large), or the options it writes with.
+func (s *Store) beginSet(ctx context.Context, key string, value []byte, opts []kv.SetOption) (kv.SetOptions, error) {
+	if err := s.life.Begin(ctx); err != nil {
+		return kv.SetOptions{}, err
+	}
+	o, err := s.opts.now.SetOptions(opts...)
+	if err == nil {
+		err = s.checkSize(key, value)
+	}
+	return o, err
+}
+
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.check(ctx); err != nil {
-		return s.wrap("delete", &key, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return s.keyErr("delete", key, err)
 	}
 	pk, _ := pkOf(key)
 	if _, err := s.pool.Exec(ctx, s.q.del, pk); err != nil {
-		return s.wrap("delete", &key, err)
+		return s.keyErr("delete", key, err)
 	}
 	return nil
 }
@@ -293,12 +295,12 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // Len counts the rows that have not expired (SELECT count(*), a pass over
 // the table or its primary key).
 func (s *Store) Len(ctx context.Context) (int, error) {
-	if err := s.check(ctx); err != nil {
-		return 0, s.wrap("len", nil, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return 0, s.opErr("len", err)
 	}
 	var n int64
-	if err := s.pool.QueryRow(ctx, s.q.count, s.opts.now()).Scan(&n); err != nil {
-		return 0, s.wrap("len", nil, err)
+	if err := s.pool.QueryRow(ctx, s.q.count, s.opts.now.Now()).Scan(&n); err != nil {
+		return 0, s.opErr("len", err)
 	}
 	return int(n), nil
 }
@@ -307,11 +309,11 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // which would wait for, and block, every other reader of the table).
 // Other tables are untouched.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
-		return s.wrap("clear", nil, err)
+	if err := s.life.Begin(ctx); err != nil {
+		return s.opErr("clear", err)
 	}
 	if _, err := s.pool.Exec(ctx, s.q.clear); err != nil {
-		return s.wrap("clear", nil, err)
+		return s.opErr("clear", err)
 	}
 	return nil
 }
@@ -322,7 +324,7 @@ func (s *Store) Clear(ctx context.Context) error {
 // store from New leaves its pool open. Close is idempotent and returns
 // nil.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) {
+	if !s.life.Close() {
 		return nil
 	}
 	s.stop()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,14 +41,20 @@ func (c urlConfig) options() []Option {
 	return opts
 }
 
+// ownParams are the parameters of a URL that are the store's, not pgx's.
+var ownParams = []string{"table", "schema", "create_table", "unlogged", "max_value_size", "janitor_interval"}
+
 // parseURL splits u into the store's parameters and the DSN pgx gets. It
 // does no I/O.
 func parseURL(u *url.URL) (urlConfig, error) {
-	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return urlConfig{}, invalidURL(u, "scheme %q is not postgres or postgresql", u.Scheme)
-	}
 	if u.Opaque != "" {
-		return urlConfig{}, invalidURL(u, "write postgres://host/db")
+		// postgres:user:pass@host/db: the userinfo is in the opaque
+		// part, which storekit.Redact cannot tell from a path, so the
+		// error names the scheme alone.
+		return urlConfig{}, storekit.Invalid(&url.URL{Scheme: u.Scheme, Opaque: "…"}, "write postgres://host/db")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return urlConfig{}, storekit.Invalid(u, "scheme %q is not postgres or postgresql", u.Scheme)
 	}
 	q := u.Query()
 	c := urlConfig{table: DefaultTable}
@@ -57,10 +62,10 @@ func parseURL(u *url.URL) (urlConfig, error) {
 		c.table = t
 	}
 	c.schema = q.Get("schema")
-	if err := errors.Join(c.readParams(q)...); err != nil {
-		return urlConfig{}, invalidURL(u, "%v", err)
+	if err := errors.Join(c.readParams(u, q)...); err != nil {
+		return urlConfig{}, err
 	}
-	for _, k := range []string{"table", "schema", "create_table", "unlogged", "max_value_size", "janitor_interval"} {
+	for _, k := range ownParams {
 		q.Del(k)
 	}
 	clean := *u
@@ -70,33 +75,34 @@ func parseURL(u *url.URL) (urlConfig, error) {
 }
 
 // readParams reads the store's parameters other than the table and the
-// schema from q into c, and returns what is wrong with them.
-func (c *urlConfig) readParams(q url.Values) []error {
+// schema from q into c, and returns what is wrong with them (all of it,
+// each an error wrapping ErrInvalidURL).
+func (c *urlConfig) readParams(u *url.URL, q url.Values) []error {
 	var errs []error
 	if err := validName("table", c.table); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, storekit.Invalid(u, "%v", err))
 	}
 	if c.schema != "" {
 		if err := validName("schema", c.schema); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, storekit.Invalid(u, "%v", err))
 		}
 	}
-	if b, ok, err := boolParam(q, "create_table"); err != nil {
+	if b, ok, err := storekit.BoolParam(u, q, "create_table"); err != nil {
 		errs = append(errs, err)
 	} else if ok {
 		c.createTable = &b
 	}
 	var err error
-	if c.unlogged, _, err = boolParam(q, "unlogged"); err != nil {
+	if c.unlogged, _, err = storekit.BoolParam(u, q, "unlogged"); err != nil {
 		errs = append(errs, err)
 	}
-	if c.maxValueSize, err = sizeParam(q, "max_value_size"); err != nil {
+	if c.maxValueSize, err = sizeParam(u, q, "max_value_size"); err != nil {
 		errs = append(errs, err)
 	}
 	if s := q.Get("janitor_interval"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("parameter janitor_interval=%q is not a duration (1m, 30s, 0 for none)", s))
+			errs = append(errs, storekit.Invalid(u, "parameter janitor_interval=%q is not a duration (1m, 30s, 0 for none)", s))
 		} else {
 			c.janitor = &d
 		}
@@ -104,39 +110,15 @@ func (c *urlConfig) readParams(q url.Values) []error {
 	return errs
 }
 
-func boolParam(q url.Values, name string) (bool, bool, error) {
-	s := q.Get(name)
-	if s == "" {
-		return false, false, nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return false, false, fmt.Errorf("parameter %s=%q is not true or false", name, s)
-	}
-	return b, true, nil
-}
-
-func sizeParam(q url.Values, name string) (int, error) {
-	s := q.Get(name)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > MaxValueSize {
-		return 0, fmt.Errorf("parameter %s=%q is not a number of bytes from 1 to %d", name, s, MaxValueSize)
+// sizeParam returns the number of bytes q names, from 1 to MaxValueSize
+// (1e6 is accepted, as storekit.IntParam reads it), or 0 when it is not
+// there.
+func sizeParam(u *url.URL, q url.Values, name string) (int, error) {
+	n, ok, err := storekit.IntParam(u, q, name)
+	if err != nil || ok && (n == 0 || n > MaxValueSize) {
+		return 0, storekit.Invalid(u, "parameter %s=%q is not a number of bytes from 1 to %d", name, q.Get(name), MaxValueSize)
 	}
 	return int(n), nil
-}
-
-// invalidURL returns an error wrapping ErrInvalidURL that names u with its
-// password redacted.
-func invalidURL(u *url.URL, format string, args ...any) error {
-	shown := u.Redacted()
-	if u.Opaque != "" {
-		// postgres:user:pass@...: url has no user to redact in it.
-		shown = u.Scheme + ":…"
-	}
-	return fmt.Errorf("%w: %s: %s", ErrInvalidURL, shown, fmt.Sprintf(format, args...))
 }
 
 // OpenURL opens a store from a postgres:// or postgresql:// URL (see

@@ -30,6 +30,12 @@ func TestParseURL(t *testing.T) {
 		{in: "postgres://u:secret@h/db?schema=" + strings.Repeat("s", 64), wantErr: "schema name"},
 		{in: "postgres://u:secret@h/db?janitor_interval=5", wantErr: "janitor_interval"},
 		{in: "mysql://u:secret@h/db", wantErr: "scheme"},
+		// Opaque: the userinfo is not a URL's user, whatever the scheme.
+		{in: "postgres:u:secret@h/db", wantErr: "postgres://host/db"},
+		{in: "mysql:u:secret@h/db", wantErr: "postgres://host/db"},
+		// A password given as a parameter is redacted too.
+		{in: "postgres://u@h/db?password=secret&unlogged=maybe", wantErr: "unlogged"},
+		{in: "postgres://u:secret@h/db?max_value_size=0", wantErr: "max_value_size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

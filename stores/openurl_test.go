@@ -78,3 +78,29 @@ func TestOpenFailureIsNil(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenOpaqueNetworkURL checks that a network backend's URL written
+// without "//" (scheme:user:pass@host, which url.Parse reads as opaque,
+// with no user and no host) is refused as invalid, never dialled at a
+// default address, and that its would-be password is printed nowhere.
+func TestOpenOpaqueNetworkURL(t *testing.T) {
+	ctx := context.Background()
+	for _, scheme := range []string{"redis", "rediss", "mongodb", "mongodb+srv", "dynamodb", "postgres", "postgresql"} {
+		for _, rest := range []string{"u:hunter2@h:1", "hunter2@h", "u:hunter2@h?prefix=a"} {
+			raw := scheme + ":" + rest
+			t.Run(raw, func(t *testing.T) {
+				s, err := stores.Open(ctx, raw)
+				if err == nil {
+					s.Close()
+					t.Fatal("Open succeeded; want an invalid-URL error")
+				}
+				if !errors.Is(err, stores.ErrInvalidURL) {
+					t.Errorf("err = %v, want one wrapping stores.ErrInvalidURL", err)
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("the error prints a credential: %q", err)
+				}
+			})
+		}
+	}
+}

@@ -214,6 +214,9 @@ func TestRedact(t *testing.T) {
 		{"redis://u:hunter2@h:1/0", "redis://u:xxxxx@h:1/0"},
 		{"mongodb://h/db?token=hunter2&w=1", "mongodb://h/db?token=xxxxx&w=1"},
 		{"redis://u@h#hunter2", "redis://u@h#xxxxx"},
+		{"redis:u:hunter2@h:1", "redis:xxxxx@h:1"},
+		{"postgres:hunter2@h/db", "postgres:xxxxx@h/db"},
+		{"sqlite:relative/db", "sqlite:relative/db"},
 		// No scheme: the userinfo lands in the fragment or the query.
 		{"#0000://:hunter2@", "…"},
 		{"a?b://:hunter2@", "a…"},

@@ -27,7 +27,8 @@ var secretParam = regexp.MustCompile(`(?i)pass|secret|token|key|credential|signa
 // Redact returns rawURL with its password, its fragment and the values
 // of query parameters that look secret (password, secret, token, key,
 // ...) replaced by "xxxxx", for logs and error messages. An unparseable
-// URL is cut to its scheme, and a string with no scheme to the letters
+// URL is cut to its scheme, an opaque URL's part before an '@' is
+// replaced (scheme:user:pass@host is no URL user, but reads as one), and a string with no scheme to the letters
 // and digits it starts with: what such a string holds cannot be told
 // apart.
 func Redact(rawURL string) string {
@@ -44,6 +45,11 @@ func Redact(rawURL string) string {
 	}
 	if u.Fragment != "" {
 		u.Fragment, u.RawFragment = "xxxxx", ""
+	}
+	if at := strings.LastIndexByte(u.Opaque, '@'); at >= 0 {
+		// redis:user:pass@host has no URL user to redact: whatever
+		// stands before the @ may be a credential.
+		u.Opaque = "xxxxx" + u.Opaque[at:]
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
@@ -160,4 +166,15 @@ func BoolParam(u *url.URL, q url.Values, name string) (bool, bool, error) {
 		return false, false, Invalid(u, "parameter %s=%q is not true or false", name, s)
 	}
 	return b, true, nil
+}
+
+// Hierarchical refuses an opaque URL (redis:host, mongodb:user:pass@host)
+// for a network backend, whose URLs name a host after "//": read as a
+// URL, such a string has no host, and a backend that went on would dial
+// its default address instead of the one the user meant.
+func Hierarchical(u *url.URL) error {
+	if u.Opaque == "" {
+		return nil
+	}
+	return Invalid(u, "write %s://host/...", u.Scheme)
 }

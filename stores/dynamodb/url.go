@@ -3,10 +3,15 @@ package dynamodb
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/kvkit/kv/internal/storekit"
 )
+
+// tableName is DynamoDB's rule for a table name's characters (the server
+// also wants at least 3 of them, and says so itself).
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,255}$`)
 
 // OpenURL opens a store (Open) on the table a dynamodb URL names as its
 // host:
@@ -44,6 +49,11 @@ func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
 		return nil, err
 	} else if ok {
 		opts = append(opts, WithCreateTable(b))
+	}
+	if !tableName.MatchString(table) {
+		// Checked here, not left to the server: dynamodb:user:pass@host
+		// would otherwise name a table "user:pass@host".
+		return nil, storekit.Invalid(u, "a table name is made of a-z, A-Z, 0-9, '_', '-' and '.' (at most 255)")
 	}
 	return Open(ctx, table, opts...)
 }

@@ -18,6 +18,9 @@ import (
 // its connection string. An unusable URL gives an error wrapping
 // stores.ErrInvalidURL.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
+	if err := storekit.Hierarchical(u); err != nil {
+		return nil, err
+	}
 	q := u.Query()
 	db := strings.Trim(u.Path, "/")
 	if strings.Contains(db, "/") {

@@ -82,6 +82,9 @@ func unwrapURLError(err error) error {
 // that rueidis.ParseURL reads (db, dial_timeout, client_cache, ...). An
 // unusable URL gives an error wrapping stores.ErrInvalidURL.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
+	if err := storekit.Hierarchical(u); err != nil {
+		return nil, err
+	}
 	q, err := storekit.Params(u, append([]string{"prefix"}, rueidisParams...)...)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ const meterName = "github.com/kvkit/kv/httpcache"
 var (
 	statusNames  = [...]string{"hit", "miss", "stale", "revalidated", "bypass", "error"}
 	outcomeNames = [...]string{"response", "not_modified", "server_error", "error"}
-	resultNames  = [...]string{"not_modified", "updated", "failed", "unneeded"}
+	resultNames  = [...]string{"not_modified", "updated", "failed", "unneeded", "cancelled"}
 	opNames      = [...]string{"get", "set", "delete"}
 )
 
@@ -49,6 +49,7 @@ const (
 	revUpdated
 	revFailed
 	revUnneeded
+	revCancelled
 )
 
 // durationBuckets are the bounds, in seconds, of the request duration
@@ -219,9 +220,12 @@ func (m *metrics) revalidation(ctx context.Context, result int) {
 }
 
 // revalidationResult is the result of a background revalidation that
-// got resp or err from fetchOrigin.
-func revalidationResult(resp *http.Response, err error) int {
+// got resp or err from fetchOrigin; ctxErr is its context's error (Close
+// cancels revalidations).
+func revalidationResult(resp *http.Response, err, ctxErr error) int {
 	switch {
+	case err != nil && ctxErr != nil:
+		return revCancelled
 	case err != nil || resp.StatusCode >= 500:
 		return revFailed
 	case CacheStatus(resp) == Revalidated:

@@ -48,7 +48,7 @@ func (t *Transport) revalidate(lk *lookup, stale *Response) {
 		return
 	}
 	resp, _, err := t.fetchOrigin(lk, stale, nil)
-	t.m.revalidation(ctx, revalidationResult(resp, err))
+	t.m.revalidation(ctx, revalidationResult(resp, err, ctx.Err()))
 	if err != nil {
 		if t.o.logger != nil {
 			t.o.logger.Debug("httpcache: background revalidation failed", "url", lk.normURL, "err", err)

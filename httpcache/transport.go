@@ -127,11 +127,12 @@ func NewFromStores(responses, redirects kv.Store[string, []byte], opts ...Option
 // Client returns an *http.Client that sends its requests through t.
 func (t *Transport) Client() *http.Client { return &http.Client{Transport: t} }
 
-// Close cancels background revalidations and waits for them, then closes
-// the stores t opened itself (see New and NewMemory); stores the caller
-// gave are left open. Store calls abandoned at their deadline are not
-// waited for. Afterwards requests go straight to the base
-// RoundTripper. Close is idempotent.
+// Close cancels background revalidations and waits for them,
+// unregisters the callback that observes the breakers (see
+// WithMeterProvider), then closes the stores t opened itself (see New and
+// NewMemory); stores the caller gave are left open. Store calls abandoned
+// at their deadline are not waited for. Afterwards requests go straight
+// to the base RoundTripper, uncounted. Close is idempotent.
 func (t *Transport) Close() error {
 	t.bgMu.Lock()
 	if t.closed.Swap(true) {

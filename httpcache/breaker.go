@@ -64,6 +64,15 @@ func (b *breaker) allow() (ticket, bool) {
 	return b.allowOpen()
 }
 
+// openState is 1 while b is open, else 0 (also for a nil breaker), for
+// the breaker state gauge.
+func (b *breaker) openState() int64 {
+	if b == nil {
+		return 0
+	}
+	return int64(b.state.Load() & 1)
+}
+
 // allowOpen lets one probe through once the backoff period is over.
 func (b *breaker) allowOpen() (ticket, bool) {
 	b.mu.Lock()

@@ -102,6 +102,17 @@
 // kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream through
 // uncached.
 //
+// # Metrics
+//
+// The Transport records metrics through the OpenTelemetry API, with the
+// provider of [WithMeterProvider] (the global one by default) and a meter
+// named after the package's import path: httpcache.requests (by
+// cache.status) and httpcache.request.duration, httpcache.origin.requests
+// (by outcome), httpcache.store.errors (by store and operation),
+// httpcache.breaker.state (1 while a store is skipped) and
+// httpcache.revalidations (background ones, by result). docs/httpcache.md
+// lists their units and attributes.
+//
 // # Closing
 //
 // Close only what you opened: [New] and [NewFromStores] never close the

@@ -96,7 +96,7 @@ func flightKey(primary string, h http.Header) string {
 func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Response, flightResult, error) {
 	out, cond := t.originRequest(lk, stale)
 	reqTime := t.o.now()
-	resp, err := t.o.base.RoundTrip(out)
+	resp, err := t.sendOrigin(out)
 	now := t.o.now()
 	status := 0
 	if resp != nil {

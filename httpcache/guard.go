@@ -80,6 +80,7 @@ type guarded[V any] struct {
 	timeout  time.Duration
 	inMemory bool // the store never blocks: called directly, untimed
 	rep      *reporter
+	m        *storeMetrics
 }
 
 // result is what a store call gave.
@@ -250,11 +251,13 @@ func (g *guarded[V]) settle(ctx context.Context, tk ticket, err error, op, key s
 			g.rep.report(fmt.Errorf("httpcache: %s%s %s: %w", op, g.suffix, key, err))
 		}
 	case errors.Is(err, kv.ErrTooLarge) || errors.Is(err, kv.ErrInvalidTTL):
+		g.m.failed(ctx, op)
 		g.rep.report(fmt.Errorf("httpcache: %s%s %s: %w", op, g.suffix, key, err))
 	case ctx.Err() != nil:
 		g.br.abandoned(tk)
 		return
 	default:
+		g.m.failed(ctx, op)
 		g.failed(tk, err, op, key)
 		return
 	}

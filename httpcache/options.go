@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults of the options.
@@ -65,6 +67,7 @@ type options struct {
 	keepStale       time.Duration
 	breakerMin      time.Duration // <= 0: no breaker
 	breakerMax      time.Duration
+	meterProvider   metric.MeterProvider // nil: the global one
 }
 
 type urlExpiry struct {
@@ -354,3 +357,13 @@ func WithStoreBreaker(min, max time.Duration) Option {
 // requests-cache (without ttl) do. Responses that never expire (Never,
 // or WithCacheControl(false) without an expiry) are always kept.
 func WithKeepStale(d time.Duration) Option { return func(o *options) { o.keepStale = d } }
+
+// WithMeterProvider sets the OpenTelemetry meter provider the Transport
+// records its metrics with (see "Metrics" in the package documentation),
+// through a meter named after the package's import path. The default (or
+// a nil mp) is the global provider, otel.GetMeterProvider(), which
+// records nothing until the application sets one. Only the API is used:
+// the SDK and exporters are the application's choice.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(o *options) { o.meterProvider = mp }
+}

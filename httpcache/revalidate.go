@@ -42,10 +42,13 @@ func (t *Transport) revalidateInBackground(lk *lookup, stale *Response) {
 func (t *Transport) revalidate(lk *lookup, stale *Response) {
 	// A revalidation that ended between the request's lookup and now has
 	// done the work already.
-	if e := t.resp.load(lk.req.Context(), lk.wait, lk.primary, lk.req.Header); e != nil && e.ResponseTime.After(stale.ResponseTime) && e.fresh(t.o.now()) {
+	ctx := lk.req.Context()
+	if e := t.resp.load(ctx, lk.wait, lk.primary, lk.req.Header); e != nil && e.ResponseTime.After(stale.ResponseTime) && e.fresh(t.o.now()) {
+		t.m.revalidation(ctx, revUnneeded)
 		return
 	}
 	resp, _, err := t.fetchOrigin(lk, stale, nil)
+	t.m.revalidation(ctx, revalidationResult(resp, err, ctx.Err()))
 	if err != nil {
 		if t.o.logger != nil {
 			t.o.logger.Debug("httpcache: background revalidation failed", "url", lk.normURL, "err", err)

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/stores/memory"
 )
@@ -29,6 +31,9 @@ type Transport struct {
 
 	flight      flight
 	uncacheable marks
+
+	m        *metrics
+	breakers metric.Registration // the breaker state callback; nil if none
 
 	closed   atomic.Bool
 	bgMu     sync.Mutex
@@ -52,20 +57,24 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 	}
 	slices.Sort(o.matchHeaders)
 	o.matchHeaders = slices.Compact(o.matchHeaders)
-	t := &Transport{o: o, bgKeys: map[string]bool{}}
+	t := &Transport{o: o, bgKeys: map[string]bool{}, m: newMetrics(o.meterProvider)}
 	if responses == nil {
 		m := memory.New[string, *Response]()
 		responses = m
 		t.owned = append(t.owned, m.Close)
 	}
 	rep := &reporter{hook: o.hook, logger: o.logger}
-	t.resp = &responseStore{g: newGuarded(responses, "responses", "", &o, rep), now: o.now}
+	t.resp = &responseStore{g: newGuarded(responses, "responses", "", &o, rep, t.m), now: o.now}
 	t.untimed = o.storeTimeout <= 0 || (isMemory(responses) && (redirects == nil || isMemory(redirects)))
+	names, brs := []string{"responses"}, []*breaker{t.resp.g.br}
 	if redirects != nil {
-		t.aliases = &ownAliases{g: newGuarded(redirects, "redirects", " redirect", &o, rep), now: o.now}
+		own := &ownAliases{g: newGuarded(redirects, "redirects", " redirect", &o, rep, t.m), now: o.now}
+		t.aliases = own
+		names, brs = append(names, "redirects"), append(brs, own.g.br)
 	} else {
 		t.aliases = inlineAliases{t.resp}
 	}
+	t.breakers = t.m.observeBreakers(names, brs)
 	t.bgCtx, t.bgCancel = context.WithCancel(context.Background())
 	return t
 }
@@ -75,12 +84,12 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 // redirects, say), and one failing says nothing of the other. The memory
 // store never blocks: its calls are neither timed nor run apart (which
 // would cost a timer and a goroutine per call on the hit path).
-func newGuarded[V any](store kv.Store[string, V], name, suffix string, o *options, rep *reporter) guarded[V] {
+func newGuarded[V any](store kv.Store[string, V], name, suffix string, o *options, rep *reporter, m *metrics) guarded[V] {
 	inMemory := isMemory(store)
 	return guarded[V]{
 		store: store, name: name, suffix: suffix,
 		br:      newBreaker(name, o.breakerMin, o.breakerMax),
-		timeout: o.storeTimeout, inMemory: inMemory, rep: rep,
+		timeout: o.storeTimeout, inMemory: inMemory, rep: rep, m: m.forStore(name),
 	}
 }
 
@@ -118,11 +127,12 @@ func NewFromStores(responses, redirects kv.Store[string, []byte], opts ...Option
 // Client returns an *http.Client that sends its requests through t.
 func (t *Transport) Client() *http.Client { return &http.Client{Transport: t} }
 
-// Close cancels background revalidations and waits for them, then closes
-// the stores t opened itself (see New and NewMemory); stores the caller
-// gave are left open. Store calls abandoned at their deadline are not
-// waited for. Afterwards requests go straight to the base
-// RoundTripper. Close is idempotent.
+// Close cancels background revalidations and waits for them,
+// unregisters the callback that observes the breakers (see
+// WithMeterProvider), then closes the stores t opened itself (see New and
+// NewMemory); stores the caller gave are left open. Store calls abandoned
+// at their deadline are not waited for. Afterwards requests go straight
+// to the base RoundTripper, uncounted. Close is idempotent.
 func (t *Transport) Close() error {
 	t.bgMu.Lock()
 	if t.closed.Swap(true) {
@@ -133,6 +143,11 @@ func (t *Transport) Close() error {
 	t.bgCancel()
 	t.bgWG.Wait()
 	var errs []error
+	if t.breakers != nil {
+		if err := t.breakers.Unregister(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, c := range t.owned {
 		if err := c(); err != nil {
 			errs = append(errs, err)
@@ -153,12 +168,27 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.closed.Load() {
 		return t.o.base.RoundTrip(req)
 	}
+	start := time.Now()
+	resp, err := t.roundTrip(req)
+	t.m.request(req.Context(), resp, err, start)
+	return resp, err
+}
+
+// roundTrip is RoundTrip's three steps.
+func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	var lk lookup
 	if !t.resolve(req, &lk) {
 		return t.bypass(lk.req)
 	}
 	s, now := t.lookupStored(&lk)
 	return t.act(&lk, decide(&lk, s, t.policy(), now), now)
+}
+
+// sendOrigin sends req to the origin, and counts it.
+func (t *Transport) sendOrigin(req *http.Request) (*http.Response, error) {
+	resp, err := t.o.base.RoundTrip(req)
+	t.m.originRequest(req.Context(), resp, err)
+	return resp, err
 }
 
 // policy returns what decide needs of the options.
@@ -203,7 +233,7 @@ func notModifiedResponse(req *http.Request, e *Response, now time.Time) *http.Re
 // bypass sends req to the origin without the cache, and invalidates after
 // a successful unsafe request.
 func (t *Transport) bypass(req *http.Request) (*http.Response, error) {
-	resp, err := t.o.base.RoundTrip(req)
+	resp, err := t.sendOrigin(req)
 	if err != nil {
 		return nil, err
 	}

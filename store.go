@@ -23,7 +23,7 @@ var (
 	ErrCorrupt = errors.New("kv: corrupt value")
 
 	// ErrTooLarge is returned by Set when a key or value is larger than the
-	// backend accepts. Nothing is written.
+	// backend accepts. Nothing is written (for SetMany, see BatchSetter).
 	ErrTooLarge = errors.New("kv: key or value too large")
 
 	// ErrInvalidTTL is returned by Set for a negative TTL.

@@ -44,8 +44,8 @@ const prompt = 10 * time.Second
 //	Capabilities
 //	Basic/{Empty,GetSet,Overwrite,Miss,Delete,Len,Clear,Isolation}
 //	Values/{Binary,Empty,Large,NotAliased}
-//	Keys/{Odd,NonUTF8,TooLarge}
-//	TTL/{Expiry,Zero,Negative,OverwriteClears,ExpiresAtPast,Reported}
+//	Keys/{Odd,NonUTF8,Empty,TooLarge}
+//	TTL/{Expiry,Zero,Negative,OverwriteClears,ExpiresAtPast,Reported,Aging}
 //	Iterate/{Complete,Break,Mutate}
 //	Close/{AfterClose,WhileBusy}
 //	Context, Concurrent, Random

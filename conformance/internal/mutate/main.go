@@ -45,6 +45,7 @@ const (
 	NotCovered Outcome = "not covered"
 	TimedOut   Outcome = "timed out"
 	NotViable  Outcome = "not viable"
+	NotSampled Outcome = "not sampled"
 )
 
 type config struct {
@@ -57,6 +58,7 @@ type config struct {
 	out     string
 	only    string
 	dry     bool
+	every   int
 }
 
 func main() {
@@ -71,6 +73,7 @@ func main() {
 	flag.StringVar(&c.out, "json", "", "write every mutant and its outcome to this file as JSON")
 	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file")
 	flag.BoolVar(&c.dry, "dry", false, "list the mutants and their coverage without running them")
+	flag.IntVar(&c.every, "every", 1, "run every n-th covered mutant only (a systematic sample; the others are reported as not sampled)")
 	flag.Parse()
 	if c.pkg == "" || files == "" {
 		fmt.Fprintln(os.Stderr, "mutate: -pkg and -files are required")
@@ -123,24 +126,9 @@ func run(c config) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "mutate: %s: %d mutants in %s\n", c.label, len(mutants), strings.Join(c.files, ", "))
-	var results []Result
-	for i, m := range mutants {
-		r := Result{Mutant: m}
-		start := time.Now()
-		switch {
-		case !covered.has(m.File, m.Line, m.Col):
-			r.Outcome = NotCovered
-		case c.dry:
-			r.Outcome = "covered, not run"
-		default:
-			r.Outcome, err = judge(c, tmp, m)
-			if err != nil {
-				return err
-			}
-		}
-		r.Took = time.Since(start).Round(time.Millisecond)
-		fmt.Fprintf(os.Stderr, "mutate: [%d/%d] %s %s: %s (%v)\n", i+1, len(mutants), m.ID(), m.Desc, r.Outcome, r.Took)
-		results = append(results, r)
+	results, err := judgeAll(c, tmp, mutants, covered)
+	if err != nil {
+		return err
 	}
 	if c.out != "" {
 		b, err := json.MarshalIndent(results, "", "\t")
@@ -153,6 +141,37 @@ func run(c config) error {
 	}
 	report(os.Stdout, c, results)
 	return nil
+}
+
+// judgeAll judges each mutant in turn, printing progress.
+func judgeAll(c config, tmp string, mutants []Mutant, covered profile) ([]Result, error) {
+	var results []Result
+	sampled := 0 // covered mutants seen so far
+	for i, m := range mutants {
+		r := Result{Mutant: m}
+		start := time.Now()
+		covers := covered.has(m.File, m.Line, m.Col)
+		if covers {
+			sampled++
+		}
+		switch {
+		case !covers:
+			r.Outcome = NotCovered
+		case c.every > 1 && (sampled-1)%c.every != 0:
+			r.Outcome = NotSampled
+		case c.dry:
+			r.Outcome = "covered, not run"
+		default:
+			var err error
+			if r.Outcome, err = judge(c, tmp, m); err != nil {
+				return nil, err
+			}
+		}
+		r.Took = time.Since(start).Round(time.Millisecond)
+		fmt.Fprintf(os.Stderr, "mutate: [%d/%d] %s %s: %s (%v)\n", i+1, len(mutants), m.ID(), m.Desc, r.Outcome, r.Took)
+		results = append(results, r)
+	}
+	return results, nil
 }
 
 func filterID(ms []Mutant, only string) ([]Mutant, error) {
@@ -244,10 +263,19 @@ func report(w *os.File, c config, results []Result) {
 			survivors = append(survivors, r)
 		}
 	}
-	sort.Slice(survivors, func(i, j int) bool { return survivors[i].ID() < survivors[j].ID() })
+	sort.SliceStable(survivors, func(i, j int) bool {
+		a, b := survivors[i], survivors[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	caught := count[Killed] + count[TimedOut]
 	fmt.Fprintf(w, "### %s\n\n", c.label)
 	fmt.Fprintf(w, "judged by `go test -count=1 -vet=off -failfast -run '%s' %s` (no -race)\n\n", c.run, c.pkg)
+	if c.every > 1 {
+		fmt.Fprintf(w, "a systematic sample: every %d-th covered mutant (%d not sampled)\n\n", c.every, count[NotSampled])
+	}
 	fmt.Fprintf(w, "| killed | timed out | survived | not covered | not viable | kill ratio (killed+timed out)/(killed+timed out+survived) |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|\n")
 	ratio := 0.0

@@ -172,6 +172,7 @@ func brokenCases() []brokenCase {
 		{run: "Keys/Odd", store: broken(longKeysCut)},
 		{run: "Keys/TooLarge", store: limited(setManyChecksFirst), output: "in the middle"},
 		{run: "TTL/Reported", store: broken(expiresAtLate), output: "from the expected"},
+		{run: "Iterate/Complete", store: broken(iterateIgnoresCancel), output: "cancelled after the first item"},
 
 		{run: "Basic/GetSet", store: broken(getHangs), watchdog: 500 * time.Millisecond, output: "watchdog: subtest still running"},
 

@@ -71,6 +71,7 @@ const (
 	longKeysCut          fault = "long-keys-cut"           // keys are stored cut to 1 KiB
 	setManyChecksFirst   fault = "set-many-checks-first"   // SetMany checks the limits of its first entry only
 	expiresAtLate        fault = "expires-at-late"         // All reports expiry times half a second late
+	iterateIgnoresCancel fault = "iterate-ignores-cancel"  // Keys and All run on after ctx is cancelled
 )
 
 // shape is which optional interfaces the reference store has.
@@ -443,6 +444,11 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 			unlock()
 		}
 		for _, e := range entries {
+			if err := ctx.Err(); err != nil && !s.faults[ignoreContext] && !s.faults[iterateIgnoresCancel] {
+				unlock()
+				yield(kv.Entry[string, []byte]{}, fmt.Errorf("kv/ref: %s: %w", op, err))
+				return
+			}
 			if !yield(e, nil) && !s.faults[ignoreYieldFalse] {
 				if s.faults[lockHeldOnBreak] {
 					return // without unlocking: the bug

@@ -173,6 +173,8 @@ func brokenCases() []brokenCase {
 		{run: "Keys/TooLarge", store: limited(setManyChecksFirst), output: "in the middle"},
 		{run: "TTL/Reported", store: broken(expiresAtLate), output: "from the expected"},
 		{run: "Iterate/Complete", store: broken(iterateIgnoresCancel), output: "cancelled after the first item"},
+		{run: "Close/AfterClose", store: broken(emptyBatchUnchecked), output: "of no keys after Close"},
+		{run: "Context", store: broken(emptyBatchUnchecked), output: "of no entries with a cancelled context"},
 
 		{run: "Basic/GetSet", store: broken(getHangs), watchdog: 500 * time.Millisecond, output: "watchdog: subtest still running"},
 

@@ -59,6 +59,8 @@ type config struct {
 	only    string
 	dry     bool
 	every   int
+	prior   string
+	verdict string
 }
 
 func main() {
@@ -74,6 +76,8 @@ func main() {
 	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file")
 	flag.BoolVar(&c.dry, "dry", false, "list the mutants and their coverage without running them")
 	flag.IntVar(&c.every, "every", 1, "run every n-th covered mutant only (a systematic sample; the others are reported as not sampled)")
+	flag.StringVar(&c.prior, "prior", "", "a -json file of an earlier run: judge its survivors again (with the suite as it is now) and report the earlier results with theirs replaced")
+	flag.StringVar(&c.verdict, "verdicts", "", "a file of verdicts on surviving mutants (see verdicts.go), for the report")
 	flag.Parse()
 	if c.pkg == "" || files == "" {
 		fmt.Fprintln(os.Stderr, "mutate: -pkg and -files are required")
@@ -108,6 +112,17 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	verdicts, err := readVerdicts(c.verdict)
+	if err != nil {
+		return err
+	}
+	if c.prior != "" {
+		results, err := rejudge(c, tmp)
+		if err != nil {
+			return err
+		}
+		return finish(c, results, verdicts)
+	}
 	var mutants []Mutant
 	for _, f := range c.files {
 		ms, err := findMutants(f, c.funcs)
@@ -130,6 +145,11 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
+	return finish(c, results, verdicts)
+}
+
+// finish writes the results as JSON (with -json) and the report.
+func finish(c config, results []Result, v verdicts) error {
 	if c.out != "" {
 		b, err := json.MarshalIndent(results, "", "\t")
 		if err != nil {
@@ -139,8 +159,47 @@ func run(c config) error {
 			return err
 		}
 	}
-	report(os.Stdout, c, results)
+	report(os.Stdout, c, results, v)
 	return nil
+}
+
+// rejudge reads the results of an earlier run and judges its survivors
+// again; the other results stand (the suite only ever gains checks, so a
+// mutant it killed stays killed).
+func rejudge(c config, tmp string) ([]Result, error) {
+	b, err := os.ReadFile(c.prior)
+	if err != nil {
+		return nil, err
+	}
+	var results []Result
+	if err := json.Unmarshal(b, &results); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.prior, err)
+	}
+	current := map[string]Mutant{}
+	for _, f := range c.files {
+		ms, err := findMutants(f, c.funcs)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			current[m.ID()] = m
+		}
+	}
+	for i, r := range results {
+		if r.Outcome != Survived {
+			continue
+		}
+		if cur, ok := current[r.ID()]; !ok || cur.Offset != r.Offset || cur.Len != r.Len {
+			return nil, fmt.Errorf("%s: %s has changed since that run; run every mutant again", c.prior, r.File)
+		}
+		start := time.Now()
+		if results[i].Outcome, err = judge(c, tmp, r.Mutant); err != nil {
+			return nil, err
+		}
+		results[i].Took = time.Since(start).Round(time.Millisecond)
+		fmt.Fprintf(os.Stderr, "mutate: again %s %s: %s (%v)\n", r.ID(), r.Desc, results[i].Outcome, results[i].Took)
+	}
+	return results, nil
 }
 
 // judgeAll judges each mutant in turn, printing progress.
@@ -254,7 +313,7 @@ func goTest(c config, extra ...string) (out []byte, err error, timedOut bool) {
 	return out, err, errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 
-func report(w *os.File, c config, results []Result) {
+func report(w *os.File, c config, results []Result, v verdicts) {
 	count := map[Outcome]int{}
 	var survivors []Result
 	for _, r := range results {
@@ -270,24 +329,36 @@ func report(w *os.File, c config, results []Result) {
 		}
 		return a.Line < b.Line
 	})
-	caught := count[Killed] + count[TimedOut]
 	fmt.Fprintf(w, "### %s\n\n", c.label)
 	fmt.Fprintf(w, "judged by `go test -count=1 -vet=off -failfast -run '%s' %s` (no -race)\n\n", c.run, c.pkg)
-	if c.every > 1 {
+	if count[NotSampled] > 0 {
 		fmt.Fprintf(w, "a systematic sample: every %d-th covered mutant (%d not sampled)\n\n", c.every, count[NotSampled])
 	}
-	fmt.Fprintf(w, "| killed | timed out | survived | not covered | not viable | kill ratio (killed+timed out)/(killed+timed out+survived) |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|\n")
-	ratio := 0.0
-	if caught+count[Survived] > 0 {
-		ratio = 100 * float64(caught) / float64(caught+count[Survived])
+	fmt.Fprintf(w, "| killed | timed out | survived | not covered | not viable |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| %d | %d | %d | %d | %d |\n\n", count[Killed], count[TimedOut], count[Survived],
+		count[NotCovered], count[NotViable])
+	byKind := map[string]int{}
+	for _, r := range survivors {
+		byKind[v.of(r.Mutant).kind]++
 	}
-	fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %.1f %% |\n\n", count[Killed], count[TimedOut], count[Survived],
-		count[NotCovered], count[NotViable], ratio)
+	caught := count[Killed] + count[TimedOut]
+	ratio := func(excluded int) string {
+		n := caught + count[Survived] - excluded
+		if n <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f %% (%d of %d)", 100*float64(caught)/float64(n), caught, n)
+	}
+	fmt.Fprintf(w, "Survivors by verdict: %s.\n\n", kindCounts(byKind))
+	fmt.Fprintf(w, "- kill ratio of all covered mutants (caught / (caught + survived); timed out counts as caught): %s\n", ratio(0))
+	fmt.Fprintf(w, "- **of non-equivalent mutants** (equivalent and outside-the-contract left out): %s\n", ratio(byKind[kindEquivalent]+byKind[kindOutside]))
+	fmt.Fprintf(w, "- of mutants reachable from outside (also unreachable error paths left out): %s\n\n",
+		ratio(byKind[kindEquivalent]+byKind[kindOutside]+byKind[kindUnreachable]))
 	if len(survivors) > 0 {
-		fmt.Fprintf(w, "Survived:\n\n")
+		fmt.Fprintf(w, "| survivor | change | verdict | why |\n|---|---|---|---|\n")
 		for _, r := range survivors {
-			fmt.Fprintf(w, "- `%s` %s\n", r.ID(), r.Desc)
+			vd := v.of(r.Mutant)
+			fmt.Fprintf(w, "| `%s:%d:%d` %s | %s | %s | %s |\n", r.File, r.Line, r.Col, r.Op, r.Desc, vd.kind, vd.why)
 		}
 		fmt.Fprintln(w)
 	}

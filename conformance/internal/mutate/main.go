@@ -61,6 +61,7 @@ type config struct {
 	every   int
 	prior   string
 	verdict string
+	results string
 }
 
 func main() {
@@ -78,6 +79,7 @@ func main() {
 	flag.IntVar(&c.every, "every", 1, "run every n-th covered mutant only (a systematic sample; the others are reported as not sampled)")
 	flag.StringVar(&c.prior, "prior", "", "a -json file of an earlier run: judge its survivors again (with the suite as it is now) and report the earlier results with theirs replaced")
 	flag.StringVar(&c.verdict, "verdicts", "", "a file of verdicts on surviving mutants (see verdicts.go), for the report")
+	flag.StringVar(&c.results, "report", "", "judge nothing: print the report of this -json file of an earlier run, with the verdicts as they are now")
 	flag.Parse()
 	if c.pkg == "" || files == "" {
 		fmt.Fprintln(os.Stderr, "mutate: -pkg and -files are required")
@@ -115,6 +117,14 @@ func run(c config) error {
 	verdicts, err := readVerdicts(c.verdict)
 	if err != nil {
 		return err
+	}
+	if c.results != "" {
+		results, err := readResults(c.results)
+		if err != nil {
+			return err
+		}
+		report(os.Stdout, c, results, verdicts)
+		return nil
 	}
 	if c.prior != "" {
 		results, err := rejudge(c, tmp)
@@ -163,17 +173,25 @@ func finish(c config, results []Result, v verdicts) error {
 	return nil
 }
 
-// rejudge reads the results of an earlier run and judges its survivors
-// again; the other results stand (the suite only ever gains checks, so a
-// mutant it killed stays killed).
-func rejudge(c config, tmp string) ([]Result, error) {
-	b, err := os.ReadFile(c.prior)
+func readResults(name string) ([]Result, error) {
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
 	var results []Result
 	if err := json.Unmarshal(b, &results); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.prior, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return results, nil
+}
+
+// rejudge reads the results of an earlier run and judges its survivors
+// again; the other results stand (the suite only ever gains checks, so a
+// mutant it killed stays killed).
+func rejudge(c config, tmp string) ([]Result, error) {
+	results, err := readResults(c.prior)
+	if err != nil {
+		return nil, err
 	}
 	current := map[string]Mutant{}
 	for _, f := range c.files {

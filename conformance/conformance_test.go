@@ -170,6 +170,7 @@ func brokenCases() []brokenCase {
 		{run: "Keys/Empty", store: broken(emptyKeyRefused)},
 		{run: "Keys/Odd", store: broken(numericKeysMerged)},
 		{run: "Keys/Odd", store: broken(longKeysCut)},
+		{run: "Keys/Odd", store: broken(escapeWithoutMarker)},
 		{run: "Keys/TooLarge", store: limited(setManyChecksFirst), output: "in the middle"},
 		{run: "TTL/Reported", store: broken(expiresAtLate), output: "from the expected"},
 		{run: "Iterate/Complete", store: broken(iterateIgnoresCancel), output: "cancelled after the first item"},

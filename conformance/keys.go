@@ -44,6 +44,10 @@ func oddKeys(longKey int) []string {
 		// Escapes that a naive encoder confuses with the characters they stand for.
 		"%", "%2F", "%2f", "a%2Fb", "%00", "%25", "a_b", "a:b", "a%3Ab", "+", "a+b", "a b",
 		"?", "#", "&x=1", "*", "a*", "[", "a[b]", "{a}",
+		// The hex digits an escape writes, without its marker: a store
+		// whose encoding drops or loses the marker merges them with the
+		// keys they stand for ("A", "/", " ", "%").
+		"41", "2f", "2F", "20", "25", "a2fb",
 		// Whitespace and control bytes.
 		" ", "  ", " lead", "trail ", "tab\there", "line\nbreak", "\r", "\x00", "a\x00b", "\x7f", "\x1b[0m",
 		// Case and Unicode: each pair is two keys.

@@ -73,6 +73,7 @@ const (
 	expiresAtLate        fault = "expires-at-late"         // All reports expiry times half a second late
 	iterateIgnoresCancel fault = "iterate-ignores-cancel"  // Keys and All run on after ctx is cancelled
 	emptyBatchUnchecked  fault = "empty-batch-unchecked"   // an empty batch returns nil, closed or not
+	escapeWithoutMarker  fault = "escape-without-marker"   // keys are stored with bytes other than a-z0-9 as bare hex
 )
 
 // shape is which optional interfaces the reference store has.
@@ -210,6 +211,16 @@ func (s *refStore) key(k string) string {
 		if f, err := strconv.ParseFloat(k, 64); err == nil {
 			return strconv.FormatFloat(f, 'g', -1, 64)
 		}
+	case s.faults[escapeWithoutMarker]:
+		var b strings.Builder
+		for i := 0; i < len(k); i++ {
+			if c := k[i]; 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "%02x", c)
+			}
+		}
+		return b.String()
 	}
 	return k
 }
@@ -218,7 +229,7 @@ func (s *refStore) unkey(k string, e refEntry) string {
 	switch {
 	case s.faults[escapeCollision]:
 		return strings.ReplaceAll(k, "%2F", "/")
-	case s.faults[longKeysCut] || s.faults[numericKeysMerged]:
+	case s.faults[longKeysCut] || s.faults[numericKeysMerged] || s.faults[escapeWithoutMarker]:
 		return e.key
 	}
 	return k
@@ -423,7 +434,11 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 		now := time.Now()
 		var entries []kv.Entry[string, []byte]
 		for k, e := range s.loc.entries {
-			if !s.matches(k, prefix) || (kv.Expired(e.expiresAt, now) && !withExpired) {
+			mk := k // the key the prefix is matched against
+			if s.faults[escapeWithoutMarker] {
+				mk = e.key // only the stored names collide, as in a file store
+			}
+			if !s.matches(mk, prefix) || (kv.Expired(e.expiresAt, now) && !withExpired) {
 				continue
 			}
 			ent := kv.Entry[string, []byte]{Key: s.unkey(k, e), Value: s.out(e.value), ExpiresAt: e.expiresAt}

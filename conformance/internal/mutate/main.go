@@ -376,7 +376,7 @@ func report(w *os.File, c config, results []Result, v verdicts) {
 		fmt.Fprintf(w, "| survivor | change | verdict | why |\n|---|---|---|---|\n")
 		for _, r := range survivors {
 			vd := v.of(r.Mutant)
-			fmt.Fprintf(w, "| `%s:%d:%d` %s | %s | %s | %s |\n", r.File, r.Line, r.Col, r.Op, r.Desc, vd.kind, vd.why)
+			fmt.Fprintf(w, "| `%s:%d:%d` %s | %s | %s | %s |\n", r.File, r.Line, r.Col, r.Op, cell(r.Desc), vd.kind, cell(vd.why))
 		}
 		fmt.Fprintln(w)
 	}
@@ -390,6 +390,9 @@ func report(w *os.File, c config, results []Result, v verdicts) {
 		fmt.Fprintf(w, "Not covered (lines): %s\n\n", strings.Join(dedup(notCovered), ", "))
 	}
 }
+
+// cell escapes the pipes of a Markdown table cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 func dedup(s []string) []string {
 	var out []string

@@ -102,6 +102,16 @@ func (s *suite) test(fn func(*testing.T, *harness)) func(*testing.T) {
 	}
 }
 
+// parallel is test for a subtest that runs in parallel with its siblings
+// that are parallel too.
+func (s *suite) parallel(fn func(*testing.T, *harness)) func(*testing.T) {
+	return func(t *testing.T) {
+		t.Helper()
+		t.Parallel()
+		fn(t, s.newHarness(t))
+	}
+}
+
 // harness is what one subtest works with.
 type harness struct {
 	t    *testing.T

@@ -9,14 +9,17 @@ import (
 	"github.com/kvkit/kv"
 )
 
+// The TTL subtests run in parallel with each other (up to -test.parallel
+// at once), each on its own location: most of their time is spent
+// sleeping until entries expire.
 func (s *suite) ttl(t *testing.T) {
-	t.Run("Expiry", s.test(testExpiry))
-	t.Run("Zero", s.test(testZeroTTL))
-	t.Run("Negative", s.test(testNegativeTTL))
-	t.Run("OverwriteClears", s.test(testOverwriteClearsTTL))
-	t.Run("ExpiresAtPast", s.test(testExpiresAtPast))
-	t.Run("Reported", s.test(testExpiresAtReported))
-	t.Run("Aging", s.test(testAging))
+	t.Run("Expiry", s.parallel(testExpiry))
+	t.Run("Zero", s.parallel(testZeroTTL))
+	t.Run("Negative", s.parallel(testNegativeTTL))
+	t.Run("OverwriteClears", s.parallel(testOverwriteClearsTTL))
+	t.Run("ExpiresAtPast", s.parallel(testExpiresAtPast))
+	t.Run("Reported", s.parallel(testExpiresAtReported))
+	t.Run("Aging", s.parallel(testAging))
 }
 
 // testExpiry checks that an entry with a short TTL (and one with a near

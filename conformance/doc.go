@@ -79,8 +79,8 @@
 // runs, that Close releases a goroutine or a connection, the error paths
 // of a failing disk or database, or anything about keys and values it does
 // not try. Its TTL subtests sleep for a few multiples of
-// Capabilities.TTLResolution and so can be fooled by a badly overloaded
-// machine.
+// Capabilities.TTLResolution (in parallel with each other, each on its own
+// location) and so can be fooled by a badly overloaded machine.
 //
 // How strong a sample it is has been measured by mutation testing
 // (conformance/mutation/REPORT.md, made by conformance/mutation/run):

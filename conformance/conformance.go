@@ -21,7 +21,9 @@ type Config struct {
 	// calls it once per subtest (twice in Basic/Isolation, which checks
 	// that two locations do not see each other) and closes every store it
 	// opens. Cleaning the location up afterwards is NewStore's job
-	// (t.Cleanup); the suite's closes run before it.
+	// (t.Cleanup); the suite's closes run before it. The suite never calls
+	// it from two goroutines at once, but the TTL subtests run in parallel,
+	// so stores over different locations are in use at the same time.
 	NewStore func(t testing.TB) Opener
 
 	// Capabilities declares what the store can do. The suite tests every

@@ -25,7 +25,12 @@ type BatchGetter[K comparable, V any] interface {
 type BatchSetter[K comparable, V any] interface {
 	// SetMany stores every entry, each with its own ExpiresAt (zero:
 	// never). When a key appears more than once, the last entry wins. On
-	// error, some entries may have been written.
+	// error, some entries may have been written, with one exception: an
+	// entry whose key or value is larger than the store accepts fails the
+	// call with an error wrapping ErrTooLarge and is itself never written
+	// (what its key held before stays); the other entries of the batch may
+	// or may not have been. This is the one statement of that rule; the
+	// SetMany helper's fallback, a loop over Set, keeps it.
 	SetMany(ctx context.Context, entries []Entry[K, V]) error
 }
 

@@ -23,7 +23,7 @@ var (
 	ErrCorrupt = errors.New("kv: corrupt value")
 
 	// ErrTooLarge is returned by Set when a key or value is larger than the
-	// backend accepts. Nothing is written.
+	// backend accepts. Nothing is written (for SetMany, see BatchSetter).
 	ErrTooLarge = errors.New("kv: key or value too large")
 
 	// ErrInvalidTTL is returned by Set for a negative TTL.
@@ -72,8 +72,10 @@ type Store[K comparable, V any] interface {
 	// and ends the sequence, except an error wrapping ErrCorrupt about one
 	// entry, after which the loop may go on to the next. Breaking out of
 	// the loop releases any cursor; yield is never called again after it
-	// returned false. Keys written or deleted during iteration may or may
-	// not be seen.
+	// returned false. A context that is done during the loop ends it with
+	// an error wrapping the context's error (items already read may come
+	// first), never as if the sequence were complete. Keys written or
+	// deleted during iteration may or may not be seen.
 	Keys(ctx context.Context) iter.Seq2[K, error]
 
 	// All yields every entry that is present and not expired, each once,

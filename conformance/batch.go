@@ -95,7 +95,7 @@ func testSetMany(t *testing.T, h *harness) {
 		wantMissing(t, h.ctx, s, "past")
 		wantMissing(t, h.ctx, s, "plain-then-past")
 		all := allEntries(t, h.ctx, s)
-		wantExpiresAt(t, all, "future", inAnHour, h.caps.TTLResolution+time.Second)
+		wantExpiresAt(t, all, "future", inAnHour, h.caps.TTLResolution)
 		wantExpiresAt(t, all, "plain", time.Time{}, 0)
 	}
 }

@@ -21,7 +21,9 @@ type Config struct {
 	// calls it once per subtest (twice in Basic/Isolation, which checks
 	// that two locations do not see each other) and closes every store it
 	// opens. Cleaning the location up afterwards is NewStore's job
-	// (t.Cleanup); the suite's closes run before it.
+	// (t.Cleanup); the suite's closes run before it. The suite never calls
+	// it from two goroutines at once, but the TTL subtests run in parallel,
+	// so stores over different locations are in use at the same time.
 	NewStore func(t testing.TB) Opener
 
 	// Capabilities declares what the store can do. The suite tests every
@@ -62,18 +64,21 @@ type Capabilities struct {
 
 	// MaxKeySize is the longest key in bytes the store accepts; 0 means at
 	// least the 4 KiB the suite tries. A longer key must fail with
-	// kv.ErrTooLarge and write nothing.
+	// kv.ErrTooLarge and write nothing (in SetMany: nothing under that
+	// key, as kv.BatchSetter says).
 	MaxKeySize int
 
 	// MaxValueSize is the largest value in bytes the store accepts; 0 means
 	// at least the 8 MiB the suite tries. A larger value must fail with
-	// kv.ErrTooLarge and write nothing.
+	// kv.ErrTooLarge and write nothing (in SetMany: nothing under that
+	// key, as kv.BatchSetter says).
 	MaxValueSize int
 
 	// TTLResolution is the shortest TTL the store keeps apart from "now";
 	// the suite's TTL tests use it to size their waits (they set TTLs of
-	// four times it and allow it as slack when comparing expiry times).
-	// 0 means 50ms.
+	// four to six times it and allow it, and nothing more, as slack when
+	// comparing expiry times: a store that keeps them in whole seconds
+	// declares a second). 0 means 50ms.
 	TTLResolution time.Duration
 }
 

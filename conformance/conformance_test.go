@@ -164,6 +164,18 @@ func brokenCases() []brokenCase {
 		{run: "Persistence/ReopenTTL", store: broken(reopenDropsTTL)},
 		{run: "SharedHandles/Visibility", store: broken(snapshotHandles)},
 		{run: "SharedHandles/Concurrent", store: broken(lostUpdates)},
+		{run: "TTL/Aging", store: broken(expiresAtRederived), output: "from the expected"},
+		{run: "TTL/Aging", store: broken(ttlSlidesOnGet), output: "want an error wrapping kv.ErrNotFound"},
+		{run: "TTL/Aging", store: broken(expiresEarly), output: "gone before it expired, after repeated reads"},
+		{run: "Keys/Empty", store: broken(emptyKeyRefused)},
+		{run: "Keys/Odd", store: broken(numericKeysMerged)},
+		{run: "Keys/Odd", store: broken(longKeysCut)},
+		{run: "Keys/Odd", store: broken(escapeWithoutMarker)},
+		{run: "Keys/TooLarge", store: limited(setManyChecksFirst), output: "in the middle"},
+		{run: "TTL/Reported", store: broken(expiresAtLate), output: "from the expected"},
+		{run: "Iterate/Complete", store: broken(iterateIgnoresCancel), output: "cancelled after the first item"},
+		{run: "Close/AfterClose", store: broken(emptyBatchUnchecked), output: "of no keys after Close"},
+		{run: "Context", store: broken(emptyBatchUnchecked), output: "of no entries with a cancelled context"},
 
 		{run: "Basic/GetSet", store: broken(getHangs), watchdog: 500 * time.Millisecond, output: "watchdog: subtest still running"},
 

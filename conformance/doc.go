@@ -22,15 +22,23 @@
 // Run has a subtest for each rule of the kv.Store contract: Get, Set,
 // Delete, Has, Len and Clear; kv.ErrNotFound with a nil value on a miss;
 // values as bytes (every byte value, empty, 1 and 8 MiB); keys that trip
-// up paths, escapes, patterns and case-insensitive namespaces; the declared
-// size limits (kv.ErrTooLarge, nothing written); TTLs (expiry as seen by
+// up paths, escapes, patterns, case-insensitive namespaces, padding, number
+// parsing and the cutting or hashing of long keys, and the empty key; the
+// declared size limits (kv.ErrTooLarge, nothing written, also for an
+// oversize entry in the middle of a SetMany); TTLs (expiry as seen by
 // every method, WithTTL(0), negative TTLs, overwrites, expiry times
-// reported by All); iteration (complete, no duplicates, early break, yield
+// reported by All within the declared TTLResolution and nothing more,
+// entries still there shortly before their deadline after repeated reads
+// and gone after it, so that a TTL that slides on every Get or an entry
+// that goes early fails, and the reported expiry still right after the
+// entry has aged); iteration (complete, no duplicates, early break, yield
 // never called after it returned false, the store usable from inside the
-// loop and after a break); a cancelled context (an error wrapping
-// context.Canceled from every method, nothing written); Close (kv.ErrClosed
-// from every method, a second Close is fine, Close while other goroutines
-// use the store); concurrent writers and
+// loop and after a break, a context cancelled in the middle ending the
+// loop with its error); a cancelled context (an error wrapping
+// context.Canceled from every method, empty batches included, nothing
+// written); Close (kv.ErrClosed from every method, empty batches included,
+// a second Close is fine, Close while other goroutines use the store);
+// concurrent writers and
 // readers; a seeded random sequence of operations checked against a map
 // (SeedEnv replays one); persistence across reopening; two handles on one
 // location; and the batch, prefix-scan and key-scan helpers of package
@@ -50,7 +58,13 @@
 //     it to Set or SetMany, or after getting it from Get, All or GetMany,
 //     does not change what the store holds (Values/NotAliased).
 //   - A nil value is stored as an empty one, and an empty value is found.
-//   - A key is any string of bytes, not only valid UTF-8 (Keys/NonUTF8).
+//   - A key is any string of bytes, not only valid UTF-8 (Keys/NonUTF8),
+//     the empty string included (Keys/Empty), compared byte for byte, up to
+//     Capabilities.MaxKeySize or the 4 KiB tried (the case-by-case list is
+//     in keys.go).
+//   - An oversize entry in a SetMany is not written and fails the call
+//     with kv.ErrTooLarge; the rest of the batch may or may not be written
+//     (kv.BatchSetter states it).
 //   - The error from a cancelled context wraps context.Canceled.
 //   - The body of a loop over Keys or All may call the store, even to write
 //     or delete (Iterate/Mutate).
@@ -63,9 +77,25 @@
 // the Concurrent subtest only provokes), isolation between processes,
 // behaviour under a network partition or a full disk, performance, that a
 // backend's own TTL sweep (as opposed to the expiry checked on read) ever
-// runs, or anything about keys and values it does not try. Its TTL
-// subtests sleep for a few multiples of Capabilities.TTLResolution and so
-// can be fooled by a badly overloaded machine.
+// runs, that Close releases a goroutine or a connection, the error paths
+// of a failing disk or database, or anything about keys and values it does
+// not try. Its TTL subtests sleep for a few multiples of
+// Capabilities.TTLResolution (in parallel with each other, each on its own
+// location) and so can be fooled by a badly overloaded machine.
+//
+// How strong a sample it is has been measured by mutation testing
+// (conformance/mutation/REPORT.md, made by conformance/mutation/run):
+// mutants of stores/memory, stores/file and stores/sqlite, one change each,
+// judged by each store's TestConformance alone. Leaving out the equivalent
+// mutants (changes no test through kv.Store can see, or that differ only in
+// what the contract leaves open: a background sweep, LRU bookkeeping under
+// a bound never reached, logging, an fsync), the suite kills 100 % of
+// stores/memory's. Of stores/sqlite's and stores/file's (a sample of half
+// of each) it kills every one that a client of a healthy backend can
+// reach; counting as survivors the error paths of a failing database or
+// disk, which it cannot cause, it kills 83 % of stores/sqlite's and 77 %
+// of stores/file's. Every survivor is listed in the report, with why it
+// survives.
 //
 // Each subtest gets a fresh location from Config.NewStore and closes every
 // store it opens; a subtest that runs longer than Config.Watchdog (two

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"testing"
@@ -29,7 +30,8 @@ func fill(t *testing.T, ctx context.Context, s store, prefix string, n int) map[
 
 // testIterateComplete checks that Keys and All yield each of 1000 keys
 // exactly once, with its value; more than one page of any backend that
-// pages.
+// pages. And that a context cancelled in the middle of the loop ends it
+// with the context's error.
 func testIterateComplete(t *testing.T, h *harness) {
 	s := h.store()
 	want := fill(t, h.ctx, s, "key-", 1000)
@@ -43,6 +45,32 @@ func testIterateComplete(t *testing.T, h *harness) {
 		t.Errorf("Scan yielded an error: %v", err)
 	}
 	checkEntries(t, `Scan("")`, entries, want)
+	wantCancelEnds(t, h, "Keys", func(ctx context.Context) iter.Seq2[string, error] { return s.Keys(ctx) })
+	wantCancelEnds(t, h, "All", func(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] { return s.All(ctx) })
+}
+
+// wantCancelEnds cancels the context of an iteration over many entries
+// after its first item, and checks that the sequence then ends with an
+// error wrapping context.Canceled (it may first yield what it had already
+// read): a loop that runs to the end as if nothing happened ignores the
+// context.
+func wantCancelEnds[T any](t *testing.T, h *harness, name string, seq func(context.Context) iter.Seq2[T, error]) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	n := 0
+	var last error
+	for _, err := range seq(ctx) {
+		if err != nil {
+			last = err
+			break
+		}
+		n++
+		cancel()
+	}
+	if !errors.Is(last, context.Canceled) {
+		t.Errorf("%s with its context cancelled after the first item: yielded %d items and then %v, want an error wrapping context.Canceled", name, n, last)
+	}
 }
 
 // testIterateBreak stops iterations early, many times, and checks that

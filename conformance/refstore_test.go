@@ -8,6 +8,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,17 @@ const (
 	getHangs             fault = "get-hangs"               // Get waits for Close, ignoring ctx
 	closeRaces           fault = "close-races"             // Close sets a plain bool that calls read
 	scanIncludesExpired  fault = "scan-includes-expired"   // Scan yields expired entries
+	expiresAtRederived   fault = "expires-at-rederived"    // All reports now + the original TTL
+	ttlSlidesOnGet       fault = "ttl-slides-on-get"       // Get restarts the entry's TTL
+	expiresEarly         fault = "expires-early"           // an entry is gone at half its TTL
+	emptyKeyRefused      fault = "empty-key-refused"       // Set of the empty key fails
+	numericKeysMerged    fault = "numeric-keys-merged"     // keys that parse as numbers are stored canonical
+	longKeysCut          fault = "long-keys-cut"           // keys are stored cut to 1 KiB
+	setManyChecksFirst   fault = "set-many-checks-first"   // SetMany checks the limits of its first entry only
+	expiresAtLate        fault = "expires-at-late"         // All reports expiry times half a second late
+	iterateIgnoresCancel fault = "iterate-ignores-cancel"  // Keys and All run on after ctx is cancelled
+	emptyBatchUnchecked  fault = "empty-batch-unchecked"   // an empty batch returns nil, closed or not
+	escapeWithoutMarker  fault = "escape-without-marker"   // keys are stored with bytes other than a-z0-9 as bare hex
 )
 
 // shape is which optional interfaces the reference store has.
@@ -123,6 +135,8 @@ type refLocation struct {
 type refEntry struct {
 	value     []byte
 	expiresAt time.Time
+	setAt     time.Time // when it was written
+	key       string    // the caller's key, for the faults that lose it
 }
 
 func newLocation() *refLocation { return &refLocation{entries: make(map[string]refEntry)} }
@@ -191,13 +205,32 @@ func (s *refStore) key(k string) string {
 		return strings.ToLower(k)
 	case s.faults[escapeCollision]:
 		return strings.ReplaceAll(k, "/", "%2F")
+	case s.faults[longKeysCut] && len(k) > 1<<10:
+		return k[:1<<10]
+	case s.faults[numericKeysMerged]:
+		if f, err := strconv.ParseFloat(k, 64); err == nil {
+			return strconv.FormatFloat(f, 'g', -1, 64)
+		}
+	case s.faults[escapeWithoutMarker]:
+		var b strings.Builder
+		for i := 0; i < len(k); i++ {
+			if c := k[i]; 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "%02x", c)
+			}
+		}
+		return b.String()
 	}
 	return k
 }
 
-func (s *refStore) unkey(k string) string {
-	if s.faults[escapeCollision] {
+func (s *refStore) unkey(k string, e refEntry) string {
+	switch {
+	case s.faults[escapeCollision]:
 		return strings.ReplaceAll(k, "%2F", "/")
+	case s.faults[longKeysCut] || s.faults[numericKeysMerged] || s.faults[escapeWithoutMarker]:
+		return e.key
 	}
 	return k
 }
@@ -228,6 +261,9 @@ func (s *refStore) live(k string, now time.Time) (refEntry, bool) {
 	if !ok || kv.Expired(e.expiresAt, now) {
 		return refEntry{}, false
 	}
+	if s.faults[expiresEarly] && !e.expiresAt.IsZero() && kv.Expired(e.setAt.Add(e.expiresAt.Sub(e.setAt)/2), now) {
+		return refEntry{}, false
+	}
 	return e, true
 }
 
@@ -239,7 +275,12 @@ func (s *refStore) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	s.loc.mu.Lock()
-	e, ok := s.live(s.key(key), time.Now())
+	now := time.Now()
+	e, ok := s.live(s.key(key), now)
+	if ok && s.faults[ttlSlidesOnGet] && !e.expiresAt.IsZero() {
+		e.expiresAt, e.setAt = now.Add(e.expiresAt.Sub(e.setAt)), now
+		s.loc.entries[s.key(key)] = e
+	}
 	s.loc.mu.Unlock()
 	if !ok {
 		if s.faults[missNilError] {
@@ -269,6 +310,9 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 			return err
 		}
 	}
+	if key == "" && s.faults[emptyKeyRefused] {
+		return errors.New("kv/ref: set: empty key")
+	}
 	now := time.Now()
 	o, err := kv.NewSetOptions(now, opts...)
 	if err != nil && !s.faults[negativeTTLAccepted] {
@@ -293,7 +337,7 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 		m := maps.Clone(s.loc.entries)
 		s.loc.mu.Unlock()
 		time.Sleep(time.Microsecond)
-		m[k] = refEntry{value: s.in(value), expiresAt: exp}
+		m[k] = refEntry{value: s.in(value), expiresAt: exp, setAt: now, key: key}
 		s.loc.mu.Lock()
 		s.loc.entries = m
 		s.loc.mu.Unlock()
@@ -303,7 +347,7 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 	if old, ok := s.loc.entries[k]; ok && len(opts) == 0 && s.faults[overwriteKeepsTTL] {
 		exp = old.expiresAt
 	}
-	s.loc.entries[k] = refEntry{value: s.in(value), expiresAt: exp}
+	s.loc.entries[k] = refEntry{value: s.in(value), expiresAt: exp, setAt: now, key: key}
 	s.loc.mu.Unlock()
 	if tooLarge {
 		return fmt.Errorf("kv/ref: set %q: %w", key, kv.ErrTooLarge)
@@ -390,12 +434,21 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 		now := time.Now()
 		var entries []kv.Entry[string, []byte]
 		for k, e := range s.loc.entries {
-			if !s.matches(k, prefix) || (kv.Expired(e.expiresAt, now) && !withExpired) {
+			mk := k // the key the prefix is matched against
+			if s.faults[escapeWithoutMarker] {
+				mk = e.key // only the stored names collide, as in a file store
+			}
+			if !s.matches(mk, prefix) || (kv.Expired(e.expiresAt, now) && !withExpired) {
 				continue
 			}
-			ent := kv.Entry[string, []byte]{Key: s.unkey(k), Value: s.out(e.value), ExpiresAt: e.expiresAt}
-			if s.faults[expiresAtNotReported] {
+			ent := kv.Entry[string, []byte]{Key: s.unkey(k, e), Value: s.out(e.value), ExpiresAt: e.expiresAt}
+			switch {
+			case s.faults[expiresAtNotReported]:
 				ent.ExpiresAt = time.Time{}
+			case s.faults[expiresAtRederived] && !e.expiresAt.IsZero():
+				ent.ExpiresAt = now.Add(e.expiresAt.Sub(e.setAt))
+			case s.faults[expiresAtLate] && !e.expiresAt.IsZero():
+				ent.ExpiresAt = e.expiresAt.Add(500 * time.Millisecond)
 			}
 			entries = append(entries, ent)
 		}
@@ -407,6 +460,11 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 			unlock()
 		}
 		for _, e := range entries {
+			if err := ctx.Err(); err != nil && !s.faults[ignoreContext] && !s.faults[iterateIgnoresCancel] {
+				unlock()
+				yield(kv.Entry[string, []byte]{}, fmt.Errorf("kv/ref: %s: %w", op, err))
+				return
+			}
 			if !yield(e, nil) && !s.faults[ignoreYieldFalse] {
 				if s.faults[lockHeldOnBreak] {
 					return // without unlocking: the bug
@@ -447,6 +505,9 @@ func likePrefix(k, prefix string) bool {
 }
 
 func (s *refStore) getMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if len(keys) == 0 && s.faults[emptyBatchUnchecked] {
+		return map[string][]byte{}, nil
+	}
 	if err := s.check(ctx, "get many"); err != nil {
 		return nil, err
 	}
@@ -467,27 +528,37 @@ func (s *refStore) getMany(ctx context.Context, keys []string) (map[string][]byt
 }
 
 func (s *refStore) setMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
+	if len(entries) == 0 && s.faults[emptyBatchUnchecked] {
+		return nil
+	}
 	if err := s.check(ctx, "set many"); err != nil {
 		return err
 	}
-	for _, e := range entries {
+	for i, e := range entries {
+		if i > 0 && s.faults[setManyChecksFirst] {
+			break
+		}
 		if (s.maxKey > 0 && len(e.Key) > s.maxKey) || (s.maxValue > 0 && len(e.Value) > s.maxValue) {
 			return fmt.Errorf("kv/ref: set many %q: %w", e.Key, kv.ErrTooLarge)
 		}
 	}
 	s.loc.mu.Lock()
 	defer s.loc.mu.Unlock()
+	now := time.Now()
 	for _, e := range entries {
 		exp := e.ExpiresAt
 		if s.faults[setManyNoExpiry] {
 			exp = time.Time{}
 		}
-		s.loc.entries[s.key(e.Key)] = refEntry{value: s.in(e.Value), expiresAt: exp}
+		s.loc.entries[s.key(e.Key)] = refEntry{value: s.in(e.Value), expiresAt: exp, setAt: now, key: e.Key}
 	}
 	return nil
 }
 
 func (s *refStore) deleteMany(ctx context.Context, keys []string) error {
+	if len(keys) == 0 && s.faults[emptyBatchUnchecked] {
+		return nil
+	}
 	if err := s.check(ctx, "delete many"); err != nil {
 		return err
 	}

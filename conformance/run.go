@@ -44,8 +44,8 @@ const prompt = 10 * time.Second
 //	Capabilities
 //	Basic/{Empty,GetSet,Overwrite,Miss,Delete,Len,Clear,Isolation}
 //	Values/{Binary,Empty,Large,NotAliased}
-//	Keys/{Odd,NonUTF8,TooLarge}
-//	TTL/{Expiry,Zero,Negative,OverwriteClears,ExpiresAtPast,Reported}
+//	Keys/{Odd,NonUTF8,Empty,TooLarge}
+//	TTL/{Expiry,Zero,Negative,OverwriteClears,ExpiresAtPast,Reported,Aging}
 //	Iterate/{Complete,Break,Mutate}
 //	Close/{AfterClose,WhileBusy}
 //	Context, Concurrent, Random
@@ -91,6 +91,8 @@ type suite struct {
 	cfg      Config
 	caps     Capabilities // with defaults filled in
 	watchdog time.Duration
+
+	newStoreMu sync.Mutex // held while cfg.NewStore runs
 }
 
 // test wraps a subtest function: it gives it a harness over a fresh
@@ -102,11 +104,22 @@ func (s *suite) test(fn func(*testing.T, *harness)) func(*testing.T) {
 	}
 }
 
+// parallel is test for a subtest that runs in parallel with its siblings
+// that are parallel too.
+func (s *suite) parallel(fn func(*testing.T, *harness)) func(*testing.T) {
+	return func(t *testing.T) {
+		t.Helper()
+		t.Parallel()
+		fn(t, s.newHarness(t))
+	}
+}
+
 // harness is what one subtest works with.
 type harness struct {
-	t    *testing.T
-	caps Capabilities
-	cfg  Config
+	t          *testing.T
+	caps       Capabilities
+	cfg        Config
+	newStoreMu *sync.Mutex // the suite's
 
 	// ctx is cancelled by the watchdog and when the subtest ends.
 	ctx    context.Context
@@ -123,7 +136,7 @@ type harness struct {
 func (s *suite) newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), s.watchdog)
-	h := &harness{t: t, caps: s.caps, cfg: s.cfg, ctx: ctx, cancel: cancel}
+	h := &harness{t: t, caps: s.caps, cfg: s.cfg, ctx: ctx, cancel: cancel, newStoreMu: &s.newStoreMu}
 	h.timer = time.AfterFunc(s.watchdog, func() {
 		h.once.Do(func() {
 			t.Errorf("watchdog: subtest still running after %v; cancelling its context and closing its stores", s.watchdog)
@@ -149,7 +162,14 @@ func (h *harness) stopWatchdog() {
 // location prepares a fresh location with cfg.NewStore.
 func (h *harness) location() Opener {
 	h.t.Helper()
-	open := h.cfg.NewStore(h.t)
+	// Parallel subtests prepare their locations one at a time: NewStore
+	// need not be safe for concurrent use. (Deferred: NewStore may skip
+	// the subtest, which exits its goroutine.)
+	open := func() Opener {
+		h.newStoreMu.Lock()
+		defer h.newStoreMu.Unlock()
+		return h.cfg.NewStore(h.t)
+	}()
 	if open == nil {
 		h.t.Fatal("Config.NewStore returned a nil Opener")
 	}

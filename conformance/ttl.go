@@ -2,19 +2,24 @@ package conformance
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/kvkit/kv"
 )
 
+// The TTL subtests run in parallel with each other (up to -test.parallel
+// at once), each on its own location: most of their time is spent
+// sleeping until entries expire.
 func (s *suite) ttl(t *testing.T) {
-	t.Run("Expiry", s.test(testExpiry))
-	t.Run("Zero", s.test(testZeroTTL))
-	t.Run("Negative", s.test(testNegativeTTL))
-	t.Run("OverwriteClears", s.test(testOverwriteClearsTTL))
-	t.Run("ExpiresAtPast", s.test(testExpiresAtPast))
-	t.Run("Reported", s.test(testExpiresAtReported))
+	t.Run("Expiry", s.parallel(testExpiry))
+	t.Run("Zero", s.parallel(testZeroTTL))
+	t.Run("Negative", s.parallel(testNegativeTTL))
+	t.Run("OverwriteClears", s.parallel(testOverwriteClearsTTL))
+	t.Run("ExpiresAtPast", s.parallel(testExpiresAtPast))
+	t.Run("Reported", s.parallel(testExpiresAtReported))
+	t.Run("Aging", s.parallel(testAging))
 }
 
 // testExpiry checks that an entry with a short TTL (and one with a near
@@ -163,12 +168,13 @@ func testExpiresAtPast(t *testing.T, h *harness) {
 }
 
 // testExpiresAtReported checks that All reports when entries expire,
-// within the store's resolution plus a second, and the zero time for
-// entries that do not.
+// within the store's resolution, and the zero time for entries that do
+// not. (The resolution is the whole slack: a store that keeps expiry times
+// in whole seconds declares a TTLResolution of a second.)
 func testExpiresAtReported(t *testing.T, h *harness) {
 	h.needs("TTL", h.caps.TTL)
 	s := h.store()
-	slack := h.caps.TTLResolution + time.Second
+	slack := h.caps.TTLResolution
 	at := time.Now().Add(2 * time.Hour).Truncate(time.Second)
 	before := time.Now()
 	mustSet(t, h.ctx, s, "ttl", []byte("v"), kv.WithTTL(time.Hour))
@@ -185,4 +191,79 @@ func testExpiresAtReported(t *testing.T, h *harness) {
 	wantExpiresAt(t, entries, "ttl", mid, slack+after.Sub(before))
 	wantExpiresAt(t, entries, "at", at, slack)
 	wantExpiresAt(t, entries, "never", time.Time{}, 0)
+}
+
+// testAging follows two entries through their life: read again and again
+// until shortly before their deadline, they must still be there, neither
+// gone early nor kept alive by the reads (a TTL that slides forward on
+// every Get fails the expiry check at the end), and near the deadline All
+// must still report the expiry set at first, not one derived afresh from
+// the original TTL ("now + TTL") at the time of the call.
+func testAging(t *testing.T, h *harness) {
+	h.needs("TTL", h.caps.TTL)
+	s := h.store()
+	res := h.caps.TTLResolution
+	ttl := 6 * res
+	before := time.Now()
+	mustSet(t, h.ctx, s, "ttl", []byte("v"), kv.WithTTL(ttl))
+	after := time.Now()
+	deadline := before.Add(ttl)
+	mustSet(t, h.ctx, s, "at", []byte("v"), kv.WithExpiresAt(deadline))
+	keys := []string{"ttl", "at"}
+
+	// A check is fair while it ends a resolution clear of the deadline.
+	fair := func() bool { return time.Until(deadline) > res }
+	var early []string
+	for time.Until(deadline) > 2*res {
+		problems := presence(h, s, keys)
+		if fair() {
+			early = append(early, problems...)
+		}
+		select {
+		case <-time.After(res / 4):
+		case <-h.ctx.Done():
+			return
+		}
+	}
+	entries := allEntries(t, h.ctx, s)
+	if fair() {
+		early = append(early, presence(h, s, keys)...)
+		for _, e := range early {
+			t.Errorf("entry with a TTL of %v gone before it expired, after repeated reads: %s", ttl, e)
+		}
+		// The TTL started some time between before and after.
+		mid := before.Add(after.Sub(before) / 2).Add(ttl)
+		wantExpiresAt(t, entries, "ttl", mid, res+after.Sub(before))
+		wantExpiresAt(t, entries, "at", deadline, res)
+	} else {
+		t.Logf("reading the entries took them too close to their deadline; only expiry is checked")
+	}
+
+	h.sleepPastExpiry(after, ttl)
+	for _, k := range keys {
+		wantMissing(t, h.ctx, s, k)
+	}
+	wantContents(t, h.ctx, s, map[string][]byte{})
+}
+
+// presence describes how keys are not all there: seen by Get, Has, Len
+// and Keys.
+func presence(h *harness, s store, keys []string) []string {
+	var problems []string
+	for _, k := range keys {
+		if _, err := s.Get(h.ctx, k); err != nil {
+			problems = append(problems, fmt.Sprintf("Get(%q): %v", k, err))
+		}
+		if ok, err := s.Has(h.ctx, k); err != nil || !ok {
+			problems = append(problems, fmt.Sprintf("Has(%q) = %v, %v", k, ok, err))
+		}
+	}
+	if n, err := s.Len(h.ctx); err != nil || n != len(keys) {
+		problems = append(problems, fmt.Sprintf("Len = %d, %v; want %d", n, err, len(keys)))
+	}
+	got, err, _ := drain(s.Keys(h.ctx))
+	if err != nil || len(got) != len(keys) {
+		problems = append(problems, fmt.Sprintf("Keys yielded %q, %v; want %q", got, err, keys))
+	}
+	return problems
 }

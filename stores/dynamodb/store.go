@@ -728,6 +728,10 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 				return
 			}
 			for _, it := range out.Items {
+				if err := ctx.Err(); err != nil {
+					yield("", errs.Err("keys", err))
+					return
+				}
 				h, err := decodeHead(it, false)
 				if err != nil {
 					if !yield("", errs.Err("keys", err)) {
@@ -773,35 +777,46 @@ func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], err
 				return
 			}
 			for _, it := range out.Items {
-				h, err := decodeHead(it, true)
-				if err != nil {
-					if !yield(entry{}, errs.Err("all", err)) {
+				if err := ctx.Err(); err != nil {
+					yield(entry{}, errs.Err("all", err))
+					return
+				}
+				e, skip, err := s.allItem(ctx, it)
+				switch {
+				case err != nil:
+					if !yield(entry{}, err) || !errors.Is(err, kv.ErrCorrupt) {
 						return
 					}
-					continue
-				}
-				if s.now.Expired(h.expiresAt) {
-					continue
-				}
-				v := h.value
-				if h.chunks.gen != nil {
-					v, h.expiresAt, err = s.get(ctx, h.key)
-					if errors.Is(err, kv.ErrNotFound) {
-						continue // deleted or expired since the scan read it
-					}
-					if err != nil {
-						if !yield(entry{}, errs.Key("all", h.key, err)) || !errors.Is(err, kv.ErrCorrupt) {
-							return
-						}
-						continue
-					}
-				}
-				if !yield(entry{Key: h.key, Value: v, ExpiresAt: h.expiresAt}, nil) {
+				case !skip && !yield(e, nil):
 					return
 				}
 			}
 		}
 	}
+}
+
+// allItem decodes one item of All's scan, reading the chunks of a large
+// value. skip is true for an entry that expired, or went, since the scan
+// read it. An error wrapping kv.ErrCorrupt is about this item alone.
+func (s *Store) allItem(ctx context.Context, it map[string]types.AttributeValue) (e kv.Entry[string, []byte], skip bool, err error) {
+	h, err := decodeHead(it, true)
+	if err != nil {
+		return e, false, errs.Err("all", err)
+	}
+	if s.now.Expired(h.expiresAt) {
+		return e, true, nil
+	}
+	v := h.value
+	if h.chunks.gen != nil {
+		v, h.expiresAt, err = s.get(ctx, h.key)
+		if errors.Is(err, kv.ErrNotFound) {
+			return e, true, nil // deleted or expired since the scan read it
+		}
+		if err != nil {
+			return e, false, errs.Key("all", h.key, err)
+		}
+	}
+	return kv.Entry[string, []byte]{Key: h.key, Value: v, ExpiresAt: h.expiresAt}, false, nil
 }
 
 var (

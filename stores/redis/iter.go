@@ -160,6 +160,10 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 				return
 			}
 			for _, rk := range batch {
+				if err := ctx.Err(); err != nil {
+					yield("", s.wrap("keys", nil, err))
+					return
+				}
 				if !yield(rk[len(s.prefix):], nil) {
 					return
 				}

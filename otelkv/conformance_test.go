@@ -1,7 +1,6 @@
 package otelkv_test
 
 import (
-	"context"
 	"iter"
 	"path/filepath"
 	"testing"
@@ -151,13 +150,15 @@ func TestCapabilitiesCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	mem := memory.New[string, []byte]()
+	t.Cleanup(func() { mem.Close() })
 	cases := []struct {
 		name  string
 		inner byteStore
 		caps  conformance.Capabilities
 	}{
 		{"none", plainStore{db}, conformance.Capabilities{}},
-		{"batch", memory.New[string, []byte](), conformance.Capabilities{Batch: true}},
+		{"batch", mem, conformance.Capabilities{Batch: true}},
 		{"scan", scannerOnly{db, db}, conformance.Capabilities{PrefixScan: true}},
 		{"both", db, conformance.Capabilities{Batch: true, PrefixScan: true}},
 	}
@@ -193,5 +194,3 @@ func drain[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
 	}
 	return out
 }
-
-var ctx = context.Background()

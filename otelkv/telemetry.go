@@ -151,23 +151,30 @@ func recordWith(attrs []attribute.KeyValue, more attribute.KeyValue) []metric.Re
 	return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(all...))}
 }
 
+// epoch is the origin of the monotonic times of calls: a call keeps one
+// integer rather than a time.Time.
+var epoch = time.Now()
+
+// untimed is the start of a call whose duration is not recorded.
+const untimed time.Duration = -1
+
 // call is one operation in progress. It lives on the caller's stack.
 type call struct {
 	t     *telemetry
 	op    *op
-	span  trace.Span // nil when not tracing
-	start time.Time  // zero when the duration is not recorded
+	span  trace.Span    // nil when not tracing
+	start time.Duration // since epoch; untimed when not recorded
 }
 
 // begin starts the span of operation id and returns the context to run it
 // with.
 func (t *telemetry) begin(ctx context.Context, id opID) (context.Context, call) {
-	c := call{t: t, op: &t.ops[id]}
+	c := call{t: t, op: &t.ops[id], start: untimed}
 	if t.tracer != nil {
 		ctx, c.span = t.tracer.Start(ctx, c.op.name, c.op.spanStart...)
 	}
 	if t.duration.Enabled(ctx) {
-		c.start = time.Now()
+		c.start = time.Since(epoch)
 	}
 	return ctx, c
 }
@@ -202,7 +209,7 @@ func (c *call) end(ctx context.Context, err error, r result) {
 	if c.span != nil {
 		endSpan(c.span, err, k, r)
 	}
-	if c.start.IsZero() {
+	if c.start == untimed {
 		return
 	}
 	opts := c.op.ok
@@ -214,7 +221,7 @@ func (c *call) end(ctx context.Context, err error, r result) {
 	case r == resultMiss:
 		opts = c.op.miss
 	}
-	c.t.duration.Record(ctx, time.Since(c.start).Seconds(), opts...)
+	c.t.duration.Record(ctx, (time.Since(epoch) - c.start).Seconds(), opts...)
 }
 
 func endSpan(span trace.Span, err error, k kind, r result) {

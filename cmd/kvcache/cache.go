@@ -32,8 +32,8 @@ func defaultStoreURL() string {
 // cache is an opened cache: the store a URL names, split into namespaces.
 type cache struct {
 	raw       kv.Store[string, []byte]
-	responses namespace
-	stats     *kv.TypedStore[string, counters]
+	responses kv.Store[string, []byte]
+	stats     kv.Store[string, counters]
 }
 
 func openCache(ctx context.Context, storeURL string) (*cache, error) {

@@ -20,6 +20,7 @@ type proxyCmd struct {
 	Upstream string        `required:"" help:"The origin server's base URL, e.g. https://example.com."`
 	Expire   time.Duration `help:"Keep responses this long when their headers say nothing (default: only what the headers allow)."`
 	Grace    time.Duration `default:"10s" help:"How long shutdown waits for requests in flight."`
+	Metrics  string        `placeholder:"ADDR" help:"Serve Prometheus metrics of the proxy and its store on ADDR (host:port) under /metrics."`
 }
 
 func (p *proxyCmd) Run(e *env, c *cli) error {
@@ -32,6 +33,12 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 		return err
 	}
 	defer ch.Close()
+	m, err := startMetrics(p.Metrics, c.Store, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	m.instrument(ch)
 
 	var mu sync.Mutex
 	var seen counters
@@ -53,8 +60,10 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 		},
 		Transport: t,
 		ModifyResponse: func(resp *http.Response) error {
+			status := httpcache.CacheStatus(resp)
+			m.count(context.Background(), status)
 			mu.Lock()
-			seen.count(httpcache.CacheStatus(resp))
+			seen.count(status)
 			mu.Unlock()
 			return nil
 		},

@@ -115,4 +115,3 @@ func (m *proxyMetrics) Close() error {
 	defer cancel()
 	return errors.Join(m.server.Shutdown(ctx), m.provider.Shutdown(ctx))
 }
-

@@ -23,6 +23,12 @@ type scan[K comparable, V any] struct{ s *store[K, V] }
 // the number of keys asked for and found.
 func (g getMany[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 	s := g.s
+	if !s.t.active {
+		if err := s.check(opGetMany); err != nil {
+			return nil, err
+		}
+		return s.getter.GetMany(ctx, keys)
+	}
 	ctx, c := s.t.begin(ctx, opGetMany)
 	c.batch(len(keys))
 	var found map[K]V
@@ -47,6 +53,12 @@ func (g getMany[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 // SetMany calls the wrapped store's SetMany.
 func (m setMany[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) error {
 	s := m.s
+	if !s.t.active {
+		if err := s.check(opSetMany); err != nil {
+			return err
+		}
+		return s.setter.SetMany(ctx, entries)
+	}
 	ctx, c := s.t.begin(ctx, opSetMany)
 	c.batch(len(entries))
 	err := s.check(opSetMany)
@@ -67,6 +79,12 @@ func (m setMany[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) er
 // DeleteMany calls the wrapped store's DeleteMany.
 func (d deleteMany[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 	s := d.s
+	if !s.t.active {
+		if err := s.check(opDeleteMany); err != nil {
+			return err
+		}
+		return s.deleter.DeleteMany(ctx, keys)
+	}
 	ctx, c := s.t.begin(ctx, opDeleteMany)
 	c.batch(len(keys))
 	err := s.check(opDeleteMany)

@@ -11,6 +11,8 @@ import (
 	"github.com/kvkit/kv/otelkv"
 	"github.com/kvkit/kv/stores/memory"
 	"github.com/kvkit/kv/stores/sqlite"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 // byteStore is the type of store the conformance suite tests.
@@ -19,7 +21,7 @@ type byteStore = kv.Store[string, []byte]
 // wrapped returns an opener of otelkv stores over the stores open opens.
 // The wrapper does not close what it wraps, so each wrapped store is
 // closed when the test ends, after the suite has closed the wrapper.
-func wrapped(t testing.TB, open func() (byteStore, error), hide func(byteStore) byteStore) conformance.Opener {
+func wrapped(t testing.TB, open func() (byteStore, error), hide func(byteStore) byteStore, opts ...otelkv.Option) conformance.Opener {
 	return func() (byteStore, error) {
 		inner, err := open()
 		if err != nil {
@@ -29,7 +31,7 @@ func wrapped(t testing.TB, open func() (byteStore, error), hide func(byteStore) 
 		if hide != nil {
 			inner = hide(inner)
 		}
-		return otelkv.Wrap(inner), nil
+		return otelkv.Wrap(inner, opts...), nil
 	}
 }
 
@@ -43,24 +45,35 @@ func TestConformance(t *testing.T) {
 		open func(t testing.TB) func() (byteStore, error)
 		hide func(byteStore) byteStore
 		caps conformance.Capabilities
+		opts []otelkv.Option
 	}{
 		{"memory", func(testing.TB) func() (byteStore, error) { return newMemory }, nil,
-			conformance.Capabilities{TTL: true, Batch: true}},
+			conformance.Capabilities{TTL: true, Batch: true}, nil},
 		{"memory-plain", func(testing.TB) func() (byteStore, error) { return newMemory }, plain,
-			conformance.Capabilities{TTL: true}},
+			conformance.Capabilities{TTL: true}, nil},
+		// With no-op providers the store takes its short path, which must
+		// keep the contract too.
+		{"memory-noop", func(testing.TB) func() (byteStore, error) { return newMemory }, nil,
+			conformance.Capabilities{TTL: true, Batch: true}, noop},
 		{"sqlite", newSQLite, nil,
-			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}},
+			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}, nil},
 		{"sqlite-scan-only", newSQLite, scanOnly,
-			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, PrefixScan: true}},
+			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, PrefixScan: true}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			conformance.Run(t, conformance.Config{
-				NewStore:     func(t testing.TB) conformance.Opener { return wrapped(t, tc.open(t), tc.hide) },
+				NewStore:     func(t testing.TB) conformance.Opener { return wrapped(t, tc.open(t), tc.hide, tc.opts...) },
 				Capabilities: tc.caps,
 			})
 		})
 	}
+}
+
+// noop are the options of the API's no-op providers.
+var noop = []otelkv.Option{
+	otelkv.WithMeterProvider(metricnoop.NewMeterProvider()),
+	otelkv.WithTracerProvider(tracenoop.NewTracerProvider()),
 }
 
 // newSQLite prepares a database file of its own.

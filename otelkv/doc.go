@@ -52,11 +52,11 @@
 // # Cost
 //
 // The attribute sets are built once by Wrap, so a call allocates nothing
-// of its own. With no-op providers (trace/noop, metric/noop) a call costs
-// a few nanoseconds: the no-op tracer is recognised and no span is
-// started, and the clock is read only when the duration histogram is
-// enabled. The global providers before an SDK is installed cost one
-// context per call (the API's non-recording span). With an SDK, a sampled
-// span costs what the SDK makes it cost (about a microsecond); bench/
-// measures all three.
+// of its own. With the API's no-op providers (trace/noop and metric/noop)
+// the wrapper sees it at Wrap and calls the wrapped store straight away.
+// With a no-op tracer and a real meter, no span is started; the clock is
+// read only when the duration histogram is enabled. The global providers
+// before an SDK is installed cost one context and span per call (the
+// API's non-recording span). With an SDK, a sampled span costs what the
+// SDK makes it cost (about a microsecond); bench/ measures each case.
 package otelkv

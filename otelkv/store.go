@@ -47,6 +47,13 @@ func (s *store[K, V]) sizeOf(v V) int {
 // Get calls the wrapped store's Get. A miss is recorded as one, not as an
 // error.
 func (s *store[K, V]) Get(ctx context.Context, key K) (V, error) {
+	if !s.t.active {
+		if err := s.check(opGet); err != nil {
+			var zero V
+			return zero, err
+		}
+		return s.inner.Get(ctx, key)
+	}
 	ctx, c := s.t.begin(ctx, opGet)
 	var v V
 	err := s.check(opGet)
@@ -66,6 +73,12 @@ func (s *store[K, V]) Get(ctx context.Context, key K) (V, error) {
 
 // Set calls the wrapped store's Set.
 func (s *store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOption) error {
+	if !s.t.active {
+		if err := s.check(opSet); err != nil {
+			return err
+		}
+		return s.inner.Set(ctx, key, value, opts...)
+	}
 	ctx, c := s.t.begin(ctx, opSet)
 	err := s.check(opSet)
 	if err == nil {
@@ -80,6 +93,12 @@ func (s *store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 
 // Delete calls the wrapped store's Delete.
 func (s *store[K, V]) Delete(ctx context.Context, key K) error {
+	if !s.t.active {
+		if err := s.check(opDelete); err != nil {
+			return err
+		}
+		return s.inner.Delete(ctx, key)
+	}
 	ctx, c := s.t.begin(ctx, opDelete)
 	err := s.check(opDelete)
 	if err == nil {
@@ -91,6 +110,12 @@ func (s *store[K, V]) Delete(ctx context.Context, key K) error {
 
 // Has calls the wrapped store's Has.
 func (s *store[K, V]) Has(ctx context.Context, key K) (bool, error) {
+	if !s.t.active {
+		if err := s.check(opHas); err != nil {
+			return false, err
+		}
+		return s.inner.Has(ctx, key)
+	}
 	ctx, c := s.t.begin(ctx, opHas)
 	ok := false
 	err := s.check(opHas)

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -84,6 +85,9 @@ type op struct {
 // telemetry holds the instruments and the prepared operations of one
 // wrapped store.
 type telemetry struct {
+	// active is false when both providers are the API's no-op ones: the
+	// store then calls the wrapped store and records nothing.
+	active   bool
 	tracer   trace.Tracer // nil when it is the API's no-op tracer
 	duration metric.Float64Histogram
 	read     metric.Int64Counter
@@ -105,6 +109,8 @@ func newTelemetry(c config) *telemetry {
 		t.tracer = nil
 	}
 	m := c.meters.Meter(scope)
+	_, noMeter := m.(metricnoop.Meter)
+	t.active = t.tracer != nil || !noMeter
 	// The API returns a no-op instrument with the error, so a failure here
 	// costs the metric and nothing else.
 	t.duration, _ = m.Float64Histogram(durationName, metric.WithUnit("s"),

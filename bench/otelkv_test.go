@@ -2,11 +2,13 @@ package bench
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/otelkv"
 	"github.com/kvkit/kv/stores/memory"
+	"github.com/kvkit/kv/stores/sqlite"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -20,32 +22,56 @@ import (
 // impl=global with the global providers before any SDK is installed;
 // impl=sdk-metrics with the SDK's MeterProvider (a manual reader, never
 // collected) and the no-op tracer; impl=sdk with that MeterProvider and the
-// SDK's TracerProvider sampling every span into a processor that drops it.
+// SDK's TracerProvider sampling every span into a processor that drops
+// it. store=sqlite repeats bare, noop and sdk over a typed SQLite store.
 func BenchmarkOtelKV(b *testing.B) {
 	b.Run("store=memory", func(b *testing.B) {
-		runStoreOps(b, []impl{
-			{"bare", func(b *testing.B) ops { return typedOps(newBenchMemory(b)) }},
-			{"noop", openOtel(func(*testing.B) []otelkv.Option {
-				return []otelkv.Option{
-					otelkv.WithMeterProvider(metricnoop.NewMeterProvider()),
-					otelkv.WithTracerProvider(tracenoop.NewTracerProvider()),
-				}
-			})},
-			{"global", openOtel(func(*testing.B) []otelkv.Option { return nil })},
-			{"sdk-metrics", openOtel(func(b *testing.B) []otelkv.Option {
-				return []otelkv.Option{
-					otelkv.WithMeterProvider(newSDKMeters(b)),
-					otelkv.WithTracerProvider(tracenoop.NewTracerProvider()),
-				}
-			})},
-			{"sdk", openOtel(func(b *testing.B) []otelkv.Option {
-				return []otelkv.Option{
-					otelkv.WithMeterProvider(newSDKMeters(b)),
-					otelkv.WithTracerProvider(newSDKTracers(b)),
-				}
-			})},
-		})
+		runStoreOps(b, otelImpls(newBenchMemory, "bare", "noop", "global", "sdk-metrics", "sdk"))
 	})
+	// The same over SQLite (typed, CBOR), where a call takes microseconds.
+	b.Run("store=sqlite", func(b *testing.B) {
+		runStoreOps(b, otelImpls(newBenchSQLite, "bare", "noop", "sdk"))
+	})
+}
+
+// otelImpls returns the implementations named, over stores that open
+// makes.
+func otelImpls(open func(*testing.B) kv.Store[string, Record], names ...string) []impl {
+	providers := map[string]func(*testing.B) []otelkv.Option{
+		"noop": func(*testing.B) []otelkv.Option {
+			return []otelkv.Option{
+				otelkv.WithMeterProvider(metricnoop.NewMeterProvider()),
+				otelkv.WithTracerProvider(tracenoop.NewTracerProvider()),
+			}
+		},
+		"global": func(*testing.B) []otelkv.Option { return nil },
+		"sdk-metrics": func(b *testing.B) []otelkv.Option {
+			return []otelkv.Option{
+				otelkv.WithMeterProvider(newSDKMeters(b)),
+				otelkv.WithTracerProvider(tracenoop.NewTracerProvider()),
+			}
+		},
+		"sdk": func(b *testing.B) []otelkv.Option {
+			return []otelkv.Option{
+				otelkv.WithMeterProvider(newSDKMeters(b)),
+				otelkv.WithTracerProvider(newSDKTracers(b)),
+			}
+		},
+	}
+	var out []impl
+	for _, name := range names {
+		if name == "bare" {
+			out = append(out, impl{name, func(b *testing.B) ops { return typedOps(open(b)) }})
+			continue
+		}
+		out = append(out, impl{name, func(b *testing.B) ops {
+			opts := append(providers[name](b), otelkv.WithValueSize(func(r Record) int { return len(r.Data) }))
+			s := otelkv.Wrap(open(b), opts...)
+			b.Cleanup(func() { s.Close() })
+			return typedOps(s)
+		}})
+	}
+	return out
 }
 
 func newBenchMemory(b *testing.B) kv.Store[string, Record] {
@@ -54,14 +80,15 @@ func newBenchMemory(b *testing.B) kv.Store[string, Record] {
 	return s
 }
 
-// openOtel opens a wrapped memory store with the options providers gives.
-func openOtel(providers func(*testing.B) []otelkv.Option) func(b *testing.B) ops {
-	return func(b *testing.B) ops {
-		opts := append(providers(b), otelkv.WithValueSize(func(r Record) int { return len(r.Data) }))
-		s := otelkv.Wrap(newBenchMemory(b), opts...)
-		b.Cleanup(func() { s.Close() })
-		return typedOps(s)
+func newBenchSQLite(b *testing.B) kv.Store[string, Record] {
+	raw, err := sqlite.Open(filepath.Join(b.TempDir(), "kv.db"))
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Cleanup(func() { raw.Close() })
+	s := kv.Typed(raw, kv.StringKeys(), kv.CBOR[Record]())
+	b.Cleanup(func() { s.Close() })
+	return s
 }
 
 func newSDKMeters(b *testing.B) *sdkmetric.MeterProvider {

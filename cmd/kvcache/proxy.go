@@ -24,9 +24,9 @@ type proxyCmd struct {
 }
 
 func (p *proxyCmd) Run(e *env, c *cli) error {
-	up, err := url.Parse(p.Upstream)
-	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
-		return usageError{fmt.Errorf("proxy: --upstream %q is not an absolute http or https URL", p.Upstream)}
+	up, err := parseUpstream(p.Upstream)
+	if err != nil {
+		return err
 	}
 	ch, err := openCache(e.ctx, c.Store)
 	if err != nil {
@@ -108,4 +108,13 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 			return nil
 		}
 	}
+}
+
+// parseUpstream parses the --upstream URL: absolute, http or https.
+func parseUpstream(s string) (*url.URL, error) {
+	up, err := url.Parse(s)
+	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
+		return nil, usageError{fmt.Errorf("proxy: --upstream %q is not an absolute http or https URL", s)}
+	}
+	return up, nil
 }

@@ -20,18 +20,25 @@ type proxyCmd struct {
 	Upstream string        `required:"" help:"The origin server's base URL, e.g. https://example.com."`
 	Expire   time.Duration `help:"Keep responses this long when their headers say nothing (default: only what the headers allow)."`
 	Grace    time.Duration `default:"10s" help:"How long shutdown waits for requests in flight."`
+	Metrics  string        `placeholder:"ADDR" help:"Serve Prometheus metrics of the proxy and its store on ADDR (host:port) under /metrics."`
 }
 
 func (p *proxyCmd) Run(e *env, c *cli) error {
-	up, err := url.Parse(p.Upstream)
-	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
-		return usageError{fmt.Errorf("proxy: --upstream %q is not an absolute http or https URL", p.Upstream)}
+	up, err := parseUpstream(p.Upstream)
+	if err != nil {
+		return err
 	}
 	ch, err := openCache(e.ctx, c.Store)
 	if err != nil {
 		return err
 	}
 	defer ch.Close()
+	m, err := startMetrics(p.Metrics, c.Store, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	m.instrument(ch)
 
 	var mu sync.Mutex
 	var seen counters
@@ -53,8 +60,10 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 		},
 		Transport: t,
 		ModifyResponse: func(resp *http.Response) error {
+			status := httpcache.CacheStatus(resp)
+			m.count(context.Background(), status)
 			mu.Lock()
-			seen.count(httpcache.CacheStatus(resp))
+			seen.count(status)
 			mu.Unlock()
 			return nil
 		},
@@ -99,4 +108,13 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 			return nil
 		}
 	}
+}
+
+// parseUpstream parses the --upstream URL: absolute, http or https.
+func parseUpstream(s string) (*url.URL, error) {
+	up, err := url.Parse(s)
+	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
+		return nil, usageError{fmt.Errorf("proxy: --upstream %q is not an absolute http or https URL", s)}
+	}
+	return up, nil
 }

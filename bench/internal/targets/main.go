@@ -6,7 +6,8 @@
 //
 // It reads the benchmarks of package bench by name: BenchmarkStore
 // (impl=raw, kv, gokv), BenchmarkBatchGet100 (impl=loop, batch),
-// BenchmarkHTTPCache and BenchmarkHTTPHitVsOrigin.
+// BenchmarkHTTPCache, BenchmarkHTTPHitVsOrigin and BenchmarkOtelKV
+// (impl=bare, noop, sdk).
 package main
 
 import (
@@ -184,6 +185,8 @@ func (r results) report(w io.Writer) {
 			fmt.Sprintf("%.2f origin requests per 8 misses", n), n <= 1)
 	}
 
+	r.otelkv(add)
+
 	fmt.Fprintln(w, "| target | measured (median of the runs) | |")
 	fmt.Fprintln(w, "|---|---|---|")
 	met, targets := 0, 0
@@ -199,6 +202,26 @@ func (r results) report(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, targets)
+}
+
+// otelkv adds the targets of the OpenTelemetry wrapper over the memory
+// store.
+func (r results) otelkv(add func(target, measured string, met bool)) {
+	for _, t := range []struct {
+		impl, what string
+		limit      float64
+	}{{"noop", "with no-op providers", 1.05}, {"sdk", "with the SDK", 1.5}} {
+		for _, op := range []string{"Get", "Set"} {
+			base := "BenchmarkOtelKV/store=memory/impl="
+			bare, ok1 := r.median(base+"bare/op="+op, "ns/op")
+			o, ok2 := r.median(base+t.impl+"/op="+op, "ns/op")
+			if !ok1 || !ok2 {
+				continue
+			}
+			add(fmt.Sprintf("otelkv memory %s %s ≤ %.2f× bare", op, t.what, t.limit),
+				fmt.Sprintf("%.2f× (otelkv %s, bare %s)", o/bare, dur(o), dur(bare)), o/bare <= t.limit)
+		}
+	}
 }
 
 // dur formats nanoseconds for a table.

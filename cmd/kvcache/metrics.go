@@ -75,6 +75,16 @@ func startMetrics(addr, storeURL string, stderr io.Writer) (*proxyMetrics, error
 	return m, nil
 }
 
+// cacheOptions has the Transport record its own metrics (requests by
+// cache status, origin requests, store errors, breaker state,
+// revalidations) through the same provider; none when m is nil.
+func (m *proxyMetrics) cacheOptions() []httpcache.Option {
+	if m == nil {
+		return nil
+	}
+	return []httpcache.Option{httpcache.WithMeterProvider(m.provider)}
+}
+
 // instrument wraps the stores of ch so that their operations are
 // recorded; ch still owns and closes what it opened.
 func (m *proxyMetrics) instrument(ch *cache) {

@@ -74,6 +74,9 @@ func TestProxyMetrics(t *testing.T) {
 		`kvcache_proxy_responses_total{http_cache_status="hit",otel_scope_name="github.com/kvkit/kv/cmd/kvcache",otel_scope_schema_url="",otel_scope_version=""}`:  2,
 		`kvcache_proxy_responses_total{http_cache_status="miss",otel_scope_name="github.com/kvkit/kv/cmd/kvcache",otel_scope_schema_url="",otel_scope_version=""}`: 2,
 		opSeries("get", `,kv_result="hit"`): 2,
+		// The Transport's own instruments, through the same provider.
+		`httpcache_requests_total{cache_status="hit",otel_scope_name="github.com/kvkit/kv/httpcache",otel_scope_schema_url="",otel_scope_version=""}`:  2,
+		`httpcache_requests_total{cache_status="miss",otel_scope_name="github.com/kvkit/kv/httpcache",otel_scope_schema_url="",otel_scope_version=""}`: 2,
 	} {
 		if got := moved[series]; got != want {
 			t.Errorf("%s moved by %v, want %v", series, got, want)

@@ -50,6 +50,7 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 	if p.Expire > 0 {
 		opts = append(opts, httpcache.WithExpireAfter(httpcache.After(p.Expire)))
 	}
+	opts = append(opts, m.cacheOptions()...)
 	t := ch.transport(opts...)
 	defer t.Close()
 

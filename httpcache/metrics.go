@@ -169,12 +169,32 @@ func (m *metrics) observeBreakers(names []string, brs []*breaker) metric.Registr
 	return reg
 }
 
+// start returns the time a request starts at, for its duration; the zero
+// time, without reading the clock, when no reader wants durations (the
+// no-op and the not yet delegated global providers), which keeps a hit
+// from paying for a clock read that nothing records.
+func (m *metrics) start(ctx context.Context) time.Time {
+	if !m.duration.Enabled(ctx) {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
 // request counts a request the cache answered with resp or err, which
-// took from start until now.
+// took from start (zero: not timed) until now. It does nothing for an
+// instrument no reader wants.
 func (m *metrics) request(ctx context.Context, resp *http.Response, err error, start time.Time) {
+	count, timed := m.requests.Enabled(ctx), !start.IsZero()
+	if !count && !timed {
+		return
+	}
 	i := responseStatus(resp, err)
-	m.requests.Add(ctx, 1, m.statusAdd[i]...)
-	m.duration.Record(ctx, time.Since(start).Seconds(), m.statusRec[i]...)
+	if count {
+		m.requests.Add(ctx, 1, m.statusAdd[i]...)
+	}
+	if timed {
+		m.duration.Record(ctx, time.Since(start).Seconds(), m.statusRec[i]...)
+	}
 }
 
 // responseStatus is the index of the cache status of a request's answer:

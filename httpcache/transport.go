@@ -168,7 +168,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.closed.Load() {
 		return t.o.base.RoundTrip(req)
 	}
-	start := time.Now()
+	start := t.m.start(req.Context())
 	resp, err := t.roundTrip(req)
 	t.m.request(req.Context(), resp, err, start)
 	return resp, err

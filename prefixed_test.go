@@ -96,6 +96,8 @@ func backends(t *testing.T) []backend {
 	// The store under a wrapper outlives it: persistent, shared handles.
 	scanning := conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}
 	badgerCaps := scanning
+	sqliteCaps := scanning
+	sqliteCaps.KeyScan = true // a range on the key column alone
 	badgerCaps.MaxKeySize = 65000 - len(badger.DefaultPrefix) - 1 - len("ns:")
 	return []backend{
 		{"memory", func(t testing.TB) byteStore {
@@ -110,7 +112,7 @@ func backends(t *testing.T) []backend {
 			}
 			t.Cleanup(func() { s.Close() })
 			return s
-		}, scanning},
+		}, sqliteCaps},
 		{"badger", func(t testing.TB) byteStore {
 			s, err := badger.Open(t.TempDir())
 			if err != nil {

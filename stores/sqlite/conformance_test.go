@@ -18,6 +18,7 @@ var capabilities = conformance.Capabilities{
 	SharedHandles: true,
 	Batch:         true,
 	PrefixScan:    true,
+	KeyScan:       true,
 }
 
 // TestConformance runs the shared suite on stores made by Open, each

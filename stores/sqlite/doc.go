@@ -14,8 +14,10 @@
 //
 // The store implements kv.BatchGetter, kv.BatchSetter and kv.BatchDeleter
 // (each batch one transaction, so SetMany of a hundred entries costs about
-// one commit instead of a hundred) and kv.PrefixScanner (a range query on
-// the key).
+// one commit instead of a hundred), kv.PrefixScanner (a range query on
+// the key) and kv.KeyScanner (the same range reading the key column only,
+// so a kv.Prefixed namespace lists and counts its keys without reading
+// values).
 //
 // # Many goroutines, many processes
 //

@@ -17,25 +17,42 @@ import (
 // loop closes the cursor. An error, Close included, is yielded and ends
 // the sequence.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
+	return s.keyRows(ctx, "keys", s.q.keys)
+}
+
+// ScanKeys yields, in key order, every key that starts with prefix, under
+// the rules of Keys: the range query of Scan on the key column alone, so
+// no value is read (kv.KeyScanner; a namespace's Keys, Len and Clear).
+func (s *Store) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	end, bounded := prefixEnd(prefix)
+	if bounded {
+		return s.keyRows(ctx, "scan keys", s.q.keysTo, keyArg(prefix), end)
+	}
+	return s.keyRows(ctx, "scan keys", s.q.keysFrom, keyArg(prefix))
+}
+
+// keyRows yields the keys query returns, bounds following the time the
+// liveness filter compares with.
+func (s *Store) keyRows(ctx context.Context, op, query string, bounds ...any) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		if err := s.life.Begin(ctx); err != nil {
-			yield("", errs.Err("keys", err))
+			yield("", errs.Err(op, err))
 			return
 		}
-		rows, err := s.db.reader.QueryContext(ctx, s.q.keys, s.now())
+		rows, err := s.db.reader.QueryContext(ctx, query, append([]any{s.now()}, bounds...)...)
 		if err != nil {
-			yield("", errs.Err("keys", s.classify(err)))
+			yield("", errs.Err(op, s.classify(err)))
 			return
 		}
 		defer rows.Close()
 		for rows.Next() {
 			if err := s.life.Begin(ctx); err != nil {
-				yield("", errs.Err("keys", err))
+				yield("", errs.Err(op, err))
 				return
 			}
 			var k string
 			if err := rows.Scan(&k); err != nil {
-				yield("", errs.Err("keys", s.classify(err)))
+				yield("", errs.Err(op, s.classify(err)))
 				return
 			}
 			if !yield(k, nil) {
@@ -43,7 +60,7 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield("", errs.Err("keys", s.classify(err)))
+			yield("", errs.Err(op, s.classify(err)))
 		}
 	}
 }

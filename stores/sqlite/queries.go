@@ -25,6 +25,7 @@ type queries struct {
 	sweep              string
 	keys, all          string
 	scanFrom, scanTo   string // All with a lower, or lower and upper, key bound
+	keysFrom, keysTo   string // Keys likewise, in key order
 	getManyPrefix      string
 }
 
@@ -54,6 +55,8 @@ func newQueries(table string) queries {
 		all:           `SELECT key, value, expires FROM ` + t + ` WHERE ` + live,
 		scanFrom:      `SELECT key, value, expires FROM ` + t + ` WHERE ` + live + ` AND key >= ? ORDER BY key`,
 		scanTo:        `SELECT key, value, expires FROM ` + t + ` WHERE ` + live + ` AND key >= ? AND key < ? ORDER BY key`,
+		keysFrom:      `SELECT key FROM ` + t + ` WHERE ` + live + ` AND key >= ? ORDER BY key`,
+		keysTo:        `SELECT key FROM ` + t + ` WHERE ` + live + ` AND key >= ? AND key < ? ORDER BY key`,
 		getManyPrefix: `SELECT key, value FROM ` + t + ` WHERE ` + live + ` AND key IN (`,
 	}
 }

@@ -24,8 +24,8 @@ const driverName = "sqlite"
 
 // Store is a kv.Store[string, []byte] over one table of a SQLite database.
 // It also implements kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter (each
-// batch in one transaction) and kv.PrefixScanner (a range query on the
-// key). It is safe for concurrent use by many goroutines, and several
+// batch in one transaction), kv.PrefixScanner (a range query on the
+// key) and kv.KeyScanner (the same range on the key column alone). It is safe for concurrent use by many goroutines, and several
 // processes may use the same database file at once.
 //
 // Make one with Open, New or Store.Table; the zero Store is not usable.
@@ -375,4 +375,5 @@ var (
 	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchDeleter[string]        = (*Store)(nil)
 	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+	_ kv.KeyScanner                  = (*Store)(nil)
 )

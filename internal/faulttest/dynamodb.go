@@ -87,11 +87,6 @@ func StartDynamoDB(t testing.TB) *DynamoDBServer {
 func (d *DynamoDBServer) Start(t testing.TB) {
 	t.Helper()
 	logPath := filepath.Join(d.dir, "dynamodb.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
 	data := filepath.Join(d.dir, "data")
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		t.Fatal(err)
@@ -101,32 +96,10 @@ func (d *DynamoDBServer) Start(t testing.TB) {
 		"-Djava.library.path="+filepath.Join(jarDir, "DynamoDBLocal_lib"),
 		"-jar", d.jar, "-sharedDb", "-dbPath", data, "-port", strconv.Itoa(d.port))
 	cmd.Dir = jarDir
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	d.cmd, d.wait = cmd, make(chan struct{})
-	go func(c *exec.Cmd, done chan struct{}) { c.Wait(); close(done) }(cmd, d.wait)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if d.ready() {
-			return
-		}
-		select {
-		case <-d.wait:
-			log, _ := os.ReadFile(logPath)
-			d.cmd = nil
-			t.Fatalf("DynamoDB Local exited:\n%s", log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			d.Kill()
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("DynamoDB Local did not answer within 30s:\n%s", log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	d.wait = launch(t, cmd, logPath)
+	d.cmd = cmd
+	awaitReady(t, "DynamoDB Local", logPath, d.wait, d.ready, d.Kill)
 }
 
 // ready reports whether ListTables answers 200 (DynamoDB Local does not

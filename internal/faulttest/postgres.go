@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kvkit/kv/internal/testenv"
 )
@@ -114,39 +113,16 @@ func StartPostgres(t testing.TB) *PostgresServer {
 func (p *PostgresServer) Start(t testing.TB) {
 	t.Helper()
 	logPath := filepath.Join(p.dir, "postgres.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
 	cmd := exec.Command(filepath.Join(p.bin, "postgres"), "-D", filepath.Join(p.dir, "data"), "-p", strconv.Itoa(p.port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "full_page_writes=off")
 	cmd.Dir = p.dir
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: p.cred}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	p.wait = launch(t, cmd, logPath)
+	p.cmd = cmd
+	ready := func() bool {
+		return exec.Command(filepath.Join(p.bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(p.port), "-t", "1").Run() == nil
 	}
-	p.cmd, p.wait = cmd, make(chan struct{})
-	go func(c *exec.Cmd, done chan struct{}) { c.Wait(); close(done) }(cmd, p.wait)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ready := exec.Command(filepath.Join(p.bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(p.port), "-t", "1")
-		if ready.Run() == nil {
-			return
-		}
-		select {
-		case <-p.wait:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("postgres exited:\n%s", log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			p.Kill()
-			t.Fatal("postgres did not accept connections within 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	awaitReady(t, "postgres", logPath, p.wait, ready, p.Kill)
 }
 
 // Kill stops the server with SIGKILL, the postmaster and every child

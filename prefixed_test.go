@@ -95,9 +95,10 @@ func backends(t *testing.T) []backend {
 	})
 	// The store under a wrapper outlives it: persistent, shared handles.
 	scanning := conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}
+	// Each of these lists the keys of a range without reading values.
+	scanning.KeyScan = true
 	badgerCaps := scanning
 	sqliteCaps := scanning
-	sqliteCaps.KeyScan = true // a range on the key column alone
 	badgerCaps.MaxKeySize = 65000 - len(badger.DefaultPrefix) - 1 - len("ns:")
 	return []backend{
 		{"memory", func(t testing.TB) byteStore {

@@ -10,6 +10,11 @@ import (
 // The optional capabilities, one small type each over the same *store.
 // Wrap picks the combination that the wrapped store has, so a type
 // assertion on the wrapper finds exactly what it would find on the store.
+// The 64 combinations (six capabilities, each present or not) are
+// generated into combinations.go by internal/capgen: run go generate
+// after changing the list there.
+
+//go:generate go run ./internal/capgen -o combinations.go
 
 type getMany[K comparable, V any] struct{ s *store[K, V] }
 
@@ -18,6 +23,10 @@ type setMany[K comparable, V any] struct{ s *store[K, V] }
 type deleteMany[K comparable, V any] struct{ s *store[K, V] }
 
 type scan[K comparable, V any] struct{ s *store[K, V] }
+
+type scanKeys[K comparable, V any] struct{ s *store[K, V] }
+
+type conditional[K comparable, V any] struct{ s *store[K, V] }
 
 // GetMany calls the wrapped store's GetMany, as one operation that records
 // the number of keys asked for and found.
@@ -109,142 +118,92 @@ func (p scan[K, V]) Scan(ctx context.Context, prefix string) iter.Seq2[kv.Entry[
 	}
 }
 
-// The combinations: G is kv.BatchGetter, S kv.BatchSetter, D
-// kv.BatchDeleter and P kv.PrefixScanner.
-type (
-	withG[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
+// ScanKeys yields the wrapped store's ScanKeys, as one operation like
+// Keys.
+func (p scanKeys[K, V]) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	s := p.s
+	return func(yield func(string, error) bool) {
+		ctx, c := s.t.begin(ctx, opScanKeys)
+		if err := s.check(opScanKeys); err != nil {
+			c.end(ctx, err, resultNone)
+			yield("", err)
+			return
+		}
+		n := 0
+		var first error
+		for k, err := range s.keys.ScanKeys(ctx, prefix) {
+			if err == nil {
+				n++
+			} else if first == nil {
+				first = err
+			}
+			if !yield(k, err) {
+				break
+			}
+		}
+		c.returned(ctx, n)
+		c.end(ctx, first, resultNone)
 	}
-	withS[K comparable, V any] struct {
-		*store[K, V]
-		setMany[K, V]
-	}
-	withGS[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		setMany[K, V]
-	}
-	withD[K comparable, V any] struct {
-		*store[K, V]
-		deleteMany[K, V]
-	}
-	withGD[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		deleteMany[K, V]
-	}
-	withSD[K comparable, V any] struct {
-		*store[K, V]
-		setMany[K, V]
-		deleteMany[K, V]
-	}
-	withGSD[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		setMany[K, V]
-		deleteMany[K, V]
-	}
-	withP[K comparable, V any] struct {
-		*store[K, V]
-		scan[K, V]
-	}
-	withGP[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		scan[K, V]
-	}
-	withSP[K comparable, V any] struct {
-		*store[K, V]
-		setMany[K, V]
-		scan[K, V]
-	}
-	withGSP[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		setMany[K, V]
-		scan[K, V]
-	}
-	withDP[K comparable, V any] struct {
-		*store[K, V]
-		deleteMany[K, V]
-		scan[K, V]
-	}
-	withGDP[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		deleteMany[K, V]
-		scan[K, V]
-	}
-	withSDP[K comparable, V any] struct {
-		*store[K, V]
-		setMany[K, V]
-		deleteMany[K, V]
-		scan[K, V]
-	}
-	withGSDP[K comparable, V any] struct {
-		*store[K, V]
-		getMany[K, V]
-		setMany[K, V]
-		deleteMany[K, V]
-		scan[K, V]
-	}
-)
+}
 
-// capabilityBits returns which capabilities s's wrapped store has: bit 0
-// G, bit 1 S, bit 2 D, bit 3 P.
+// SetIfAbsent calls the wrapped store's SetIfAbsent; the value's bytes
+// count as written when it was stored.
+func (w conditional[K, V]) SetIfAbsent(ctx context.Context, key K, value V, opts ...kv.SetOption) (bool, error) {
+	return w.s.conditionally(ctx, opSetIfAbsent, value, func(ctx context.Context) (bool, error) {
+		return w.s.cond.SetIfAbsent(ctx, key, value, opts...)
+	})
+}
+
+// CompareAndSwap calls the wrapped store's CompareAndSwap; the new
+// value's bytes count as written when it was swapped.
+func (w conditional[K, V]) CompareAndSwap(ctx context.Context, key K, old, new V, opts ...kv.SetOption) (bool, error) {
+	return w.s.conditionally(ctx, opCompareAndSwap, new, func(ctx context.Context) (bool, error) {
+		return w.s.cond.CompareAndSwap(ctx, key, old, new, opts...)
+	})
+}
+
+// CompareAndDelete calls the wrapped store's CompareAndDelete.
+func (w conditional[K, V]) CompareAndDelete(ctx context.Context, key K, old V) (bool, error) {
+	var none V
+	return w.s.conditionally(ctx, opCompareAndDelete, none, func(ctx context.Context) (bool, error) {
+		return w.s.cond.CompareAndDelete(ctx, key, old)
+	})
+}
+
+// conditionally runs the conditional write op as operation id: it checks
+// Close, and when telemetry is active records the call, and written's
+// bytes when op wrote (CompareAndDelete passes the zero value, measured
+// as nothing for bytes and strings).
+func (s *store[K, V]) conditionally(ctx context.Context, id opID, written V, op func(context.Context) (bool, error)) (bool, error) {
+	if !s.t.active {
+		if err := s.check(id); err != nil {
+			return false, err
+		}
+		return op(ctx)
+	}
+	ctx, c := s.t.begin(ctx, id)
+	done := false
+	err := s.check(id)
+	if err == nil {
+		done, err = op(ctx)
+	}
+	if done && id != opCompareAndDelete {
+		c.bytes(ctx, s.t.written, s.sizeOf(written))
+	}
+	c.end(ctx, err, resultNone)
+	return done, err
+}
+
+// capabilityBits returns which capabilities s's wrapped store has, bit i
+// for the i-th of: kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter,
+// kv.PrefixScanner, kv.KeyScanner, kv.ConditionalWriter (the order of
+// internal/capgen's list).
 func (s *store[K, V]) capabilityBits() int {
 	bits := 0
-	for i, has := range []bool{s.getter != nil, s.setter != nil, s.deleter != nil, s.scanner != nil} {
+	for i, has := range []bool{s.getter != nil, s.setter != nil, s.deleter != nil, s.scanner != nil, s.keys != nil, s.cond != nil} {
 		if has {
 			bits |= 1 << i
 		}
 	}
 	return bits
-}
-
-// withCapabilities returns s as the type that has the capabilities of its
-// wrapped store and no others.
-func withCapabilities[K comparable, V any](s *store[K, V]) kv.Store[K, V] {
-	g, m, d, p := getMany[K, V]{s}, setMany[K, V]{s}, deleteMany[K, V]{s}, scan[K, V]{s}
-	switch s.capabilityBits() {
-	case 0b0000:
-		return s
-	case 0b0001:
-		return withG[K, V]{s, g}
-	case 0b0010:
-		return withS[K, V]{s, m}
-	case 0b0011:
-		return withGS[K, V]{s, g, m}
-	case 0b0100:
-		return withD[K, V]{s, d}
-	case 0b0101:
-		return withGD[K, V]{s, g, d}
-	case 0b0110:
-		return withSD[K, V]{s, m, d}
-	case 0b0111:
-		return withGSD[K, V]{s, g, m, d}
-	}
-	return withScan(s, g, m, d, p)
-}
-
-// withScan is withCapabilities for a store that has kv.PrefixScanner.
-func withScan[K comparable, V any](s *store[K, V], g getMany[K, V], m setMany[K, V], d deleteMany[K, V], p scan[K, V]) kv.Store[K, V] {
-	switch s.capabilityBits() {
-	case 0b1001:
-		return withGP[K, V]{s, g, p}
-	case 0b1010:
-		return withSP[K, V]{s, m, p}
-	case 0b1011:
-		return withGSP[K, V]{s, g, m, p}
-	case 0b1100:
-		return withDP[K, V]{s, d, p}
-	case 0b1101:
-		return withGDP[K, V]{s, g, d, p}
-	case 0b1110:
-		return withSDP[K, V]{s, m, d, p}
-	case 0b1111:
-		return withGSDP[K, V]{s, g, m, d, p}
-	}
-	return withP[K, V]{s, p}
 }

@@ -1,8 +1,12 @@
 package otelkv_test
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"iter"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -56,7 +60,9 @@ func TestConformance(t *testing.T) {
 		{"memory-noop", func(testing.TB) func() (byteStore, error) { return newMemory }, nil,
 			conformance.Capabilities{TTL: true, Batch: true}, noop},
 		{"sqlite", newSQLite, nil,
-			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}, nil},
+			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true, KeyScan: true}, nil},
+		{"memory-conditional", func(testing.TB) func() (byteStore, error) { return newMemory }, conditionalOnly,
+			conformance.Capabilities{TTL: true}, nil},
 		{"sqlite-scan-only", newSQLite, scanOnly,
 			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, PrefixScan: true}, nil},
 	}
@@ -118,7 +124,10 @@ func capabilities(s any) map[string]bool {
 	_, st := s.(kv.BatchSetter[string, []byte])
 	_, d := s.(kv.BatchDeleter[string])
 	_, p := s.(kv.PrefixScanner[[]byte])
-	return map[string]bool{"BatchGetter": g, "BatchSetter": st, "BatchDeleter": d, "PrefixScanner": p}
+	_, k := s.(kv.KeyScanner)
+	_, c := s.(kv.ConditionalWriter[string, []byte])
+	return map[string]bool{"BatchGetter": g, "BatchSetter": st, "BatchDeleter": d, "PrefixScanner": p,
+		"KeyScanner": k, "ConditionalWriter": c}
 }
 
 // TestCapabilitiesForwarded checks that the wrapper has exactly the
@@ -140,6 +149,9 @@ func TestCapabilitiesForwarded(t *testing.T) {
 		"deleter":       deleterOnly{db, db},
 		"scanner":       scannerOnly{db, db},
 		"getterScanner": getterScanner{db, db, db},
+		"keyScanner":    keyScannerOnly{db, db},
+		"conditional":   conditionalOnly(db),
+		"scanKeysCond":  scanKeysConditional{conditionalOnly(db).(*atomicStore), db},
 		"memory":        mem,
 		"sqlite":        db,
 	}
@@ -173,7 +185,9 @@ func TestCapabilitiesCheck(t *testing.T) {
 		{"none", plainStore{db}, conformance.Capabilities{}},
 		{"batch", mem, conformance.Capabilities{Batch: true}},
 		{"scan", scannerOnly{db, db}, conformance.Capabilities{PrefixScan: true}},
-		{"both", db, conformance.Capabilities{Batch: true, PrefixScan: true}},
+		{"keyscan", keyScannerOnly{db, db}, conformance.Capabilities{KeyScan: true}},
+		{"conditional", conditionalOnly(db), conformance.Capabilities{}},
+		{"all", db, conformance.Capabilities{Batch: true, PrefixScan: true, KeyScan: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,6 +205,11 @@ func TestCapabilitiesCheck(t *testing.T) {
 			if fewer.Check(w) == nil {
 				t.Errorf("Check passes with PrefixScan %v, which the wrapped store does not have", fewer.PrefixScan)
 			}
+			keys := tc.caps
+			keys.KeyScan = !tc.caps.KeyScan
+			if keys.Check(w) == nil {
+				t.Errorf("Check passes with KeyScan %v, which the wrapped store does not have", keys.KeyScan)
+			}
 		})
 	}
 }
@@ -207,3 +226,82 @@ func drain[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
 	}
 	return out
 }
+
+// keyScannerOnly is a store with kv.KeyScanner and no other capability.
+type keyScannerOnly struct {
+	byteStore
+	kv.KeyScanner
+}
+
+// scanKeysConditional has kv.KeyScanner and kv.ConditionalWriter.
+type scanKeysConditional struct {
+	*atomicStore
+	kv.KeyScanner
+}
+
+// atomicStore gives a store kv.ConditionalWriter, and no other optional
+// capability: every write holds mu, so each conditional write is atomic
+// with respect to the store's other writes through it.
+type atomicStore struct {
+	byteStore
+	mu sync.Mutex
+}
+
+func conditionalOnly(s byteStore) byteStore { return &atomicStore{byteStore: s} }
+
+func (s *atomicStore) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byteStore.Set(ctx, key, value, opts...)
+}
+
+func (s *atomicStore) Delete(ctx context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byteStore.Delete(ctx, key)
+}
+
+func (s *atomicStore) Clear(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byteStore.Clear(ctx)
+}
+
+// current returns key's value and whether it is present.
+func (s *atomicStore) current(ctx context.Context, key string) ([]byte, bool, error) {
+	v, err := s.byteStore.Get(ctx, key)
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
+func (s *atomicStore) SetIfAbsent(ctx context.Context, key string, value []byte, opts ...kv.SetOption) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok, err := s.current(ctx, key); err != nil || ok {
+		return false, err
+	}
+	return written(s.byteStore.Set(ctx, key, value, opts...))
+}
+
+func (s *atomicStore) CompareAndSwap(ctx context.Context, key string, old, new []byte, opts ...kv.SetOption) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok, err := s.current(ctx, key); err != nil || !ok || !bytes.Equal(v, old) {
+		return false, err
+	}
+	return written(s.byteStore.Set(ctx, key, new, opts...))
+}
+
+func (s *atomicStore) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok, err := s.current(ctx, key); err != nil || !ok || !bytes.Equal(v, old) {
+		return false, err
+	}
+	return written(s.byteStore.Delete(ctx, key))
+}
+
+// written is the result of a conditional write whose condition held.
+func written(err error) (bool, error) { return err == nil, err }

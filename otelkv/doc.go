@@ -16,7 +16,8 @@
 //
 // Every span and measurement carries db.system.name (the backend, see
 // [WithBackendName]), db.operation.name (get, set, delete, has, len,
-// clear, keys, all, get_many, set_many, delete_many, scan) and the
+// clear, keys, all, get_many, set_many, delete_many, scan, scan_keys,
+// set_if_absent, compare_and_swap, compare_and_delete) and the
 // attributes of [WithAttributes]. Keys and values are never recorded.
 //
 //   - db.client.operation.duration (histogram, seconds): one observation
@@ -27,23 +28,30 @@
 //     an error.
 //   - kv.client.bytes.read and kv.client.bytes.written (counters, bytes):
 //     the sizes of the values read (Get, GetMany, All, Scan) and written
-//     (Set, SetMany). Values of type []byte and string are measured by
+//     (Set, SetMany, and SetIfAbsent and CompareAndSwap when they wrote).
+//     Values of type []byte and string are measured by
 //     their length; [WithValueSize] measures others.
 //   - db.client.response.returned_rows (histogram, entries): how many
-//     entries one loop over Keys, All or Scan, or one GetMany, returned.
+//     entries one loop over Keys, All, Scan or ScanKeys, or one GetMany,
+//     returned.
 //
 // The spans are named after the operation, of kind client, with the same
 // attributes, plus db.operation.batch.size on the batch operations and
 // db.response.returned_rows where entries are returned; a failed call's
 // span records the error and has status Error. A loop over Keys, All or
-// Scan is one operation: its span starts with the loop and ends when the
+// Scan or ScanKeys is one operation: its span starts with the loop and ends when the
 // loop does, however it ends.
 //
 // # Capabilities and ownership
 //
 // The wrapper has exactly the optional capabilities of the store it wraps
-// (kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter, kv.PrefixScanner), so
-// kv.GetMany and kv.Scan take the same path through it as without it.
+// (kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter, kv.PrefixScanner,
+// kv.KeyScanner, kv.ConditionalWriter), so kv.GetMany, kv.Scan and
+// kv.ScanKeys take the same path through it as without it, and a
+// conditional write is the wrapped store's own atomic one. Each set of
+// capabilities is its own type, generated (go generate) from the list in
+// internal/capgen: six capabilities make 64 types, too many to write by
+// hand and keep exact.
 //
 // Close only what you opened: Wrap does not take the store it is given.
 // Closing the wrapper makes its own methods fail with kv.ErrClosed and

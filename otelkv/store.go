@@ -27,6 +27,8 @@ type store[K comparable, V any] struct {
 	setter  kv.BatchSetter[K, V]
 	deleter kv.BatchDeleter[K]
 	scanner kv.PrefixScanner[V]
+	keys    kv.KeyScanner
+	cond    kv.ConditionalWriter[K, V]
 }
 
 // check returns the error of operation id after Close, and nil before.

@@ -51,6 +51,10 @@ const (
 	opSetMany
 	opDeleteMany
 	opScan
+	opScanKeys
+	opSetIfAbsent
+	opCompareAndSwap
+	opCompareAndDelete
 	numOps
 )
 
@@ -58,7 +62,8 @@ const (
 var opNames = [numOps]string{
 	opGet: "get", opSet: "set", opDelete: "delete", opHas: "has", opLen: "len", opClear: "clear",
 	opKeys: "keys", opAll: "all", opGetMany: "get_many", opSetMany: "set_many",
-	opDeleteMany: "delete_many", opScan: "scan",
+	opDeleteMany: "delete_many", opScan: "scan", opScanKeys: "scan_keys",
+	opSetIfAbsent: "set_if_absent", opCompareAndSwap: "compare_and_swap", opCompareAndDelete: "compare_and_delete",
 }
 
 // result is what a successful Get found.

@@ -485,3 +485,64 @@ func TestNoopProvidersAllocateNothing(t *testing.T) {
 
 // second returns the error of a two-valued call.
 func second[T any](_ T, err error) error { return err }
+
+// TestKeyScansAndConditionalWrites checks that ScanKeys and the
+// conditional writes reach the wrapped store and are recorded: a call
+// each, the keys ScanKeys yielded, the bytes the successful writes wrote,
+// and a span each.
+func TestKeyScansAndConditionalWrites(t *testing.T) {
+	ctx := t.Context()
+	r := newRecorder(t)
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "kv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := otelkv.Wrap(scanKeysConditional{conditionalOnly(db).(*atomicStore), db}, r.opts...)
+	defer s.Close()
+	cw := s.(kv.ConditionalWriter[string, []byte])
+
+	for _, k := range []string{"p/1", "p/2", "q/1"} {
+		if ok, err := cw.SetIfAbsent(ctx, k, []byte("abc")); !ok || err != nil {
+			t.Fatalf("SetIfAbsent(%q) = %v, %v; want true", k, ok, err)
+		}
+	}
+	if ok, err := cw.SetIfAbsent(ctx, "p/1", []byte("xyz")); ok || err != nil {
+		t.Fatalf("SetIfAbsent of a present key = %v, %v; want false", ok, err)
+	}
+	if ok, err := cw.CompareAndSwap(ctx, "p/1", []byte("abc"), []byte("four")); !ok || err != nil {
+		t.Fatalf("CompareAndSwap = %v, %v; want true", ok, err)
+	}
+	if ok, err := cw.CompareAndDelete(ctx, "p/2", []byte("nope")); ok || err != nil {
+		t.Fatalf("CompareAndDelete of another value = %v, %v; want false", ok, err)
+	}
+	if ok, err := cw.CompareAndDelete(ctx, "q/1", []byte("abc")); !ok || err != nil {
+		t.Fatalf("CompareAndDelete = %v, %v; want true", ok, err)
+	}
+	keys := drain(t, kv.ScanKeys(ctx, s, "p/"))
+	if want := []string{"p/1", "p/2"}; !cmp.Equal(keys, want) {
+		t.Fatalf("ScanKeys = %q, want %q", keys, want)
+	}
+	if v, err := s.Get(ctx, "p/1"); err != nil || string(v) != "four" {
+		t.Fatalf("Get(p/1) = %q, %v; want the swapped value", v, err)
+	}
+
+	m := r.collect(t)
+	wantCalls := map[string]int64{"set_if_absent": 4, "compare_and_swap": 1, "compare_and_delete": 2, "scan_keys": 1, "get kv.result=hit": 1}
+	if diff := cmp.Diff(wantCalls, m.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int64{"set_if_absent": 9, "compare_and_swap": 4}, m.written); diff != "" {
+		t.Errorf("bytes written (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int64{"scan_keys": 2}, m.rows); diff != "" {
+		t.Errorf("keys returned (-want +got):\n%s", diff)
+	}
+	spans := map[string]int{}
+	for _, sp := range r.ended() {
+		spans[sp.Name]++
+	}
+	if diff := cmp.Diff(map[string]int{"set_if_absent": 4, "compare_and_swap": 1, "compare_and_delete": 2, "scan_keys": 1, "get": 1}, spans); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}

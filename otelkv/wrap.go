@@ -13,7 +13,8 @@ import (
 // span, its duration, its error kind and the bytes of the values it moved
 // (see the package doc for the names). The store has exactly the optional
 // capabilities of s (kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter,
-// kv.PrefixScanner), each instrumented too.
+// kv.PrefixScanner, kv.KeyScanner, kv.ConditionalWriter), each
+// instrumented too.
 //
 // The caller keeps s: closing the returned store does not close s (close
 // only what you opened). After its Close, the returned store's methods
@@ -35,6 +36,8 @@ func Wrap[K comparable, V any](s kv.Store[K, V], opts ...Option) kv.Store[K, V] 
 	w.setter, _ = s.(kv.BatchSetter[K, V])
 	w.deleter, _ = s.(kv.BatchDeleter[K])
 	w.scanner, _ = s.(kv.PrefixScanner[V])
+	w.keys, _ = s.(kv.KeyScanner)
+	w.cond, _ = s.(kv.ConditionalWriter[K, V])
 	return withCapabilities(w)
 }
 

@@ -24,6 +24,7 @@ func TestConformance(t *testing.T) {
 			Persistent: true,
 			Batch:      true,
 			PrefixScan: true,
+			KeyScan:    true,
 			MaxKeySize: 65000 - len(badger.DefaultPrefix) - 1,
 		},
 	})
@@ -47,6 +48,7 @@ func TestConformanceSharedDB(t *testing.T) {
 			SharedHandles: true,
 			Batch:         true,
 			PrefixScan:    true,
+			KeyScan:       true,
 			MaxKeySize:    65000 - len("shared") - 1,
 			MaxValueSize:  vlog - 12,
 		},

@@ -42,7 +42,8 @@
 // The store implements kv.BatchGetter (one read transaction),
 // kv.BatchSetter and kv.BatchDeleter (a badger WriteBatch, which splits
 // large batches into as many transactions as needed) and
-// kv.PrefixScanner (a prefix-bounded badger iterator). Keys, All and Scan
+// kv.PrefixScanner (a prefix-bounded badger iterator), and kv.KeyScanner
+// (the same iterator without prefetching values). Keys, All and Scan
 // yield in key order; they read in chunks, each with its own transaction
 // and iterator closed before the chunk is yielded, so no transaction stays
 // open while the loop body runs.

@@ -63,8 +63,20 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // It reads keys only, but for entries that expire within the second it
 // also reads their expiry header.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
+	return keysOf(s.scan(ctx, "keys", nil, false))
+}
+
+// ScanKeys yields, in key order, every key that starts with prefix, under
+// the rules of Keys: the key-only iteration of Keys over the range of Scan,
+// so no value is read (kv.KeyScanner; a namespace's Keys, Len and Clear).
+func (s *Store) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	return keysOf(s.scan(ctx, "scan keys", []byte(prefix), false))
+}
+
+// keysOf yields the keys of a key-only scan.
+func keysOf(entries iter.Seq2[kv.Entry[string, []byte], error]) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		for e, err := range s.scan(ctx, "keys", nil, false) {
+		for e, err := range entries {
 			if !yield(e.Key, err) {
 				return
 			}

@@ -23,7 +23,8 @@ var ErrLocked = errors.New("kv/badger: directory in use by another process")
 
 // Store is a kv.Store[string, []byte] over a badger DB, holding the keys
 // under its prefix. It implements kv.BatchGetter, kv.BatchSetter,
-// kv.BatchDeleter and kv.PrefixScanner. It is safe for concurrent use.
+// kv.BatchDeleter, kv.PrefixScanner and kv.KeyScanner. It is safe for
+// concurrent use.
 //
 // Make one with Open or New; the zero Store is not usable.
 type Store struct {
@@ -50,6 +51,7 @@ var (
 	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchDeleter[string]        = (*Store)(nil)
 	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+	_ kv.KeyScanner                  = (*Store)(nil)
 )
 
 // Open opens (creating it if need be) the badger DB in directory dir, a

@@ -84,6 +84,7 @@ func conformanceConfig(tb testing.TB) conformance.Config {
 			SharedHandles: true,
 			Batch:         true,
 			PrefixScan:    true,
+			KeyScan:       true,
 			// Expiry is kept to the microsecond, but a round trip to a
 			// loaded shared machine can take a good part of a second.
 			TTLResolution: 250 * time.Millisecond,

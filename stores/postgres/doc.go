@@ -83,7 +83,8 @@
 // kv.BatchGetter (one SELECT ... WHERE key = ANY($1)), kv.BatchSetter
 // (one INSERT ... SELECT FROM unnest($1, $2, $3) ON CONFLICT DO UPDATE,
 // so a batch is written whole or not at all) and kv.BatchDeleter (one
-// DELETE ... WHERE key = ANY($1)). Keys, All and kv.PrefixScanner's Scan
+// DELETE ... WHERE key = ANY($1)). kv.KeyScanner's ScanKeys is Scan's
+// range selecting the key and its expiry, no value. Keys, All and kv.PrefixScanner's Scan
 // walk the table in key order by keyset pagination: each page
 // (WithPageSize, 100 rows by default) is one query, read whole and
 // handed back to the pool before its rows are yielded, so no cursor,

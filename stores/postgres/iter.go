@@ -21,8 +21,21 @@ import (
 // seen; none is yielded twice. An error, Close included, is yielded and
 // ends the sequence.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
+	return keysOf(s.walk(ctx, "keys", "", false))
+}
+
+// ScanKeys yields, in the order of Keys, every key that starts with
+// prefix, under the rules of Keys: the range query of Scan selecting the
+// key and its expiry only, so no value is read (kv.KeyScanner; a
+// namespace's Keys, Len and Clear).
+func (s *Store) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	return keysOf(s.walk(ctx, "scan keys", prefix, false))
+}
+
+// keysOf yields the keys of a walk without values.
+func keysOf(entries iter.Seq2[kv.Entry[string, []byte], error]) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		for e, err := range s.walk(ctx, "keys", "", false) {
+		for e, err := range entries {
 			if !yield(e.Key, err) || err != nil {
 				return
 			}
@@ -135,7 +148,7 @@ func (s *Store) page(ctx context.Context, values, inclusive bool, after, end []b
 		if values {
 			err = rows.Scan(&pk, &long, &exp, &v)
 		} else {
-			err = rows.Scan(&pk, &long)
+			err = rows.Scan(&pk, &long, &exp)
 		}
 		if err != nil {
 			return nil, nil, err

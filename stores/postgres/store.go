@@ -17,7 +17,8 @@ import (
 
 // Store is a kv.Store[string, []byte] over one PostgreSQL table, through
 // a pgxpool.Pool. It implements kv.BatchGetter, kv.BatchSetter,
-// kv.BatchDeleter and kv.PrefixScanner, and is safe for concurrent use.
+// kv.BatchDeleter, kv.PrefixScanner and kv.KeyScanner, and is safe for
+// concurrent use.
 //
 // Make one with New or Open; the zero Store is not usable.
 type Store struct {
@@ -39,6 +40,7 @@ var (
 	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchDeleter[string]        = (*Store)(nil)
 	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+	_ kv.KeyScanner                  = (*Store)(nil)
 )
 
 // setupTimeout bounds the table set-up New does, having no context.

@@ -112,14 +112,14 @@ func newQueries(schema, table string, unlogged bool) queries {
 	return q
 }
 
-// page returns the query of one page of Keys (values false) or All and
-// Scan: the rows after $1 (from $1 on when inclusive), before $4 when
+// page returns the query of one page of Keys and ScanKeys (values false:
+// the key and its expiry, no value column) or All and Scan: the rows after $1 (from $1 on when inclusive), before $4 when
 // bounded, live at $2, in key order, at most $3.
 func (q *queries) page(values, inclusive, bounded bool) string {
 	var b strings.Builder
-	b.WriteString("SELECT key, long_key")
+	b.WriteString("SELECT key, long_key, expires_at")
 	if values {
-		b.WriteString(", expires_at, value")
+		b.WriteString(", value")
 	}
 	b.WriteString(" FROM " + q.table + " WHERE key ")
 	if inclusive {

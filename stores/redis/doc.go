@@ -72,8 +72,9 @@
 //
 // The store implements kv.BatchGetter (MGET, one per hash slot on a
 // cluster), kv.BatchSetter (pipelined SETs), kv.BatchDeleter (UNLINK, one
-// per key, pipelined, on a cluster) and kv.PrefixScanner (SCAN MATCH
-// "name:prefix*").
+// per key, pipelined, on a cluster), kv.PrefixScanner (SCAN MATCH
+// "name:prefix*") and kv.KeyScanner (the same SCAN MATCH without GET or
+// PTTL, so a kv.Prefixed namespace lists and counts keys reading no value).
 //
 // # Client-side caching
 //

@@ -150,18 +150,32 @@ func (s *Store) scan(ctx context.Context, pattern string) iter.Seq2[[]string, er
 // (see the package documentation on iteration). An error is yielded with
 // the empty key and ends the sequence.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
+	return s.keyNames(ctx, "keys", "")
+}
+
+// ScanKeys yields every key that starts with prefix, under the rules of
+// Keys: SCAN MATCH as in Scan, without GET or PTTL, so no value is read
+// (kv.KeyScanner; a namespace's Keys, Len and Clear). Redis drops an
+// expired key from SCAN's replies itself, as it does for Keys.
+func (s *Store) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	return s.keyNames(ctx, "scan keys", prefix)
+}
+
+// keyNames yields the store's keys that start with prefix, from SCAN
+// MATCH alone.
+func (s *Store) keyNames(ctx context.Context, op, prefix string) iter.Seq2[string, error] {
 	if err := s.life.Begin(ctx); err != nil {
-		return kv.ErrorSeq[string](s.wrap("keys", nil, err))
+		return kv.ErrorSeq[string](s.wrap(op, nil, err))
 	}
 	return func(yield func(string, error) bool) {
-		for batch, err := range s.scan(ctx, s.match("")) {
+		for batch, err := range s.scan(ctx, s.match(prefix)) {
 			if err != nil {
-				yield("", s.wrap("keys", nil, err))
+				yield("", s.wrap(op, nil, err))
 				return
 			}
 			for _, rk := range batch {
 				if err := ctx.Err(); err != nil {
-					yield("", s.wrap("keys", nil, err))
+					yield("", s.wrap(op, nil, err))
 					return
 				}
 				if !yield(rk[len(s.prefix):], nil) {

@@ -93,6 +93,7 @@ var capabilities = conformance.Capabilities{
 	SharedHandles: true,
 	Batch:         true,
 	PrefixScan:    true,
+	KeyScan:       true,
 }
 
 // conformanceConfig opens every location on client with opts.

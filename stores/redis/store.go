@@ -14,7 +14,8 @@ import (
 
 // Store is a kv.Store[string, []byte] over Redis, holding its entries as
 // Redis strings under the key prefix "name:". It implements
-// kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter and kv.PrefixScanner,
+// kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter, kv.PrefixScanner and
+// kv.KeyScanner,
 // works on a standalone server, through Sentinel and on a cluster, and is
 // safe for concurrent use.
 //
@@ -34,6 +35,7 @@ var (
 	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchDeleter[string]        = (*Store)(nil)
 	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+	_ kv.KeyScanner                  = (*Store)(nil)
 )
 
 // New returns a store named name on client, which the caller owns: Close

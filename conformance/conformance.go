@@ -142,28 +142,7 @@ func (c Capabilities) Check(s kv.Store[string, []byte]) error {
 	if err := c.valid(); err != nil {
 		errs = append(errs, err)
 	}
-	_, getter := s.(kv.BatchGetter[string, []byte])
-	_, setter := s.(kv.BatchSetter[string, []byte])
-	_, deleter := s.(kv.BatchDeleter[string])
-	var have, lack []string
-	for _, b := range []struct {
-		name string
-		ok   bool
-	}{{"kv.BatchGetter", getter}, {"kv.BatchSetter", setter}, {"kv.BatchDeleter", deleter}} {
-		if b.ok {
-			have = append(have, b.name)
-		} else {
-			lack = append(lack, b.name)
-		}
-	}
-	switch {
-	case c.Batch && len(lack) > 0:
-		errs = append(errs, fmt.Errorf("conformance: Capabilities.Batch is declared but %T does not implement %s",
-			s, strings.Join(lack, ", ")))
-	case !c.Batch && len(have) > 0:
-		errs = append(errs, fmt.Errorf("conformance: %T implements %s but Capabilities.Batch is not declared",
-			s, strings.Join(have, ", ")))
-	}
+	errs = append(errs, c.checkBatch(s))
 	_, scanner := s.(kv.PrefixScanner[[]byte])
 	_, keyScanner := s.(kv.KeyScanner)
 	_, conditional := s.(kv.ConditionalWriter[string, []byte])
@@ -182,6 +161,33 @@ func agree(s kv.Store[string, []byte], capability, iface string, declared, imple
 		return fmt.Errorf("conformance: Capabilities.%s is declared but %T does not implement %s", capability, s, iface)
 	case !declared && implemented:
 		return fmt.Errorf("conformance: %T implements %s but Capabilities.%s is not declared", s, iface, capability)
+	}
+	return nil
+}
+
+// checkBatch is Check for Batch: all three batch interfaces or none.
+func (c Capabilities) checkBatch(s kv.Store[string, []byte]) error {
+	_, getter := s.(kv.BatchGetter[string, []byte])
+	_, setter := s.(kv.BatchSetter[string, []byte])
+	_, deleter := s.(kv.BatchDeleter[string])
+	var have, lack []string
+	for _, b := range []struct {
+		name string
+		ok   bool
+	}{{"kv.BatchGetter", getter}, {"kv.BatchSetter", setter}, {"kv.BatchDeleter", deleter}} {
+		if b.ok {
+			have = append(have, b.name)
+		} else {
+			lack = append(lack, b.name)
+		}
+	}
+	switch {
+	case c.Batch && len(lack) > 0:
+		return fmt.Errorf("conformance: Capabilities.Batch is declared but %T does not implement %s",
+			s, strings.Join(lack, ", "))
+	case !c.Batch && len(have) > 0:
+		return fmt.Errorf("conformance: %T implements %s but Capabilities.Batch is not declared",
+			s, strings.Join(have, ", "))
 	}
 	return nil
 }

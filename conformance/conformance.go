@@ -62,6 +62,11 @@ type Capabilities struct {
 	// without their values).
 	KeyScan bool
 
+	// Conditional: the store implements kv.ConditionalWriter, atomically
+	// (across handles on one location too, when SharedHandles is
+	// declared).
+	Conditional bool
+
 	// MaxKeySize is the longest key in bytes the store accepts; 0 means at
 	// least the 4 KiB the suite tries. A longer key must fail with
 	// kv.ErrTooLarge and write nothing (in SetMany: nothing under that
@@ -137,6 +142,31 @@ func (c Capabilities) Check(s kv.Store[string, []byte]) error {
 	if err := c.valid(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.checkBatch(s))
+	_, scanner := s.(kv.PrefixScanner[[]byte])
+	_, keyScanner := s.(kv.KeyScanner)
+	_, conditional := s.(kv.ConditionalWriter[string, []byte])
+	errs = append(errs,
+		agree(s, "PrefixScan", "kv.PrefixScanner", c.PrefixScan, scanner),
+		agree(s, "KeyScan", "kv.KeyScanner", c.KeyScan, keyScanner),
+		agree(s, "Conditional", "kv.ConditionalWriter", c.Conditional, conditional))
+	return errors.Join(errs...)
+}
+
+// agree reports a capability declared but not implemented, or the other
+// way round; nil when they agree.
+func agree(s kv.Store[string, []byte], capability, iface string, declared, implemented bool) error {
+	switch {
+	case declared && !implemented:
+		return fmt.Errorf("conformance: Capabilities.%s is declared but %T does not implement %s", capability, s, iface)
+	case !declared && implemented:
+		return fmt.Errorf("conformance: %T implements %s but Capabilities.%s is not declared", s, iface, capability)
+	}
+	return nil
+}
+
+// checkBatch is Check for Batch: all three batch interfaces or none.
+func (c Capabilities) checkBatch(s kv.Store[string, []byte]) error {
 	_, getter := s.(kv.BatchGetter[string, []byte])
 	_, setter := s.(kv.BatchSetter[string, []byte])
 	_, deleter := s.(kv.BatchDeleter[string])
@@ -153,25 +183,11 @@ func (c Capabilities) Check(s kv.Store[string, []byte]) error {
 	}
 	switch {
 	case c.Batch && len(lack) > 0:
-		errs = append(errs, fmt.Errorf("conformance: Capabilities.Batch is declared but %T does not implement %s",
-			s, strings.Join(lack, ", ")))
+		return fmt.Errorf("conformance: Capabilities.Batch is declared but %T does not implement %s",
+			s, strings.Join(lack, ", "))
 	case !c.Batch && len(have) > 0:
-		errs = append(errs, fmt.Errorf("conformance: %T implements %s but Capabilities.Batch is not declared",
-			s, strings.Join(have, ", ")))
+		return fmt.Errorf("conformance: %T implements %s but Capabilities.Batch is not declared",
+			s, strings.Join(have, ", "))
 	}
-	_, scanner := s.(kv.PrefixScanner[[]byte])
-	switch {
-	case c.PrefixScan && !scanner:
-		errs = append(errs, fmt.Errorf("conformance: Capabilities.PrefixScan is declared but %T does not implement kv.PrefixScanner", s))
-	case !c.PrefixScan && scanner:
-		errs = append(errs, fmt.Errorf("conformance: %T implements kv.PrefixScanner but Capabilities.PrefixScan is not declared", s))
-	}
-	_, keyScanner := s.(kv.KeyScanner)
-	switch {
-	case c.KeyScan && !keyScanner:
-		errs = append(errs, fmt.Errorf("conformance: Capabilities.KeyScan is declared but %T does not implement kv.KeyScanner", s))
-	case !c.KeyScan && keyScanner:
-		errs = append(errs, fmt.Errorf("conformance: %T implements kv.KeyScanner but Capabilities.KeyScan is not declared", s))
-	}
-	return errors.Join(errs...)
+	return nil
 }

@@ -60,7 +60,7 @@ func TestCheck(t *testing.T) {
 		want  []string // substrings of the error; none: no error
 	}{
 		{name: "plain, nothing declared", shape: plain},
-		{name: "full, all declared", shape: full, caps: Capabilities{Batch: true, PrefixScan: true}},
+		{name: "full, all declared", shape: full, caps: Capabilities{Batch: true, PrefixScan: true, Conditional: true}},
 		{name: "batch declared", shape: batch, caps: Capabilities{Batch: true}},
 		{name: "scanner declared", shape: scanOnly, caps: Capabilities{PrefixScan: true}},
 		{name: "batch undeclared", shape: batch, want: []string{"implements kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter but Capabilities.Batch is not declared"}},
@@ -176,6 +176,12 @@ func brokenCases() []brokenCase {
 		{run: "Iterate/Complete", store: broken(iterateIgnoresCancel), output: "cancelled after the first item"},
 		{run: "Close/AfterClose", store: broken(emptyBatchUnchecked), output: "of no keys after Close"},
 		{run: "Context", store: broken(emptyBatchUnchecked), output: "of no entries with a cancelled context"},
+
+		{run: "Conditional/Counter", store: broken(casGetThenSet)},
+		{run: "Conditional/SharedHandles", store: broken(casGetThenSet)},
+		{run: "Conditional/SetIfAbsent", store: broken(setIfAbsentSeesExpired)},
+		{run: "Conditional/CompareAndSwap", store: broken(casSwapsAbsent)},
+		{name: "undeclared-conditional", run: "Capabilities", store: refConfig{shape: full, caps: Capabilities{Batch: true, PrefixScan: true}}},
 
 		{run: "Basic/GetSet", store: broken(getHangs), watchdog: 500 * time.Millisecond, output: "watchdog: subtest still running"},
 

@@ -19,15 +19,15 @@ func Example() {
 			s := memory.New[string, []byte]()
 			return func() (kv.Store[string, []byte], error) { return s, nil }
 		},
-		Capabilities: conformance.Capabilities{TTL: true, Batch: true},
+		Capabilities: conformance.Capabilities{TTL: true, Batch: true, Conditional: true},
 	}
 	open := cfg.NewStore(nil)
 	s, _ := open()
 	defer s.Close()
 
 	fmt.Println(cfg.Capabilities.Check(s))
-	fmt.Println(conformance.Capabilities{TTL: true}.Check(s))
-	fmt.Println(conformance.Capabilities{TTL: true, Batch: true, PrefixScan: true}.Check(s))
+	fmt.Println(conformance.Capabilities{TTL: true, Conditional: true}.Check(s))
+	fmt.Println(conformance.Capabilities{TTL: true, Batch: true, Conditional: true, PrefixScan: true}.Check(s))
 	// Output:
 	// <nil>
 	// conformance: *memory.Store[string,[]uint8] implements kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter but Capabilities.Batch is not declared

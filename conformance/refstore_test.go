@@ -99,7 +99,7 @@ type refConfig struct {
 }
 
 // fullCaps is what the unbroken reference store of shape full declares.
-var fullCaps = Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}
+var fullCaps = Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true, Conditional: true}
 
 func (rc refConfig) config() Config {
 	shared := newLocation()

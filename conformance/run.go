@@ -53,6 +53,7 @@ const prompt = 10 * time.Second
 //	SharedHandles/{Visibility,Concurrent}
 //	Batch/{GetMany,SetMany,DeleteMany}
 //	Scan
+//	Conditional/{SetIfAbsent,CompareAndSwap,CompareAndDelete,TTL,Values,Counter,SharedHandles}
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
 	if cfg.NewStore == nil {
@@ -84,6 +85,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("SharedHandles", s.sharedHandles)
 	t.Run("Batch", s.batch)
 	t.Run("Scan", s.test(testScan))
+	t.Run("Conditional", s.conditional)
 }
 
 // suite is one call of Run.

@@ -22,7 +22,7 @@ func TestConformance(t *testing.T) {
 						return memory.New[string, []byte](opts...), nil
 					}
 				},
-				Capabilities: conformance.Capabilities{TTL: true, Batch: true},
+				Capabilities: conformance.Capabilities{TTL: true, Batch: true, Conditional: true},
 			})
 		})
 	}
@@ -33,6 +33,6 @@ func BenchmarkConformance(b *testing.B) {
 		NewStore: func(testing.TB) conformance.Opener {
 			return func() (kv.Store[string, []byte], error) { return memory.New[string, []byte](), nil }
 		},
-		Capabilities: conformance.Capabilities{TTL: true, Batch: true},
+		Capabilities: conformance.Capabilities{TTL: true, Batch: true, Conditional: true},
 	})
 }

@@ -35,6 +35,7 @@ type Store[K comparable, V any] struct {
 	lru        entry[K, V]
 	maxEntries int
 	clone      func(V) V
+	equal      func(a, b V) bool // nil: values of V cannot be compared
 	now        storekit.Clock
 
 	stop chan struct{}
@@ -84,6 +85,7 @@ func New[K comparable, V any](opts ...Option) *Store[K, V] {
 		maxEntries: o.maxEntries,
 		now:        storekit.Clock(o.now),
 		clone:      cloneFunc[V](),
+		equal:      equalFunc[V](),
 	}
 	s.lru.next, s.lru.prev = &s.lru, &s.lru
 	if o.sweep > 0 {

@@ -19,6 +19,7 @@ var capabilities = conformance.Capabilities{
 	Batch:         true,
 	PrefixScan:    true,
 	KeyScan:       true,
+	Conditional:   true,
 }
 
 // TestConformance runs the shared suite on stores made by Open, each

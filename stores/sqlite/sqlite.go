@@ -33,6 +33,7 @@ type Store struct {
 	db    *handles
 	table string
 	q     queries
+	cq    conditionalQueries
 	opt   options
 
 	getStmt, hasStmt *sql.Stmt // on db.reader
@@ -215,7 +216,7 @@ func (s *Store) Close() error {
 }
 
 func newStore(h *handles, table string, o options) (*Store, error) {
-	s := &Store{db: h, table: table, q: newQueries(table), opt: o}
+	s := &Store{db: h, table: table, q: newQueries(table), cq: newConditionalQueries(table), opt: o}
 	ctx := context.Background()
 	// One transaction (BEGIN IMMEDIATE on the store's own writer), so the
 	// lock is taken up front, where SQLite waits for it, rather than

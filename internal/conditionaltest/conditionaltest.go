@@ -60,6 +60,34 @@ func Run(t *testing.T, s, other Store) {
 		t.Fatal("key present after CompareAndDelete")
 	}
 	Counter(t, []Store{s, other}, 8, 25)
+	Race(t, []Store{s, other}, 16)
+}
+
+// Race has n goroutines, over the handles ws, SetIfAbsent one absent key
+// at once, and checks that exactly one of them stored.
+func Race(t *testing.T, ws []Store, n int) {
+	t.Helper()
+	var mu sync.Mutex
+	stored := 0
+	var wg sync.WaitGroup
+	for g := range n {
+		w := ws[g%len(ws)]
+		wg.Go(func() {
+			ok, err := w.SetIfAbsent(t.Context(), "race", []byte(strconv.Itoa(g)))
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				stored++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if stored != 1 {
+		t.Fatalf("%d of %d concurrent SetIfAbsent stored; want 1", stored, n)
+	}
 }
 
 // Counter increments one key from goroutines × increments CompareAndSwap

@@ -98,6 +98,17 @@ func TestConditionalChunked(t *testing.T) {
 	if n := rawCount(t, client, table); n != 1 {
 		t.Errorf("items after swapping a chunked value for an inline one: %d, want 1", n)
 	}
+	// The largest inline value is compared in the condition itself.
+	near := randomBytes(379 << 10)
+	if ok, err := s.CompareAndSwap(ctx, "big", []byte("small"), near); err != nil || !ok {
+		t.Fatalf("CompareAndSwap to the largest inline value = %v, %v", ok, err)
+	}
+	if n := rawCount(t, client, table); n != 1 {
+		t.Errorf("items holding a %d-byte value: %d, want 1 (inline)", len(near), n)
+	}
+	if ok, err := s.CompareAndSwap(ctx, "big", near, []byte("small")); err != nil || !ok {
+		t.Fatalf("CompareAndSwap from the largest inline value = %v, %v", ok, err)
+	}
 	if ok, err := s.CompareAndSwap(ctx, "big", []byte("small"), a, kv.WithTTL(time.Hour)); err != nil || !ok {
 		t.Fatalf("CompareAndSwap inline to chunked = %v, %v", ok, err)
 	}

@@ -351,30 +351,35 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
+// readHead reads and decodes key's head item, strongly consistent; found
+// is false when there is none (expiry is the caller's to check).
+func (s *Store) readHead(ctx context.Context, key string) (h head, found bool, err error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      s.table,
+		Key:            map[string]types.AttributeValue{attrKey: b(partitionKey(key))},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		return h, false, err
+	}
+	if h, err = decodeHead(out.Item, true); err != nil {
+		return h, false, err
+	}
+	if h.key != key {
+		return h, false, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt)
+	}
+	return h, true, nil
+}
+
 // get reads key's value and expiry, reassembling a chunked value and
 // starting again when a concurrent write replaced it meanwhile.
 func (s *Store) get(ctx context.Context, key string) ([]byte, time.Time, error) {
-	pk := partitionKey(key)
 	for attempt := 0; ; attempt++ {
-		out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName:      s.table,
-			Key:            map[string]types.AttributeValue{attrKey: b(pk)},
-			ConsistentRead: aws.Bool(true),
-		})
+		h, found, err := s.readHead(ctx, key)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if out.Item == nil {
-			return nil, time.Time{}, kv.ErrNotFound
-		}
-		h, err := decodeHead(out.Item, true)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if h.key != key {
-			return nil, time.Time{}, fmt.Errorf("%w: item holds another key", kv.ErrCorrupt)
-		}
-		if s.now.Expired(h.expiresAt) {
+		if !found || s.now.Expired(h.expiresAt) {
 			return nil, time.Time{}, kv.ErrNotFound
 		}
 		if h.chunks.gen == nil {
@@ -488,19 +493,13 @@ func headItem(key string, value []byte, ref chunkRef, expiresAt time.Time) map[s
 }
 
 func (s *Store) set(ctx context.Context, key string, value []byte, expiresAt time.Time) error {
-	var ref chunkRef
-	if !inline(key, value) {
-		var err error
-		if ref, err = s.writeChunks(ctx, value, expiresAt); err != nil {
-			return err
-		}
+	item, ref, err := s.newHead(ctx, key, value, expiresAt)
+	if err != nil {
+		return err
 	}
-	item := headItem(key, value, ref, expiresAt)
 	old, err := s.replaceHead(ctx, item)
 	if err != nil {
-		if ref.gen != nil && !s.headPointsAt(ctx, item[attrKey], ref) {
-			s.dropChunks(ctx, ref)
-		}
+		s.dropUnlessHead(ctx, item[attrKey], ref)
 		return err
 	}
 	if old.gen != nil {

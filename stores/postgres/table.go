@@ -52,6 +52,8 @@ type queries struct {
 	getMany, setMany   string
 	delMany            string
 	sweep              string
+
+	setIfAbsent, compareAndSwap, compareAndDelete string
 }
 
 // live is the condition of a row that has not expired at the time bound
@@ -106,6 +108,12 @@ func newQueries(schema, table string, unlogged bool) queries {
 		sweep: `DELETE FROM ` + t + ` WHERE key IN (SELECT key FROM ` + t +
 			` WHERE expires_at <= $1 LIMIT ` + strconv.Itoa(sweepBatch) + `)`,
 	}
+	// The conditional writes: one statement each, atomic on the row. The
+	// insert replaces a conflicting row only when it has expired at $5.
+	q.setIfAbsent = `INSERT INTO ` + t + ` AS cur (key, long_key, expires_at, value) VALUES ($1, $2, $3, $4)` + upsert +
+		` WHERE cur.expires_at IS NOT NULL AND cur.expires_at <= $5`
+	q.compareAndSwap = `UPDATE ` + t + ` SET expires_at = $3, value = $4 WHERE key = $1 AND value = $2 AND ` + live(5)
+	q.compareAndDelete = `DELETE FROM ` + t + ` WHERE key = $1 AND value = $2 AND ` + live(3)
 	if schema != "" {
 		q.createSchema = `CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{schema}.Sanitize()
 	}

@@ -1,0 +1,124 @@
+package dynamodb_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/conditionaltest"
+	ddbstore "github.com/kvkit/kv/stores/dynamodb"
+)
+
+// TestConditional runs the shared checks with two stores on one table,
+// each with a client of its own, for the concurrent counter and race.
+func TestConditional(t *testing.T) {
+	s, _ := newStore(t)
+	other, err := ddbstore.New(testClient(t), s.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conditionaltest.Run(t, s, other)
+}
+
+// TestConditionalChunked checks the conditional writes of values large
+// enough to be stored in chunks: they are compared whole (a value that
+// differs in its last byte does not match), the chunks of replaced and
+// deleted values go, and of concurrent swaps of one chunked value exactly
+// one wins.
+func TestConditionalChunked(t *testing.T) {
+	s, client := newStore(t, ddbstore.WithMaxValueSize(2<<20))
+	ctx := context.Background()
+	table := s.Table()
+
+	a := randomBytes(700 << 10) // 2 chunks
+	if ok, err := s.SetIfAbsent(ctx, "big", a); err != nil || !ok {
+		t.Fatalf("SetIfAbsent of a chunked value = %v, %v", ok, err)
+	}
+	if ok, err := s.SetIfAbsent(ctx, "big", randomBytes(len(a))); err != nil || ok {
+		t.Fatalf("SetIfAbsent over a chunked value = %v, %v; want false", ok, err)
+	}
+	if n := rawCount(t, client, table); n != 3 {
+		t.Errorf("items after a refused chunked SetIfAbsent: %d, want 3 (its chunks deleted)", n)
+	}
+	almost := bytes.Clone(a)
+	almost[len(almost)-1] ^= 1
+	b := randomBytes(1<<20 + 5) // 3 chunks
+	if ok, err := s.CompareAndSwap(ctx, "big", almost, b); err != nil || ok {
+		t.Fatalf("CompareAndSwap with an old value differing in its last byte = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.CompareAndSwap(ctx, "big", a, b); err != nil || !ok {
+		t.Fatalf("CompareAndSwap chunked to chunked = %v, %v", ok, err)
+	}
+	if got, err := s.Get(ctx, "big"); err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("Get after the swap: %d bytes, %v", len(got), err)
+	}
+	if n := rawCount(t, client, table); n != 4 {
+		t.Errorf("items after swapping 2 chunks for 3: %d, want 4", n)
+	}
+
+	// Concurrent swaps from b: exactly one wins, and only its chunks stay.
+	const writers = 4
+	var wg sync.WaitGroup
+	wins := make(chan []byte, writers)
+	for range writers {
+		v := randomBytes(400 << 10)
+		wg.Go(func() {
+			ok, err := s.CompareAndSwap(ctx, "big", b, v)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins <- v
+			}
+		})
+	}
+	wg.Wait()
+	close(wins)
+	var won [][]byte
+	for v := range wins {
+		won = append(won, v)
+	}
+	if len(won) != 1 {
+		t.Fatalf("%d of %d concurrent swaps of one chunked value won, want 1", len(won), writers)
+	}
+	if got, err := s.Get(ctx, "big"); err != nil || !bytes.Equal(got, won[0]) {
+		t.Fatalf("Get after the concurrent swaps: %d bytes, %v; want the winner's", len(got), err)
+	}
+	if n := rawCount(t, client, table); n != 3 {
+		t.Errorf("items after the concurrent swaps: %d, want 3 (the winner's head and 2 chunks)", n)
+	}
+
+	if ok, err := s.CompareAndSwap(ctx, "big", won[0], []byte("small")); err != nil || !ok {
+		t.Fatalf("CompareAndSwap chunked to inline = %v, %v", ok, err)
+	}
+	if n := rawCount(t, client, table); n != 1 {
+		t.Errorf("items after swapping a chunked value for an inline one: %d, want 1", n)
+	}
+	// The largest inline value is compared in the condition itself.
+	near := randomBytes(379 << 10)
+	if ok, err := s.CompareAndSwap(ctx, "big", []byte("small"), near); err != nil || !ok {
+		t.Fatalf("CompareAndSwap to the largest inline value = %v, %v", ok, err)
+	}
+	if n := rawCount(t, client, table); n != 1 {
+		t.Errorf("items holding a %d-byte value: %d, want 1 (inline)", len(near), n)
+	}
+	if ok, err := s.CompareAndSwap(ctx, "big", near, []byte("small")); err != nil || !ok {
+		t.Fatalf("CompareAndSwap from the largest inline value = %v, %v", ok, err)
+	}
+	if ok, err := s.CompareAndSwap(ctx, "big", []byte("small"), a, kv.WithTTL(time.Hour)); err != nil || !ok {
+		t.Fatalf("CompareAndSwap inline to chunked = %v, %v", ok, err)
+	}
+	if ok, err := s.CompareAndDelete(ctx, "big", almost); err != nil || ok {
+		t.Fatalf("CompareAndDelete of a chunked value with a wrong old value = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.CompareAndDelete(ctx, "big", a); err != nil || !ok {
+		t.Fatalf("CompareAndDelete of a chunked value = %v, %v", ok, err)
+	}
+	if n := rawCount(t, client, table); n != 0 {
+		t.Errorf("items after CompareAndDelete of a chunked value: %d, want 0", n)
+	}
+}

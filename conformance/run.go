@@ -84,6 +84,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("SharedHandles", s.sharedHandles)
 	t.Run("Batch", s.batch)
 	t.Run("Scan", s.test(testScan))
+	t.Run("Faults", s.faults)
 }
 
 // suite is one call of Run.

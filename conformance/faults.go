@@ -101,8 +101,8 @@ func testFaultSetKeepsOld(t *testing.T, h *harness, fail Faults) {
 	}
 }
 
-// testFaultGetReports: a Get that fails returns the fault, not ErrNotFound
-// nor a value, and the next Get reads the entry.
+// testFaultGetReports: a Get or Has that fails returns the fault, not
+// ErrNotFound nor a value, and the next Get reads the entry.
 func testFaultGetReports(t *testing.T, h *harness, fail Faults) {
 	s := h.store()
 	mustSet(t, h.ctx, s, "k", []byte("v"))
@@ -112,6 +112,13 @@ func testFaultGetReports(t *testing.T, h *harness, fail Faults) {
 	wantInjected(t, "Get", err)
 	if v != nil {
 		t.Errorf("Get under an injected fault returned a value %q", v)
+	}
+	fail(FaultRead, 1, errInjected)
+	ok, err := s.Has(h.ctx, "k")
+	fail(FaultRead, 0, nil)
+	wantInjected(t, "Has", err)
+	if ok {
+		t.Error("Has under an injected fault reported the key present")
 	}
 	wantValue(t, h.ctx, s, "k", []byte("v"))
 }

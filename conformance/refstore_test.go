@@ -315,6 +315,9 @@ func (s *refStore) Has(ctx context.Context, key string) (bool, error) {
 	if err := s.check(ctx, "has"); err != nil {
 		return false, err
 	}
+	if err := s.inject.take(FaultRead); err != nil {
+		return false, fmt.Errorf("kv/ref: has %q: %w", key, err)
+	}
 	s.loc.mu.Lock()
 	defer s.loc.mu.Unlock()
 	_, ok := s.live(s.key(key), time.Now())

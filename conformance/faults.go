@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/kvkit/kv"
@@ -188,4 +189,40 @@ func testFaultClose(t *testing.T, h *harness, fail Faults) {
 	if _, err := s.Get(h.ctx, "k"); !errors.Is(err, kv.ErrClosed) {
 		t.Errorf("Get after Close: got %v, want ErrClosed", err)
 	}
+}
+
+// FaultSet is a ready-made Faults for a backend's test: Arm is the Faults
+// to return from Config.NewFaultyStore, Take what the wrapped client,
+// connection or file system calls before each operation of a kind. The
+// zero FaultSet injects nothing; it is safe for concurrent use.
+type FaultSet struct {
+	mu   sync.Mutex
+	left map[FaultOp]int
+	err  map[FaultOp]error
+}
+
+// Arm makes the next n calls of Take(op) return err (n = 0: none). It has
+// the signature of Faults.
+func (f *FaultSet) Arm(op FaultOp, n int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.left == nil {
+		f.left, f.err = make(map[FaultOp]int), make(map[FaultOp]error)
+	}
+	f.left[op], f.err[op] = n, err
+}
+
+// Take returns the error an operation of kind op must fail with, and
+// counts it, or nil when none is armed. A nil *FaultSet returns nil.
+func (f *FaultSet) Take(op FaultOp) error {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.left[op] <= 0 {
+		return nil
+	}
+	f.left[op]--
+	return f.err[op]
 }

@@ -106,7 +106,7 @@ var fullCaps = Capabilities{TTL: true, Persistent: true, SharedHandles: true, Ba
 
 func (rc refConfig) config() Config {
 	shared := newLocation()
-	location := func(t testing.TB, inj *refInjector) Opener {
+	location := func(t testing.TB, inj *FaultSet) Opener {
 		loc := newLocation()
 		if rc.oneLoc {
 			loc = shared
@@ -125,8 +125,8 @@ func (rc refConfig) config() Config {
 		Capabilities: rc.caps,
 		NewStore:     func(t testing.TB) Opener { return location(t, nil) },
 		NewFaultyStore: func(t testing.TB) (Opener, Faults) {
-			inj := &refInjector{}
-			return location(t, inj), inj.fail
+			inj := &FaultSet{}
+			return location(t, inj), inj.Arm
 		},
 	}
 }
@@ -152,7 +152,7 @@ func newLocation() *refLocation { return &refLocation{entries: make(map[string]r
 // refStore is one handle on a location.
 type refStore struct {
 	loc      *refLocation
-	inject   *refInjector // nil: no injected faults
+	inject   *FaultSet // nil: no injected faults
 	faults   map[fault]bool
 	maxKey   int
 	maxValue int
@@ -168,7 +168,7 @@ func (rc refConfig) open(loc *refLocation) kv.Store[string, []byte] {
 }
 
 // openInjected is open with the faults of inj (nil: none).
-func (rc refConfig) openInjected(loc *refLocation, inj *refInjector) kv.Store[string, []byte] {
+func (rc refConfig) openInjected(loc *refLocation, inj *FaultSet) kv.Store[string, []byte] {
 	s := &refStore{loc: loc, inject: inj, faults: make(map[fault]bool), maxKey: rc.maxKey, maxValue: rc.maxValue,
 		done: make(chan struct{})}
 	for _, f := range rc.faults {
@@ -288,7 +288,7 @@ func (s *refStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := s.check(ctx, "get"); err != nil {
 		return nil, err
 	}
-	if err := s.inject.take(FaultRead); err != nil {
+	if err := s.inject.Take(FaultRead); err != nil {
 		return nil, fmt.Errorf("kv/ref: get %q: %w", key, err)
 	}
 	s.loc.mu.Lock()
@@ -315,7 +315,7 @@ func (s *refStore) Has(ctx context.Context, key string) (bool, error) {
 	if err := s.check(ctx, "has"); err != nil {
 		return false, err
 	}
-	if err := s.inject.take(FaultRead); err != nil {
+	if err := s.inject.Take(FaultRead); err != nil {
 		return false, fmt.Errorf("kv/ref: has %q: %w", key, err)
 	}
 	s.loc.mu.Lock()
@@ -363,7 +363,7 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 		s.loc.mu.Unlock()
 		return nil
 	}
-	injected := s.inject.take(FaultWrite)
+	injected := s.inject.Take(FaultWrite)
 	if injected != nil && !s.faults[faultWritesAnyway] {
 		if s.faults[faultSwallowed] {
 			return nil
@@ -491,7 +491,7 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 		}
 		for i, e := range entries {
 			if i == 1 {
-				if err := s.inject.take(FaultIterate); err != nil {
+				if err := s.inject.Take(FaultIterate); err != nil {
 					unlock()
 					if !yield(kv.Entry[string, []byte]{}, fmt.Errorf("kv/ref: %s: %w", op, err)) || !s.faults[faultIterationGoesOn] {
 						return

@@ -14,13 +14,13 @@ import (
 func newFaultyStore(opts []file.Option) func(t testing.TB) (conformance.Opener, conformance.Faults) {
 	return func(t testing.TB) (conformance.Opener, conformance.Faults) {
 		dir := filepath.Join(t.TempDir(), "store")
-		f := new(file.Faults)
+		f := new(conformance.FaultSet)
 		return func() (kv.Store[string, []byte], error) {
 			s, err := file.Open(dir, opts...)
 			if err == nil {
 				file.InjectFaults(s, f)
 			}
 			return s, err
-		}, file.FaultsFor(f)
+		}, f.Arm
 	}
 }

@@ -58,7 +58,7 @@ type Store struct {
 	size    atomic.Int64
 	evictMu sync.Mutex
 
-	faults *faults // nil but in the tests on a failing disk (faults.go)
+	faults func(faultKind) error // nil but in the tests on a failing disk (faults.go)
 }
 
 // Option configures a Store.
@@ -274,7 +274,7 @@ type entryFile struct {
 // error wrapping fs.ErrNotExist, a damaged one an error wrapping
 // kv.ErrCorrupt. It does not check that the key belongs under name.
 func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
-	if err := s.faults.take(faultRead); err != nil {
+	if err := s.fault(faultRead); err != nil {
 		return entryFile{}, err
 	}
 	f, err := s.root.Open(name)
@@ -431,7 +431,7 @@ func (s *Store) writeEntry(ctx context.Context, name string, head, rest []byte) 
 		err = ctx.Err() // last chance to write nothing
 	}
 	if err == nil {
-		err = s.faults.take(faultWrite)
+		err = s.fault(faultWrite)
 	}
 	if err == nil {
 		err = s.root.Rename(tmp, name)
@@ -635,7 +635,7 @@ func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[
 				yield(zero, errs.Err(op, err))
 				return
 			}
-			err = s.faults.take(faultIterate)
+			err = s.fault(faultIterate)
 			var e kv.Entry[string, []byte]
 			var live bool
 			if err == nil {

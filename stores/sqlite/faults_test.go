@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	msqlite "modernc.org/sqlite"
@@ -22,39 +21,16 @@ import (
 // first). The store's own code is unchanged: the errors come up through
 // database/sql as a failing database's would.
 func newFaultyStore(t testing.TB) (conformance.Opener, conformance.Faults) {
-	f := &injector{left: map[conformance.FaultOp]int{}, err: map[conformance.FaultOp]error{}}
+	f := new(conformance.FaultSet)
 	dsn := filepath.Join(t.TempDir(), "kv.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
 	db := sql.OpenDB(faultConnector{dsn: dsn, f: f})
 	t.Cleanup(func() { db.Close() })
-	return func() (kv.Store[string, []byte], error) { return sqlite.New(db, "kv") }, f.arm
-}
-
-// injector counts the statements to fail, by kind.
-type injector struct {
-	mu   sync.Mutex
-	left map[conformance.FaultOp]int
-	err  map[conformance.FaultOp]error
-}
-
-func (f *injector) arm(op conformance.FaultOp, n int, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.left[op], f.err[op] = n, err
-}
-
-func (f *injector) take(op conformance.FaultOp) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.left[op] <= 0 {
-		return nil
-	}
-	f.left[op]--
-	return f.err[op]
+	return func() (kv.Store[string, []byte], error) { return sqlite.New(db, "kv") }, f.Arm
 }
 
 type faultConnector struct {
 	dsn string
-	f   *injector
+	f   *conformance.FaultSet
 }
 
 func (c faultConnector) Connect(context.Context) (driver.Conn, error) {
@@ -71,7 +47,7 @@ func (c faultConnector) Driver() driver.Driver { return &msqlite.Driver{} }
 // sends every statement through faultStmt.
 type faultConn struct {
 	conn driver.Conn
-	f    *injector
+	f    *conformance.FaultSet
 }
 
 func (c faultConn) Prepare(query string) (driver.Stmt, error) {
@@ -98,18 +74,18 @@ func (c faultConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 
 type faultStmt struct {
 	driver.Stmt
-	f *injector
+	f *conformance.FaultSet
 }
 
 func (s faultStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if err := s.f.take(conformance.FaultWrite); err != nil {
+	if err := s.f.Take(conformance.FaultWrite); err != nil {
 		return nil, err
 	}
 	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (s faultStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	if err := s.f.take(conformance.FaultRead); err != nil {
+	if err := s.f.Take(conformance.FaultRead); err != nil {
 		return nil, err
 	}
 	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
@@ -123,14 +99,14 @@ func (s faultStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (
 // fault is armed.
 type faultRows struct {
 	driver.Rows
-	f    *injector
+	f    *conformance.FaultSet
 	read int
 }
 
 func (r *faultRows) Next(dest []driver.Value) error {
 	r.read++
 	if r.read > 1 {
-		if err := r.f.take(conformance.FaultIterate); err != nil {
+		if err := r.f.Take(conformance.FaultIterate); err != nil {
 			return err
 		}
 	}

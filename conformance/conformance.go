@@ -34,6 +34,11 @@ type Config struct {
 	// its context is cancelled and its stores are closed; 0 means two
 	// minutes. Raise it for a store far away or behind a slow link.
 	Watchdog time.Duration
+
+	// NewFaultyStore, if set, is NewStore for a location whose operations
+	// can be made to fail: the Faults it returns arms the failures (see
+	// Faults). The Faults subtests use it; without it they are skipped.
+	NewFaultyStore func(t testing.TB) (Opener, Faults)
 }
 
 // Capabilities lists the optional behaviour a store declares.

@@ -68,6 +68,28 @@
 //   - The error from a cancelled context wraps context.Canceled.
 //   - The body of a loop over Keys or All may call the store, even to write
 //     or delete (Iterate/Mutate).
+//   - On failure (Faults, only with Config.NewFaultyStore): the error of a
+//     failing write, read or iteration comes back wrapped (errors.Is finds
+//     the injected one), a failed Set leaves the old value whole, also
+//     after reopening, a failed Get returns no value and the next one reads
+//     the entry, an iteration yields the error once and stops, and Close
+//     still works, ErrClosed after.
+//
+// # Injected faults
+//
+// A store's test may give Config.NewFaultyStore: NewStore for a location
+// whose operations can be made to fail, with a Faults function that arms
+// the next n operations of a kind (FaultRead, FaultWrite, FaultIterate)
+// to fail with an error the suite makes. The backend decides where the
+// fault enters, as close to its I/O as it can, so that its own error
+// paths run: stores/file fails the open of an entry file, the rename of a
+// written temp file or a scan's read through a fault set that is nil
+// outside its tests (one comparison on the production path);
+// stores/sqlite needs no change at all: its test opens a *sql.DB over a
+// database/sql driver that wraps the real one and fails the armed Exec,
+// Query or row read. Another backend adopts it the same way (a wrapped
+// client, connection or file system in its test); without
+// NewFaultyStore the Faults subtests are skipped.
 //
 // # What it cannot prove
 //
@@ -78,7 +100,8 @@
 // behaviour under a network partition or a full disk, performance, that a
 // backend's own TTL sweep (as opposed to the expiry checked on read) ever
 // runs, that Close releases a goroutine or a connection, the error paths
-// of a failing disk or database, or anything about keys and values it does
+// of a failing disk or database beyond the faults its test injects (see
+// Injected faults), or anything about keys and values it does
 // not try. Its TTL subtests sleep for a few multiples of
 // Capabilities.TTLResolution (in parallel with each other, each on its own
 // location) and so can be fooled by a badly overloaded machine.
@@ -93,9 +116,11 @@
 // stores/memory's. Of stores/sqlite's and stores/file's (a sample of half
 // of each) it kills every one that a client of a healthy backend can
 // reach; counting as survivors the error paths of a failing database or
-// disk, which it cannot cause, it kills 83 % of stores/sqlite's and 77 %
-// of stores/file's. Every survivor is listed in the report, with why it
-// survives.
+// disk, which it could not cause then, it kills 83 % of stores/sqlite's and
+// 77 % of stores/file's. Every survivor is listed in the report, with why
+// it survives. Since, the Faults subtests reach the read, write and
+// iteration error paths: a targeted run kills those survivors (the report
+// lists them); a full run over file and sqlite is still to be made.
 //
 // Each subtest gets a fresh location from Config.NewStore and closes every
 // store it opens; a subtest that runs longer than Config.Watchdog (two

@@ -74,6 +74,9 @@ const (
 	iterateIgnoresCancel fault = "iterate-ignores-cancel"  // Keys and All run on after ctx is cancelled
 	emptyBatchUnchecked  fault = "empty-batch-unchecked"   // an empty batch returns nil, closed or not
 	escapeWithoutMarker  fault = "escape-without-marker"   // keys are stored with bytes other than a-z0-9 as bare hex
+	faultSwallowed       fault = "fault-swallowed"         // a Set whose write fails returns nil
+	faultWritesAnyway    fault = "fault-writes-anyway"     // a Set whose write fails writes, then reports it
+	faultIterationGoesOn fault = "fault-iteration-goes-on" // an iteration goes on after yielding its error
 )
 
 // shape is which optional interfaces the reference store has.
@@ -103,22 +106,27 @@ var fullCaps = Capabilities{TTL: true, Persistent: true, SharedHandles: true, Ba
 
 func (rc refConfig) config() Config {
 	shared := newLocation()
+	location := func(t testing.TB, inj *FaultSet) Opener {
+		loc := newLocation()
+		if rc.oneLoc {
+			loc = shared
+		}
+		// The suite must close its stores before the location goes.
+		t.Cleanup(func() { loc.removed.Store(true) })
+		return func() (kv.Store[string, []byte], error) {
+			l := loc
+			if rc.volatile {
+				l = newLocation()
+			}
+			return rc.openInjected(l, inj), nil
+		}
+	}
 	return Config{
 		Capabilities: rc.caps,
-		NewStore: func(t testing.TB) Opener {
-			loc := newLocation()
-			if rc.oneLoc {
-				loc = shared
-			}
-			// The suite must close its stores before the location goes.
-			t.Cleanup(func() { loc.removed.Store(true) })
-			return func() (kv.Store[string, []byte], error) {
-				l := loc
-				if rc.volatile {
-					l = newLocation()
-				}
-				return rc.open(l), nil
-			}
+		NewStore:     func(t testing.TB) Opener { return location(t, nil) },
+		NewFaultyStore: func(t testing.TB) (Opener, Faults) {
+			inj := &FaultSet{}
+			return location(t, inj), inj.Arm
 		},
 	}
 }
@@ -144,6 +152,7 @@ func newLocation() *refLocation { return &refLocation{entries: make(map[string]r
 // refStore is one handle on a location.
 type refStore struct {
 	loc      *refLocation
+	inject   *FaultSet // nil: no injected faults
 	faults   map[fault]bool
 	maxKey   int
 	maxValue int
@@ -155,7 +164,12 @@ type refStore struct {
 }
 
 func (rc refConfig) open(loc *refLocation) kv.Store[string, []byte] {
-	s := &refStore{loc: loc, faults: make(map[fault]bool), maxKey: rc.maxKey, maxValue: rc.maxValue,
+	return rc.openInjected(loc, nil)
+}
+
+// openInjected is open with the faults of inj (nil: none).
+func (rc refConfig) openInjected(loc *refLocation, inj *FaultSet) kv.Store[string, []byte] {
+	s := &refStore{loc: loc, inject: inj, faults: make(map[fault]bool), maxKey: rc.maxKey, maxValue: rc.maxValue,
 		done: make(chan struct{})}
 	for _, f := range rc.faults {
 		s.faults[f] = true
@@ -274,6 +288,9 @@ func (s *refStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := s.check(ctx, "get"); err != nil {
 		return nil, err
 	}
+	if err := s.inject.Take(FaultRead); err != nil {
+		return nil, fmt.Errorf("kv/ref: get %q: %w", key, err)
+	}
 	s.loc.mu.Lock()
 	now := time.Now()
 	e, ok := s.live(s.key(key), now)
@@ -297,6 +314,9 @@ func (s *refStore) Get(ctx context.Context, key string) ([]byte, error) {
 func (s *refStore) Has(ctx context.Context, key string) (bool, error) {
 	if err := s.check(ctx, "has"); err != nil {
 		return false, err
+	}
+	if err := s.inject.Take(FaultRead); err != nil {
+		return false, fmt.Errorf("kv/ref: has %q: %w", key, err)
 	}
 	s.loc.mu.Lock()
 	defer s.loc.mu.Unlock()
@@ -343,12 +363,22 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 		s.loc.mu.Unlock()
 		return nil
 	}
+	injected := s.inject.Take(FaultWrite)
+	if injected != nil && !s.faults[faultWritesAnyway] {
+		if s.faults[faultSwallowed] {
+			return nil
+		}
+		return fmt.Errorf("kv/ref: set %q: %w", key, injected)
+	}
 	s.loc.mu.Lock()
 	if old, ok := s.loc.entries[k]; ok && len(opts) == 0 && s.faults[overwriteKeepsTTL] {
 		exp = old.expiresAt
 	}
 	s.loc.entries[k] = refEntry{value: s.in(value), expiresAt: exp, setAt: now, key: key}
 	s.loc.mu.Unlock()
+	if injected != nil {
+		return fmt.Errorf("kv/ref: set %q: %w", key, injected)
+	}
 	if tooLarge {
 		return fmt.Errorf("kv/ref: set %q: %w", key, kv.ErrTooLarge)
 	}
@@ -459,7 +489,15 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 		if !s.faults[lockHeldWhileYield] && !s.faults[lockHeldOnBreak] {
 			unlock()
 		}
-		for _, e := range entries {
+		for i, e := range entries {
+			if i == 1 {
+				if err := s.inject.Take(FaultIterate); err != nil {
+					unlock()
+					if !yield(kv.Entry[string, []byte]{}, fmt.Errorf("kv/ref: %s: %w", op, err)) || !s.faults[faultIterationGoesOn] {
+						return
+					}
+				}
+			}
 			if err := ctx.Err(); err != nil && !s.faults[ignoreContext] && !s.faults[iterateIgnoresCancel] {
 				unlock()
 				yield(kv.Entry[string, []byte]{}, fmt.Errorf("kv/ref: %s: %w", op, err))

@@ -86,6 +86,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Batch", s.batch)
 	t.Run("Scan", s.test(testScan))
 	t.Run("Conditional", s.conditional)
+	t.Run("Faults", s.faults)
 }
 
 // suite is one call of Run.

@@ -28,6 +28,7 @@ func TestConformance(t *testing.T) {
 						return file.Open(dir, c.opts...)
 					}
 				},
+				NewFaultyStore: newFaultyStore(c.opts),
 				Capabilities: conformance.Capabilities{
 					TTL:           true,
 					Persistent:    true,

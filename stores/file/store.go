@@ -57,6 +57,8 @@ type Store struct {
 	// next pass.
 	size    atomic.Int64
 	evictMu sync.Mutex
+
+	faults func(faultKind) error // nil but in the tests on a failing disk (faults.go)
 }
 
 // Option configures a Store.
@@ -272,6 +274,9 @@ type entryFile struct {
 // error wrapping fs.ErrNotExist, a damaged one an error wrapping
 // kv.ErrCorrupt. It does not check that the key belongs under name.
 func (s *Store) readFile(name string, withValue bool) (entryFile, error) {
+	if err := s.fault(faultRead); err != nil {
+		return entryFile{}, err
+	}
 	f, err := s.root.Open(name)
 	if err != nil {
 		return entryFile{}, err
@@ -424,6 +429,9 @@ func (s *Store) writeEntry(ctx context.Context, name string, head, rest []byte) 
 	}
 	if err == nil {
 		err = ctx.Err() // last chance to write nothing
+	}
+	if err == nil {
+		err = s.fault(faultWrite)
 	}
 	if err == nil {
 		err = s.root.Rename(tmp, name)
@@ -627,7 +635,12 @@ func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[
 				yield(zero, errs.Err(op, err))
 				return
 			}
-			e, live, err := s.readEntry(name, withValues)
+			err = s.fault(faultIterate)
+			var e kv.Entry[string, []byte]
+			var live bool
+			if err == nil {
+				e, live, err = s.readEntry(name, withValues)
+			}
 			s.gate.End()
 			if err != nil {
 				if !errors.Is(err, kv.ErrCorrupt) {

@@ -30,7 +30,8 @@ func TestConformance(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "kv.db")
 			return func() (kv.Store[string, []byte], error) { return sqlite.Open(path) }
 		},
-		Capabilities: capabilities,
+		NewFaultyStore: newFaultyStore,
+		Capabilities:   capabilities,
 	})
 }
 

@@ -1,0 +1,22 @@
+package file
+
+// faultKind is a kind of file system call a test can make fail (see
+// Store.fault); the kinds have the values of conformance.FaultOp.
+type faultKind int
+
+const (
+	faultRead    faultKind = iota + 1 // opening an entry file to read it (Get, Has)
+	faultWrite                        // renaming a written temp file over its entry file (Set)
+	faultIterate                      // reading an entry file while Keys or All scan
+)
+
+// fault returns the error a file system call of kind k must fail with, for
+// the tests of the store on a failing disk: the conformance suite's
+// Faults subtests arm it through export_test.go. Outside those tests
+// s.faults is nil and fault costs one comparison.
+func (s *Store) fault(k faultKind) error {
+	if s.faults == nil {
+		return nil
+	}
+	return s.faults(k)
+}

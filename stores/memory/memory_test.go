@@ -132,10 +132,22 @@ func TestBoundUnderConcurrency(t *testing.T) {
 	}
 }
 
+// modes are the store's two modes, for the tests that must hold in both.
+var modes = map[string][]memory.Option{
+	"unbounded": nil,
+	"bounded":   {memory.WithMaxEntries(100)},
+}
+
 func TestExpiryWithClock(t *testing.T) {
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) { testExpiryWithClock(t, mode) })
+	}
+}
+
+func testExpiryWithClock(t *testing.T, mode []memory.Option) {
 	ctx := context.Background()
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := memory.New[string, string](memory.WithClock(clock.Now), memory.WithSweepInterval(0))
+	s := memory.New[string, string](append(mode, memory.WithClock(clock.Now), memory.WithSweepInterval(0))...)
 	defer s.Close()
 	if err := s.Set(ctx, "short", "x", kv.WithTTL(time.Second)); err != nil {
 		t.Fatal(err)
@@ -167,9 +179,15 @@ func TestExpiryWithClock(t *testing.T) {
 }
 
 func TestJanitorSweepsAndStops(t *testing.T) {
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) { testJanitorSweepsAndStops(t, mode) })
+	}
+}
+
+func testJanitorSweepsAndStops(t *testing.T, mode []memory.Option) {
 	ctx := context.Background()
 	before := runtime.NumGoroutine()
-	s := memory.New[string, int](memory.WithSweepInterval(5 * time.Millisecond))
+	s := memory.New[string, int](append(mode, memory.WithSweepInterval(5*time.Millisecond))...)
 	if err := s.Set(ctx, "a", 1, kv.WithTTL(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,9 @@ func equalFunc[V any]() func(a, b V) bool {
 }
 
 // conditional runs one conditional write: cond decides from the live entry
-// (nil: absent) whether write runs, under the write lock.
-func (s *Store[K, V]) conditional(ctx context.Context, op string, key K, opts []kv.SetOption, cond func(e *entry[K, V]) bool, write func(o kv.SetOptions)) (bool, error) {
+// (found false: absent) whether write runs, under the write lock, which
+// every other write excludes (the bounded mode's Set holds the read lock).
+func (s *Store[K, V]) conditional(ctx context.Context, op string, key K, opts []kv.SetOption, cond func(e item[V], found bool) bool, write func(o kv.SetOptions)) (bool, error) {
 	var o kv.SetOptions
 	if len(opts) > 0 {
 		var err error
@@ -42,7 +43,7 @@ func (s *Store[K, V]) conditional(ctx context.Context, op string, key K, opts []
 	if err := s.life.Begin(ctx); err != nil {
 		return false, errs.Err(op, err)
 	}
-	if !cond(s.lookup(key)) {
+	if e, found := s.lookup(key); !cond(e, found) {
 		return false, nil
 	}
 	write(o)
@@ -54,7 +55,7 @@ func (s *Store[K, V]) conditional(ctx context.Context, op string, key K, opts []
 func (s *Store[K, V]) SetIfAbsent(ctx context.Context, key K, value V, opts ...kv.SetOption) (bool, error) {
 	value = s.out(value)
 	return s.conditional(ctx, "setifabsent", key, opts,
-		func(e *entry[K, V]) bool { return e == nil },
+		func(_ item[V], found bool) bool { return !found },
 		func(o kv.SetOptions) { s.put(key, value, o.ExpiresAt) })
 }
 
@@ -66,7 +67,7 @@ func (s *Store[K, V]) CompareAndSwap(ctx context.Context, key K, old, new V, opt
 	}
 	new = s.out(new)
 	return s.conditional(ctx, "compareandswap", key, opts,
-		func(e *entry[K, V]) bool { return e != nil && s.equal(e.value, old) },
+		func(e item[V], found bool) bool { return found && s.equal(e.value, old) },
 		func(o kv.SetOptions) { s.put(key, new, o.ExpiresAt) })
 }
 
@@ -76,8 +77,7 @@ func (s *Store[K, V]) CompareAndDelete(ctx context.Context, key K, old V) (bool,
 	if s.equal == nil {
 		return false, errs.Key("compareanddelete", keyString(key), kv.ErrUnsupported)
 	}
-	var found *entry[K, V]
 	return s.conditional(ctx, "compareanddelete", key, nil,
-		func(e *entry[K, V]) bool { found = e; return e != nil && s.equal(e.value, old) },
-		func(kv.SetOptions) { s.remove(key, found) })
+		func(e item[V], found bool) bool { return found && s.equal(e.value, old) },
+		func(kv.SetOptions) { s.remove(key) })
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/storekit"
+	"github.com/maypok86/otter/v2"
 )
 
 const errs storekit.Backend = "memory"
@@ -30,9 +31,11 @@ type Store[K comparable, V any] struct {
 	entries map[K]*entry[K, V]
 	life    storekit.Lifecycle // changed under mu, so a call holding mu sees it settled
 
-	// lru is a ring of the entries from most (lru.next) to least
-	// (lru.prev) recently used; kept only when maxEntries > 0.
-	lru        entry[K, V]
+	// bounded holds the entries instead of entries under WithMaxEntries:
+	// otter's W-TinyLFU decides what to evict. It is safe for concurrent
+	// use, so single-key calls take only the read lock of mu; calls over
+	// many entries take the write lock, so that they stay atomic.
+	bounded    *otter.Cache[K, item[V]]
 	maxEntries int
 	clone      func(V) V
 	equal      func(a, b V) bool // nil: values of V cannot be compared
@@ -43,10 +46,9 @@ type Store[K comparable, V any] struct {
 }
 
 type entry[K comparable, V any] struct {
-	key        K
-	value      V
-	expiresAt  time.Time
-	prev, next *entry[K, V]
+	key       K
+	value     V
+	expiresAt time.Time
 }
 
 // Option configures a Store.
@@ -58,9 +60,15 @@ type options struct {
 	now        func() time.Time
 }
 
-// WithMaxEntries bounds the store to n entries: a Set that would exceed
-// the bound evicts the least recently used entry (read by Get, GetMany or
-// Has, or written by Set). n <= 0 means no bound, the default.
+// WithMaxEntries bounds the store to n entries, evicted by the W-TinyLFU
+// policy of github.com/maypok86/otter/v2: reads (Get, GetMany, Has) and
+// writes count as uses, and the entry least likely to be used again goes,
+// which may be the one a Set has just written (a key seen once does not
+// push out a key read often). The bound holds whenever no Set is running:
+// each Set returns with the store at most n entries, and Sets running at
+// the same moment may exceed it by one each until they return. Expired
+// entries count until the janitor or DeleteExpired removes them. n <= 0
+// means no bound, the default.
 func WithMaxEntries(n int) Option { return func(o *options) { o.maxEntries = n } }
 
 // WithSweepInterval sets how often a background janitor removes expired
@@ -87,7 +95,10 @@ func New[K comparable, V any](opts ...Option) *Store[K, V] {
 		clone:      cloneFunc[V](),
 		equal:      equalFunc[V](),
 	}
-	s.lru.next, s.lru.prev = &s.lru, &s.lru
+	if o.maxEntries > 0 {
+		s.entries = nil
+		s.bounded = newBounded[K, V](o.maxEntries)
+	}
 	if o.sweep > 0 {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.janitor(o.sweep)
@@ -122,10 +133,13 @@ func (s *Store[K, V]) DeleteExpired() int {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.bounded != nil {
+		return s.deleteExpiredBounded(now)
+	}
 	n := 0
 	for k, e := range s.entries {
 		if kv.Expired(e.expiresAt, now) {
-			s.remove(k, e)
+			delete(s.entries, k)
 			n++
 		}
 	}
@@ -147,47 +161,28 @@ func (s *Store[K, V]) out(v V) V {
 	return v
 }
 
-// lookup returns the live entry under key, or nil. With an LRU bound it
-// marks the entry used, so the caller must hold the write lock then. The
-// clock is read only for entries that expire.
-func (s *Store[K, V]) lookup(key K) *entry[K, V] {
+// lookup returns the live entry under key, or nil. The clock is read
+// only for entries that expire. The caller holds the lock (a read lock is
+// enough).
+func (s *Store[K, V]) lookup(key K) (item[V], bool) {
+	if s.bounded != nil {
+		return s.lookupBounded(key)
+	}
 	e, ok := s.entries[key]
 	if !ok || s.now.Expired(e.expiresAt) {
-		return nil
+		return item[V]{}, false
 	}
-	if s.maxEntries > 0 {
-		s.unlink(e)
-		s.pushFront(e)
-	}
-	return e
-}
-
-// lockRead takes the lock a lookup needs: the read lock, or the write lock
-// when lookups reorder the LRU ring. unlockRead releases it.
-func (s *Store[K, V]) lockRead() {
-	if s.maxEntries > 0 {
-		s.mu.Lock()
-	} else {
-		s.mu.RLock()
-	}
-}
-
-func (s *Store[K, V]) unlockRead() {
-	if s.maxEntries > 0 {
-		s.mu.Unlock()
-	} else {
-		s.mu.RUnlock()
-	}
+	return item[V]{value: e.value, expiresAt: e.expiresAt}, true
 }
 
 // Get returns the value under key, or an error wrapping kv.ErrNotFound.
 func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	var zero V
-	if s.maxEntries > 0 {
-		return s.getLRU(ctx, key)
+	if s.bounded != nil {
+		return s.getBounded(ctx, key)
 	}
-	// Without an LRU bound a lookup changes nothing: the read lock is
-	// enough, and this path stays short (it is the one most stores take).
+	// Unbounded, a lookup is a map read under the read lock, and this path
+	// stays short (it is the one most stores take).
 	s.mu.RLock()
 	if err := s.life.Begin(ctx); err != nil {
 		s.mu.RUnlock()
@@ -210,36 +205,15 @@ func (s *Store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	return v, nil
 }
 
-// getLRU is Get with an LRU bound: the lookup moves the entry to the
-// front of the ring, under the write lock.
-func (s *Store[K, V]) getLRU(ctx context.Context, key K) (V, error) {
-	var zero V
-	s.mu.Lock()
-	if err := s.life.Begin(ctx); err != nil {
-		s.mu.Unlock()
-		return zero, errs.Err("get", err)
-	}
-	e := s.lookup(key)
-	if e == nil {
-		s.mu.Unlock()
-		return zero, errs.Key("get", keyString(key), kv.ErrNotFound)
-	}
-	v := e.value
-	s.mu.Unlock()
-	if s.clone != nil {
-		v = s.clone(v)
-	}
-	return v, nil
-}
-
 // Has reports whether key is present and not expired.
 func (s *Store[K, V]) Has(ctx context.Context, key K) (bool, error) {
-	s.lockRead()
-	defer s.unlockRead()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if err := s.life.Begin(ctx); err != nil {
 		return false, errs.Err("has", err)
 	}
-	return s.lookup(key) != nil, nil
+	_, ok := s.lookup(key)
+	return ok, nil
 }
 
 // Set stores value under key. It fails with kv.ErrInvalidTTL for a negative
@@ -255,6 +229,9 @@ func (s *Store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 	if s.clone != nil {
 		value = s.clone(value)
 	}
+	if s.bounded != nil {
+		return s.setBounded(ctx, key, value, o.ExpiresAt)
+	}
 	s.mu.Lock()
 	if err := s.life.Begin(ctx); err != nil {
 		s.mu.Unlock()
@@ -265,26 +242,18 @@ func (s *Store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 	return nil
 }
 
-// put stores one entry and evicts beyond the bound. The caller holds the
-// write lock.
+// put stores one entry; bounded, it evicts beyond the bound. The caller
+// holds the lock (the write lock when unbounded).
 func (s *Store[K, V]) put(key K, value V, expiresAt time.Time) {
-	if e, ok := s.entries[key]; ok {
-		e.value, e.expiresAt = value, expiresAt
-		if s.maxEntries > 0 {
-			s.unlink(e)
-			s.pushFront(e)
-		}
+	if s.bounded != nil {
+		s.putBounded(key, value, expiresAt)
 		return
 	}
-	e := &entry[K, V]{key: key, value: value, expiresAt: expiresAt}
-	s.entries[key] = e
-	if s.maxEntries > 0 {
-		s.pushFront(e)
-		for len(s.entries) > s.maxEntries {
-			last := s.lru.prev
-			s.remove(last.key, last)
-		}
+	if e, ok := s.entries[key]; ok {
+		e.value, e.expiresAt = value, expiresAt
+		return
 	}
+	s.entries[key] = &entry[K, V]{key: key, value: value, expiresAt: expiresAt}
 }
 
 // Delete removes key; an absent key is not an error.
@@ -294,28 +263,17 @@ func (s *Store[K, V]) Delete(ctx context.Context, key K) error {
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Err("delete", err)
 	}
-	if e, ok := s.entries[key]; ok {
-		s.remove(key, e)
-	}
+	s.remove(key)
 	return nil
 }
 
-func (s *Store[K, V]) remove(key K, e *entry[K, V]) {
-	delete(s.entries, key)
-	if s.maxEntries > 0 {
-		s.unlink(e)
+// remove deletes key from where the entries live.
+func (s *Store[K, V]) remove(key K) {
+	if s.bounded != nil {
+		s.bounded.Invalidate(key)
+		return
 	}
-}
-
-func (s *Store[K, V]) pushFront(e *entry[K, V]) {
-	e.prev, e.next = &s.lru, s.lru.next
-	s.lru.next.prev = e
-	s.lru.next = e
-}
-
-func (s *Store[K, V]) unlink(e *entry[K, V]) {
-	e.prev.next, e.next.prev = e.next, e.prev
-	e.prev, e.next = nil, nil
+	delete(s.entries, key)
 }
 
 // Len returns the number of live entries. It is O(n) when any entry has
@@ -326,6 +284,9 @@ func (s *Store[K, V]) Len(ctx context.Context) (int, error) {
 	defer s.mu.RUnlock()
 	if err := s.life.Begin(ctx); err != nil {
 		return 0, errs.Err("len", err)
+	}
+	if s.bounded != nil {
+		return s.lenBounded(now), nil
 	}
 	n := 0
 	for _, e := range s.entries {
@@ -343,8 +304,11 @@ func (s *Store[K, V]) Clear(ctx context.Context) error {
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
+	if s.bounded != nil {
+		s.bounded.InvalidateAll()
+		return nil
+	}
 	clear(s.entries)
-	s.lru.next, s.lru.prev = &s.lru, &s.lru
 	return nil
 }
 
@@ -356,6 +320,9 @@ func (s *Store[K, V]) snapshot(ctx context.Context, op string) ([]kv.Entry[K, V]
 	defer s.mu.RUnlock()
 	if err := s.life.Begin(ctx); err != nil {
 		return nil, errs.Err(op, err)
+	}
+	if s.bounded != nil {
+		return s.snapshotBounded(now), nil
 	}
 	out := make([]kv.Entry[K, V], 0, len(s.entries))
 	for k, e := range s.entries {
@@ -412,14 +379,14 @@ func (s *Store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 
 // GetMany returns the live values of keys under one lock.
 func (s *Store[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
-	s.lockRead()
-	defer s.unlockRead()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if err := s.life.Begin(ctx); err != nil {
 		return nil, errs.Err("get many", err)
 	}
 	out := make(map[K]V, len(keys))
 	for _, k := range keys {
-		if e := s.lookup(k); e != nil {
+		if e, ok := s.lookup(k); ok {
 			out[k] = s.out(e.value)
 		}
 	}
@@ -447,9 +414,7 @@ func (s *Store[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 		return errs.Err("delete many", err)
 	}
 	for _, k := range keys {
-		if e, ok := s.entries[k]; ok {
-			s.remove(k, e)
-		}
+		s.remove(k)
 	}
 	return nil
 }
@@ -463,6 +428,9 @@ func (s *Store[K, V]) Close() error {
 		return nil
 	}
 	s.entries = nil
+	if s.bounded != nil {
+		s.bounded.InvalidateAll()
+	}
 	s.mu.Unlock()
 	if s.stop != nil {
 		close(s.stop)

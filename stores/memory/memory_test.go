@@ -9,55 +9,101 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/internal/testclock"
 	"github.com/kvkit/kv/stores/memory"
 )
 
-func TestLRUEviction(t *testing.T) {
+// liveKeys returns the keys Keys yields, as a set.
+func liveKeys[K comparable, V any](t *testing.T, s *memory.Store[K, V]) map[K]bool {
+	t.Helper()
+	keys, err := kv.Collect(s.Keys(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(map[K]bool, len(keys))
+	for _, k := range keys {
+		got[k] = true
+	}
+	return got
+}
+
+// Each Set returns with the store within its bound, and Len, Keys and All
+// agree on what is left.
+func TestBoundHoldsAfterEachSet(t *testing.T) {
 	ctx := context.Background()
-	s := memory.New[int, int](memory.WithMaxEntries(3), memory.WithSweepInterval(0))
+	const bound = 10
+	s := memory.New[int, int](memory.WithMaxEntries(bound), memory.WithSweepInterval(0))
 	defer s.Close()
-	for i := range 3 {
+	for i := range 500 {
+		if err := s.Set(ctx, i, i); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.Len(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(i+1, bound); n != want {
+			t.Fatalf("after %d Sets: Len = %d, want %d", i+1, n, want)
+		}
+	}
+	keys := liveKeys(t, s)
+	entries, err := kv.Collect(s.All(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != bound || len(entries) != bound {
+		t.Fatalf("Keys yields %d keys and All %d entries, want the bound %d", len(keys), len(entries), bound)
+	}
+	for _, e := range entries {
+		if !keys[e.Key] || e.Value != e.Key {
+			t.Fatalf("All yields %v, which Keys does not or with a wrong value", e)
+		}
+	}
+}
+
+// The eviction policy weighs how often a key is used, not only how
+// recently: keys read often stay through a pass over many keys written
+// once, which evicts all of them under LRU.
+func TestFrequentKeysSurviveAScan(t *testing.T) {
+	ctx := context.Background()
+	const bound = 20
+	s := memory.New[int, int](memory.WithMaxEntries(bound), memory.WithSweepInterval(0))
+	defer s.Close()
+	// Fill the store first: otter counts uses once it is half full.
+	hot := []int{-1, -2, -3, -4, -5}
+	for k := -bound; k < 0; k++ {
+		if err := s.Set(ctx, k, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 20 {
+		for _, k := range hot {
+			if _, err := s.Get(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The scan: each key written once, never read; five times the bound,
+	// short of the ten times after which otter halves its counts.
+	for i := range 5 * bound {
 		if err := s.Set(ctx, i, i); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Touch 0 by Get and 1 by Has, then overwrite 2 is not done: 2 is the
-	// least recently used and must go first.
-	if _, err := s.Get(ctx, 0); err != nil {
-		t.Fatal(err)
+	keys := liveKeys(t, s)
+	for _, k := range hot {
+		if !keys[k] {
+			t.Errorf("hot key %d was evicted by the scan", k)
+		}
 	}
-	if _, err := s.Has(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Set(ctx, 3, 3); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.GetMany(ctx, []int{0}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Set(ctx, 4, 4); err != nil { // evicts 1
-		t.Fatal(err)
-	}
-	keys, err := kv.Collect(s.Keys(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[int]bool{}
-	for _, k := range keys {
-		got[k] = true
-	}
-	if diff := cmp.Diff(map[int]bool{0: true, 3: true, 4: true}, got); diff != "" {
-		t.Fatalf("keys after eviction (-want +got):\n%s", diff)
-	}
-	if n, _ := s.Len(ctx); n != 3 {
-		t.Fatalf("Len = %d, want 3", n)
+	if len(keys) != bound {
+		t.Fatalf("%d keys left, want the bound %d", len(keys), bound)
 	}
 }
 
-func TestLRUBoundUnderConcurrency(t *testing.T) {
+// Once concurrent Sets have returned, the store is within its bound.
+func TestBoundUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	const bound = 50
 	s := memory.New[string, int](memory.WithMaxEntries(bound))
@@ -86,10 +132,22 @@ func TestLRUBoundUnderConcurrency(t *testing.T) {
 	}
 }
 
+// modes are the store's two modes, for the tests that must hold in both.
+var modes = map[string][]memory.Option{
+	"unbounded": nil,
+	"bounded":   {memory.WithMaxEntries(100)},
+}
+
 func TestExpiryWithClock(t *testing.T) {
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) { testExpiryWithClock(t, mode) })
+	}
+}
+
+func testExpiryWithClock(t *testing.T, mode []memory.Option) {
 	ctx := context.Background()
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := memory.New[string, string](memory.WithClock(clock.Now), memory.WithSweepInterval(0))
+	s := memory.New[string, string](append(mode, memory.WithClock(clock.Now), memory.WithSweepInterval(0))...)
 	defer s.Close()
 	if err := s.Set(ctx, "short", "x", kv.WithTTL(time.Second)); err != nil {
 		t.Fatal(err)
@@ -121,9 +179,15 @@ func TestExpiryWithClock(t *testing.T) {
 }
 
 func TestJanitorSweepsAndStops(t *testing.T) {
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) { testJanitorSweepsAndStops(t, mode) })
+	}
+}
+
+func testJanitorSweepsAndStops(t *testing.T, mode []memory.Option) {
 	ctx := context.Background()
 	before := runtime.NumGoroutine()
-	s := memory.New[string, int](memory.WithSweepInterval(5 * time.Millisecond))
+	s := memory.New[string, int](append(mode, memory.WithSweepInterval(5*time.Millisecond))...)
 	if err := s.Set(ctx, "a", 1, kv.WithTTL(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}

@@ -186,6 +186,7 @@ func (r results) report(w io.Writer) {
 	}
 
 	r.otelkv(add)
+	r.hitRatio(add)
 
 	fmt.Fprintln(w, "| target | measured (median of the runs) | |")
 	fmt.Fprintln(w, "|---|---|---|")
@@ -202,6 +203,27 @@ func (r results) report(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, targets)
+}
+
+// hitRatio adds one target per trace and size of BenchmarkHitRatio: the
+// bounded memory store within 1 point of the best of otter and ristretto.
+func (r results) hitRatio(add func(target, measured string, met bool)) {
+	for _, tr := range []string{"zipf0.8", "zipf1.1", "scan"} {
+		for _, size := range []string{"1%", "10%"} {
+			name := func(impl string) string {
+				return fmt.Sprintf("BenchmarkHitRatio/trace=%s/size=%s/impl=%s", tr, size, impl)
+			}
+			m, ok := r.median(name("memory"), "hit-%")
+			if !ok {
+				continue
+			}
+			o, _ := r.median(name("otter"), "hit-%")
+			ri, _ := r.median(name("ristretto"), "hit-%")
+			best := max(o, ri)
+			add(fmt.Sprintf("bounded memory hit ratio on %s at %s of the keys within 1 point of otter/ristretto", tr, size),
+				fmt.Sprintf("%.2f vs %.2f (otter %.2f, ristretto %.2f)", m, best, o, ri), m >= best-1)
+		}
+	}
 }
 
 // otelkv adds the targets of the OpenTelemetry wrapper over the memory

@@ -121,9 +121,9 @@ func explicitLifetime(h http.Header, d directives, shared bool, responseTime tim
 	if d.maxAge >= 0 {
 		return d.maxAge, true
 	}
-	if exp := h.Get("Expires"); exp != "" {
-		t, err := http.ParseTime(exp)
-		if err != nil {
+	if len(h["Expires"]) > 0 {
+		t, ok := headerDate(h, "Expires", responseTime)
+		if !ok {
 			return 0, true // invalid Expires: already expired (RFC 9111 5.3)
 		}
 		date := responseDate(h, responseTime)
@@ -138,8 +138,8 @@ func heuristicLifetime(h http.Header, status int, d directives, responseTime tim
 	if !heuristicCodes[status] && !d.public {
 		return 0, false
 	}
-	lm, err := http.ParseTime(h.Get("Last-Modified"))
-	if err != nil {
+	lm, ok := headerDate(h, "Last-Modified", responseTime)
+	if !ok {
 		return 0, false
 	}
 	since := responseDate(h, responseTime).Sub(lm)
@@ -151,7 +151,7 @@ func heuristicLifetime(h http.Header, status int, d directives, responseTime tim
 
 // responseDate returns the Date header, or the time the response came.
 func responseDate(h http.Header, responseTime time.Time) time.Time {
-	if t, err := http.ParseTime(h.Get("Date")); err == nil {
+	if t, ok := headerDate(h, "Date", responseTime); ok {
 		return t
 	}
 	return responseTime
@@ -160,10 +160,7 @@ func responseDate(h http.Header, responseTime time.Time) time.Time {
 // initialAge computes corrected_initial_age (RFC 9111 4.2.3).
 func initialAge(h http.Header, requestTime, responseTime time.Time) time.Duration {
 	apparent := max(responseTime.Sub(responseDate(h, responseTime)), 0)
-	var ageValue time.Duration
-	if a := h.Get("Age"); a != "" {
-		ageValue = seconds(a, 0)
-	}
-	corrected := ageValue + max(responseTime.Sub(requestTime), 0)
+	age, _ := ageValue(h)
+	corrected := age + max(responseTime.Sub(requestTime), 0)
 	return max(apparent, corrected)
 }

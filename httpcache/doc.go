@@ -78,7 +78,15 @@
 // without bound; until then a stale response can be revalidated, and
 // served by max-stale, stale-if-error or [OnlyIfCached].
 // [Transport.DeleteExpired] removes stale entries sooner. Responses that
-// are stale at once and have no validator are not stored at all.
+// are stale at once and have no validator are not stored at all. With
+// [WithReadOnly], requests only read: nothing is stored, refreshed or
+// invalidated.
+//
+// Received dates (Expires, Date, Last-Modified) are HTTP-dates in one
+// field line exactly as RFC 9110 5.6.7 defines them; anything else is
+// invalid, and an invalid Expires means already stale. A received Age
+// counts by its first member, and is ignored when that is not a
+// non-negative integer (RFC 9111 5.1).
 //
 // # Concurrency and failures
 //

@@ -79,6 +79,7 @@ type guarded[V any] struct {
 	br       *breaker
 	timeout  time.Duration
 	inMemory bool // the store never blocks: called directly, untimed
+	readOnly bool // WithReadOnly: requests never write (direct calls still do)
 	rep      *reporter
 	m        *storeMetrics
 }
@@ -199,6 +200,9 @@ func (g *guarded[V]) set(ctx context.Context, b *budget, key string, v V, until,
 		}
 		opts = append(opts, kv.WithTTL(ttl))
 	}
+	if g.readOnly && !b.direct {
+		return errSkipped
+	}
 	tk, err := g.begin(b)
 	if err != nil {
 		return err
@@ -217,6 +221,9 @@ func (g *guarded[V]) set(ctx context.Context, b *budget, key string, v V, until,
 
 // del deletes key. The delete outlives the caller's context.
 func (g *guarded[V]) del(ctx context.Context, b *budget, key string) error {
+	if g.readOnly && !b.direct {
+		return errSkipped
+	}
 	tk, err := g.begin(b)
 	if err != nil {
 		return err

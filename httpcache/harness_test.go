@@ -143,7 +143,9 @@ func validating(hdr map[string]string) http.HandlerFunc {
 				code, _ = strconv.Atoi(v)
 				continue
 			}
-			w.Header().Set(k, v)
+			for _, line := range strings.Split(v, "\n") { // "\n": one field line each
+				w.Header().Add(k, line)
+			}
 		}
 		if et := hdr["ETag"]; et != "" && r.Header.Get("If-None-Match") == et {
 			w.WriteHeader(http.StatusNotModified)

@@ -58,6 +58,7 @@ type options struct {
 	keyFunc         func(*http.Request, []byte) string
 	cacheControl    bool
 	shared          bool
+	readOnly        bool
 	staleIfError    time.Duration
 	staleRevalidate time.Duration
 	hook            func(error)
@@ -245,6 +246,15 @@ func WithCacheControl(on bool) Option { return func(o *options) { o.cacheControl
 // must-revalidate), are not stored. The default is a private cache, as in
 // a browser or a client library.
 func WithShared(shared bool) Option { return func(o *options) { o.shared = shared } }
+
+// WithReadOnly makes the cache read-only: requests are answered from what
+// is stored (fresh, or revalidated with the origin, whose 304 is then
+// served without refreshing the entry), and nothing they do writes to or
+// deletes from the stores: no new response, no refreshed headers, no
+// redirect alias, no invalidation after an unsafe method, no removal of a
+// corrupt entry. The maintenance methods (DeleteURL, DeleteExpired,
+// Clear), called explicitly, still act.
+func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithStaleIfError lets a stale response be served for up to d after it
 // became stale when the origin fails (a transport error or a 500, 502,

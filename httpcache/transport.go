@@ -89,7 +89,7 @@ func newGuarded[V any](store kv.Store[string, V], name, suffix string, o *option
 	return guarded[V]{
 		store: store, name: name, suffix: suffix,
 		br:      newBreaker(name, o.breakerMin, o.breakerMax),
-		timeout: o.storeTimeout, inMemory: inMemory, rep: rep, m: m.forStore(name),
+		timeout: o.storeTimeout, inMemory: inMemory, readOnly: o.readOnly, rep: rep, m: m.forStore(name),
 	}
 }
 

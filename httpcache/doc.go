@@ -59,7 +59,10 @@
 // ignored parameters removed) and, for methods with a body, the body's
 // digest. Responses with Vary, and every response when [WithMatchHeaders]
 // is given, are stored per variant: the URL's key then holds the header
-// names and the list of variant keys. Vary: * is never stored.
+// names and the list of variant keys; request header values are compared
+// after normalisation (Accept-Language and Accept-Encoding: order, case
+// and whitespace; Accept: whitespace; [WithVaryNormalizer] for others).
+// Vary: * is never stored.
 // Credentials (Authorization, Cookie, API keys; see [WithIgnoredParams])
 // are kept out of keys and are never stored in clear.
 //

@@ -140,18 +140,6 @@ func (o *options) varyNames(h http.Header) (names []string, star bool) {
 	return slices.Compact(names), false
 }
 
-// variantKey is the key of the variant of primary selected by the values
-// of names in the request header h. Values are compared after trimming
-// and joining repeated fields with ", " (RFC 9111 4.1).
-func variantKey(primary string, names []string, h http.Header) string {
-	parts := make([]string, 0, 1+2*len(names))
-	parts = append(parts, primary)
-	for _, n := range names {
-		parts = append(parts, n, headerValue(h, n))
-	}
-	return hashKey(parts...)
-}
-
 func headerValue(h http.Header, name string) string {
 	vs := h.Values(name)
 	if len(vs) == 1 {

@@ -14,6 +14,7 @@ var scenarios = []scenario{
 	{"Age", testAge},
 	{"Vary", testVary},
 	{"VaryStar", testVaryStar},
+	{"VaryNormalized", testVaryNormalized},
 	{"MatchHeaders", testMatchHeaders},
 	{"RevalidationMergesHeaders", testRevalidationMergesHeaders},
 	{"RevalidationLastModified", testRevalidationLastModified},

@@ -29,6 +29,7 @@ var scenarios = []scenario{
 	{"Keys", testKeys},
 	{"CredentialsRedacted", testCredentialsRedacted},
 	{"KeyFunc", testKeyFunc},
+	{"BodyKey", testBodyKey},
 	{"FilterOnRead", testFilterOnRead},
 	{"Maintenance", testMaintenance},
 	{"KeepStale", testKeepStale},

@@ -57,9 +57,12 @@
 // A key is the SHA-256 (hex) of the method, the normalised URL (scheme and
 // host lower-cased, default port and fragment dropped, query sorted,
 // ignored parameters removed) and, for methods with a body, the body's
-// digest. Responses with Vary, and every response when [WithMatchHeaders]
+// digest (form and JSON bodies without their ignored parameters, sorted). Responses with Vary, and every response when [WithMatchHeaders]
 // is given, are stored per variant: the URL's key then holds the header
-// names and the list of variant keys. Vary: * is never stored.
+// names and the list of variant keys; request header values are compared
+// after normalisation (Accept-Language and Accept-Encoding: order, case
+// and whitespace; Accept: whitespace; [WithVaryNormalizer] for others).
+// Vary: * is never stored.
 // Credentials (Authorization, Cookie, API keys; see [WithIgnoredParams])
 // are kept out of keys and are never stored in clear.
 //

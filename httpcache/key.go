@@ -102,7 +102,8 @@ func (o *options) ignoredParam(p string) bool {
 }
 
 // primaryKey is the key of a request's URL: method, normalised URL and,
-// for methods with a body, the body's digest; or the key function's
+// for methods with a body, the digest of the body normalised
+// (normalizeBody); or the key function's
 // result. Request headers select a variant under it (variantKey).
 func (o *options) primaryKey(req *http.Request, normURL string, body []byte) string {
 	if o.keyFunc != nil {
@@ -113,7 +114,7 @@ func (o *options) primaryKey(req *http.Request, normURL string, body []byte) str
 	if body == nil {
 		return hashKey(req.Method, normURL)
 	}
-	sum := sha256.Sum256(body)
+	sum := sha256.Sum256(o.normalizeBody(req.Header.Get("Content-Type"), body))
 	return hashKey(req.Method, normURL, string(sum[:]))
 }
 
@@ -138,18 +139,6 @@ func (o *options) varyNames(h http.Header) (names []string, star bool) {
 	}
 	slices.Sort(names)
 	return slices.Compact(names), false
-}
-
-// variantKey is the key of the variant of primary selected by the values
-// of names in the request header h. Values are compared after trimming
-// and joining repeated fields with ", " (RFC 9111 4.1).
-func variantKey(primary string, names []string, h http.Header) string {
-	parts := make([]string, 0, 1+2*len(names))
-	parts = append(parts, primary)
-	for _, n := range names {
-		parts = append(parts, n, headerValue(h, n))
-	}
-	return hashKey(parts...)
 }
 
 func headerValue(h http.Header, name string) string {

@@ -69,6 +69,7 @@ type options struct {
 	breakerMin      time.Duration // <= 0: no breaker
 	breakerMax      time.Duration
 	meterProvider   metric.MeterProvider // nil: the global one
+	varyNorm        varyNormalizers      // nil: defaultVaryNormalizers (vary.go)
 }
 
 type urlExpiry struct {

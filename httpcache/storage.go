@@ -23,6 +23,7 @@ type responseStore struct {
 	g     guarded[*Response]
 	now   func() time.Time
 	idxMu sync.Mutex // serialises updates of variant lists
+	vary  varyNormalizers
 }
 
 // get returns the entry under key, or nil when it is absent, unreadable,
@@ -63,7 +64,7 @@ func (s *responseStore) load(ctx context.Context, b *budget, primary string, h h
 	case KindResponse:
 		return e
 	case KindVariants:
-		if v := s.get(ctx, b, variantKey(primary, e.Vary, h)); v != nil && v.Kind == KindResponse {
+		if v := s.get(ctx, b, s.vary.variantKey(primary, e.Vary, h)); v != nil && v.Kind == KindResponse {
 			return v
 		}
 	}
@@ -88,7 +89,7 @@ func (s *responseStore) store(ctx context.Context, b *budget, primary string, h 
 	if len(names) == 0 {
 		return s.set(ctx, b, primary, e)
 	}
-	vk := variantKey(primary, names, h)
+	vk := s.vary.variantKey(primary, names, h)
 	if !s.set(ctx, b, vk, e) {
 		return false
 	}

@@ -64,7 +64,7 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 		t.owned = append(t.owned, m.Close)
 	}
 	rep := &reporter{hook: o.hook, logger: o.logger}
-	t.resp = &responseStore{g: newGuarded(responses, "responses", "", &o, rep, t.m), now: o.now}
+	t.resp = &responseStore{g: newGuarded(responses, "responses", "", &o, rep, t.m), now: o.now, vary: o.normalizers()}
 	t.untimed = o.storeTimeout <= 0 || (isMemory(responses) && (redirects == nil || isMemory(redirects)))
 	names, brs := []string{"responses"}, []*breaker{t.resp.g.br}
 	if redirects != nil {

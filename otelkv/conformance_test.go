@@ -52,17 +52,17 @@ func TestConformance(t *testing.T) {
 		opts []otelkv.Option
 	}{
 		{"memory", func(testing.TB) func() (byteStore, error) { return newMemory }, nil,
-			conformance.Capabilities{TTL: true, Batch: true}, nil},
+			conformance.Capabilities{TTL: true, Batch: true, Conditional: true}, nil},
 		{"memory-plain", func(testing.TB) func() (byteStore, error) { return newMemory }, plain,
 			conformance.Capabilities{TTL: true}, nil},
 		// With no-op providers the store takes its short path, which must
 		// keep the contract too.
 		{"memory-noop", func(testing.TB) func() (byteStore, error) { return newMemory }, nil,
-			conformance.Capabilities{TTL: true, Batch: true}, noop},
+			conformance.Capabilities{TTL: true, Batch: true, Conditional: true}, noop},
 		{"sqlite", newSQLite, nil,
-			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true, KeyScan: true}, nil},
+			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true, KeyScan: true, Conditional: true}, nil},
 		{"memory-conditional", func(testing.TB) func() (byteStore, error) { return newMemory }, conditionalOnly,
-			conformance.Capabilities{TTL: true}, nil},
+			conformance.Capabilities{TTL: true, Conditional: true}, nil},
 		{"sqlite-scan-only", newSQLite, scanOnly,
 			conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, PrefixScan: true}, nil},
 	}
@@ -183,11 +183,11 @@ func TestCapabilitiesCheck(t *testing.T) {
 		caps  conformance.Capabilities
 	}{
 		{"none", plainStore{db}, conformance.Capabilities{}},
-		{"batch", mem, conformance.Capabilities{Batch: true}},
+		{"batch", mem, conformance.Capabilities{Batch: true, Conditional: true}},
 		{"scan", scannerOnly{db, db}, conformance.Capabilities{PrefixScan: true}},
 		{"keyscan", keyScannerOnly{db, db}, conformance.Capabilities{KeyScan: true}},
-		{"conditional", conditionalOnly(db), conformance.Capabilities{}},
-		{"all", db, conformance.Capabilities{Batch: true, PrefixScan: true, KeyScan: true}},
+		{"conditional", conditionalOnly(db), conformance.Capabilities{Conditional: true}},
+		{"all", db, conformance.Capabilities{Batch: true, PrefixScan: true, KeyScan: true, Conditional: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,6 +209,11 @@ func TestCapabilitiesCheck(t *testing.T) {
 			keys.KeyScan = !tc.caps.KeyScan
 			if keys.Check(w) == nil {
 				t.Errorf("Check passes with KeyScan %v, which the wrapped store does not have", keys.KeyScan)
+			}
+			cond := tc.caps
+			cond.Conditional = !tc.caps.Conditional
+			if cond.Check(w) == nil {
+				t.Errorf("Check passes with Conditional %v, which the wrapped store does not have", cond.Conditional)
 			}
 		})
 	}

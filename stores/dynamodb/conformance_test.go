@@ -39,6 +39,7 @@ func conformanceConfig(tb testing.TB) conformance.Config {
 			Persistent:    true,
 			SharedHandles: true,
 			Batch:         true,
+			Conditional:   true,
 			// Expiry is exact to the nanosecond, but a round trip to a
 			// loaded local server can take hundreds of milliseconds, and
 			// the suite's TTL checks wait a few resolutions: a second

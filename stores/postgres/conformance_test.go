@@ -85,6 +85,7 @@ func conformanceConfig(tb testing.TB) conformance.Config {
 			Batch:         true,
 			PrefixScan:    true,
 			KeyScan:       true,
+			Conditional:   true,
 			// Expiry is kept to the microsecond, but a round trip to a
 			// loaded shared machine can take a good part of a second.
 			TTLResolution: 250 * time.Millisecond,

@@ -94,6 +94,7 @@ var capabilities = conformance.Capabilities{
 	Batch:         true,
 	PrefixScan:    true,
 	KeyScan:       true,
+	Conditional:   true,
 }
 
 // conformanceConfig opens every location on client with opts.

@@ -121,29 +121,9 @@ func (p scan[K, V]) Scan(ctx context.Context, prefix string) iter.Seq2[kv.Entry[
 // ScanKeys yields the wrapped store's ScanKeys, as one operation like
 // Keys.
 func (p scanKeys[K, V]) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
-	s := p.s
-	return func(yield func(string, error) bool) {
-		ctx, c := s.t.begin(ctx, opScanKeys)
-		if err := s.check(opScanKeys); err != nil {
-			c.end(ctx, err, resultNone)
-			yield("", err)
-			return
-		}
-		n := 0
-		var first error
-		for k, err := range s.keys.ScanKeys(ctx, prefix) {
-			if err == nil {
-				n++
-			} else if first == nil {
-				first = err
-			}
-			if !yield(k, err) {
-				break
-			}
-		}
-		c.returned(ctx, n)
-		c.end(ctx, first, resultNone)
-	}
+	return keyLoop(p.s, ctx, opScanKeys, func(ctx context.Context) iter.Seq2[string, error] {
+		return p.s.keys.ScanKeys(ctx, prefix)
+	})
 }
 
 // SetIfAbsent calls the wrapped store's SetIfAbsent; the value's bytes

@@ -154,17 +154,24 @@ func (s *store[K, V]) Clear(ctx context.Context) error {
 // Keys yields the wrapped store's keys. One loop is one operation: its
 // span covers the whole loop and records how many keys it yielded.
 func (s *store[K, V]) Keys(ctx context.Context) iter.Seq2[K, error] {
-	return func(yield func(K, error) bool) {
-		var zero K
-		ctx, c := s.t.begin(ctx, opKeys)
-		if err := s.check(opKeys); err != nil {
+	return keyLoop(s, ctx, opKeys, s.inner.Keys)
+}
+
+// keyLoop is Keys and ScanKeys: the loop over the sequence list(ctx)
+// returns is one operation op, whose span covers the whole loop and
+// records how many keys it yielded.
+func keyLoop[K comparable, V, T any](s *store[K, V], ctx context.Context, op opID, list func(context.Context) iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		ctx, c := s.t.begin(ctx, op)
+		if err := s.check(op); err != nil {
 			c.end(ctx, err, resultNone)
 			yield(zero, err)
 			return
 		}
 		n := 0
 		var first error
-		for k, err := range s.inner.Keys(ctx) {
+		for k, err := range list(ctx) {
 			if err == nil {
 				n++
 			} else if first == nil {

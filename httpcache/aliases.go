@@ -57,6 +57,9 @@ func (a *ownAliases) remove(ctx context.Context, b *budget, k string) error {
 func (a *ownAliases) sweep(ctx context.Context, live map[string]bool) error {
 	var drop []string
 	for e, err := range a.g.store.All(ctx) {
+		if isLeaseKey(e.Key) {
+			continue // a lease: it expires by itself
+		}
 		if err != nil {
 			if errors.Is(err, kv.ErrCorrupt) {
 				continue

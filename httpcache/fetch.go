@@ -34,16 +34,29 @@ func (t *Transport) fetch(lk *lookup, stale *Response) (*http.Response, error) {
 
 // lead fetches for lk as the leader of call c.
 func (t *Transport) lead(lk *lookup, stale *Response, c *call) (*http.Response, flightResult, error) {
+	if lk.ctl.forceRefresh || lk.ctl.refresh || lk.dir.noCache {
+		return t.fetchOrigin(lk, stale, c)
+	}
 	// An identical request may have stored a response between this
 	// request's lookup and its turn to lead: look again.
-	if !lk.ctl.forceRefresh && !lk.ctl.refresh && !lk.dir.noCache {
-		e := t.resp.load(lk.req.Context(), lk.wait, lk.primary, lk.req.Header)
-		now := t.o.now()
-		if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && freshFor(e, lk.dir, now) && t.passes(lk.req, e, now) {
-			return t.serve(lk, e, Hit, now), flightResult{entry: e, status: Hit}, nil
-		}
+	if e, now := t.storedFresh(lk, stale); e != nil {
+		return t.serve(lk, e, Hit, now), flightResult{entry: e, status: Hit}, nil
+	}
+	if t.leases != nil {
+		return t.leadAcross(lk, stale, c)
 	}
 	return t.fetchOrigin(lk, stale, c)
+}
+
+// storedFresh returns the response stored for lk when it may be served
+// fresh and is newer than stale (nil when none), and the time it read it.
+func (t *Transport) storedFresh(lk *lookup, stale *Response) (*Response, time.Time) {
+	e := t.resp.load(lk.req.Context(), lk.wait, lk.primary, lk.req.Header)
+	now := t.o.now()
+	if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && freshFor(e, lk.dir, now) && t.passes(lk.req, e, now) {
+		return e, now
+	}
+	return nil, now
 }
 
 // follow waits for the leader of c and serves what it shares; when it

@@ -122,6 +122,12 @@ func (g *guarded[V]) end(ctx context.Context, b *budget, tk ticket, err error, o
 // wait runs fn in a goroutine and waits for it as long as the budget and
 // the timeout allow, charging the budget with the time waited.
 func (g *guarded[V]) wait(ctx context.Context, b *budget, fn func(context.Context) (V, error)) (V, error) {
+	return guardedWait(g, ctx, b, fn)
+}
+
+// guardedWait is g.wait for a call whose result is of any type R (the
+// conditional writes of the lease store report a bool).
+func guardedWait[V, R any](g *guarded[V], ctx context.Context, b *budget, fn func(context.Context) (R, error)) (R, error) {
 	limit := g.timeout
 	if !b.unbounded && (limit <= 0 || b.left < limit) && !b.direct {
 		limit = b.left
@@ -132,17 +138,17 @@ func (g *guarded[V]) wait(ctx context.Context, b *budget, fn func(context.Contex
 	}
 	defer cancel()
 	start := time.Now()
-	done := make(chan result[V], 1) // the goroutine never blocks on a late send
+	done := make(chan result[R], 1) // the goroutine never blocks on a late send
 	var gaveUp atomic.Bool
 	go func() {
 		v, err := fn(sctx)
-		done <- result[V]{v, err}
+		done <- result[R]{v, err}
 		if gaveUp.Load() && g.rep.logger != nil {
 			// The abandonment was reported; the late answer is only logged.
 			g.rep.logger.Debug("httpcache: late store answer dropped", "store", g.name, "took", time.Since(start).Round(time.Millisecond), "err", err)
 		}
 	}()
-	var r result[V]
+	var r result[R]
 	select {
 	case r = <-done:
 	case <-sctx.Done():

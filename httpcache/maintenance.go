@@ -43,6 +43,9 @@ func (t *Transport) Entries(ctx context.Context) iter.Seq2[EntryInfo, error] {
 	return func(yield func(EntryInfo, error) bool) {
 		now := t.o.now()
 		for e, err := range t.resp.g.store.All(ctx) {
+			if isLeaseKey(e.Key) {
+				continue // a lease (WithLeases) kept in the same store
+			}
 			if err != nil {
 				if !yield(EntryInfo{}, fmt.Errorf("httpcache: entries: %w", err)) || !errors.Is(err, kv.ErrCorrupt) {
 					return
@@ -72,6 +75,9 @@ func (t *Transport) Entries(ctx context.Context) iter.Seq2[EntryInfo, error] {
 func (t *Transport) DeleteExpired(ctx context.Context) (int, error) {
 	sw := sweep{now: t.o.now(), live: map[string]bool{}, indexes: map[string]*Response{}, aliases: map[string]string{}}
 	for e, err := range t.resp.g.store.All(ctx) {
+		if isLeaseKey(e.Key) {
+			continue // a lease: it expires by itself
+		}
 		if err != nil {
 			if !errors.Is(err, kv.ErrCorrupt) {
 				return 0, fmt.Errorf("httpcache: delete expired: %w", err)

@@ -56,6 +56,7 @@ type options struct {
 	ignoredHeaders  map[string]bool // canonical header names
 	matchHeaders    []string        // canonical, sorted
 	keyFunc         func(*http.Request, []byte) string
+	leases          leaseOptions // WithLeases
 	cacheControl    bool
 	shared          bool
 	readOnly        bool

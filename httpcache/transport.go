@@ -31,6 +31,7 @@ type Transport struct {
 
 	flight      flight
 	uncacheable marks
+	leases      *leases // WithLeases; nil when off
 
 	m        *metrics
 	breakers metric.Registration // the breaker state callback; nil if none
@@ -73,6 +74,9 @@ func New(responses kv.Store[string, *Response], redirects kv.Store[string, strin
 		names, brs = append(names, "redirects"), append(brs, own.g.br)
 	} else {
 		t.aliases = inlineAliases{t.resp}
+	}
+	if t.leases = newLeases(&o, rep, t.m); t.leases != nil {
+		names, brs = append(names, "leases"), append(brs, t.leases.g.br)
 	}
 	t.breakers = t.m.observeBreakers(names, brs)
 	t.bgCtx, t.bgCancel = context.WithCancel(context.Background())

@@ -37,13 +37,13 @@ func (t *Transport) lead(lk *lookup, stale *Response, c *call) (*http.Response, 
 	if lk.ctl.forceRefresh || lk.ctl.refresh || lk.dir.noCache {
 		return t.fetchOrigin(lk, stale, c)
 	}
+	if t.leases != nil {
+		return t.leadAcross(lk, stale, c) // it looks again once it holds the lease
+	}
 	// An identical request may have stored a response between this
 	// request's lookup and its turn to lead: look again.
 	if e, now := t.storedFresh(lk, stale); e != nil {
 		return t.serve(lk, e, Hit, now), flightResult{entry: e, status: Hit}, nil
-	}
-	if t.leases != nil {
-		return t.leadAcross(lk, stale, c)
 	}
 	return t.fetchOrigin(lk, stale, c)
 }

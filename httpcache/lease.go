@@ -122,6 +122,7 @@ type leaseObs uint8
 const (
 	leaseNone     leaseObs = iota // no lease known, no fresh response stored
 	leaseMine                     // this request took the lease
+	leaseChecked                  // it holds the lease, and no fresh response is stored
 	leaseTaken                    // SetIfAbsent refused: somebody holds a lease
 	leaseOthers                   // the lease read is another's
 	leasePassed                   // the lease read says the last answer was not stored
@@ -146,9 +147,11 @@ const (
 // decideLease chooses the next step of a wait from what the last step
 // found, and over, whether the wait is over (the lease TTL has passed
 // since it began, or the request's context ended). A wait that is over
-// fetches alone rather than wait again: it never hangs. A response is
-// looked for only once the lease is gone, since the holder stores its
-// response before it lets the lease go.
+// fetches alone rather than wait again: it never hangs. A holder stores
+// its response before it lets the lease go, so a response is looked for
+// once the lease is gone, and once it is taken: a request that takes the
+// lease just after another let it go finds that one's response, rather
+// than fetch again.
 func decideLease(o leaseObs, over bool) leaseStep {
 	switch o {
 	case leaseNone:
@@ -157,6 +160,8 @@ func decideLease(o leaseObs, over bool) leaseStep {
 		}
 		return stepAcquire
 	case leaseMine:
+		return stepLook
+	case leaseChecked:
 		return stepFetch
 	case leaseTaken:
 		return stepRead
@@ -182,11 +187,24 @@ func passOn(res flightResult, err error) bool {
 	return err == nil && (res.entry == nil || res.transient)
 }
 
+// lookedFor is what a look for a stored response found: one, or none,
+// with the lease held or not.
+func lookedFor(found, held bool) leaseObs {
+	switch {
+	case found:
+		return leaseAnswered
+	case held:
+		return leaseChecked
+	}
+	return leaseNone
+}
+
 // leaseWait is one request's wait for the lease on one key.
 type leaseWait struct {
 	l     *leases
 	key   string
 	token []byte // of the lease this request took
+	held  bool   // it holds that lease
 	b     *budget
 	pause time.Duration
 }
@@ -201,6 +219,7 @@ func (w *leaseWait) acquire(ctx context.Context) leaseObs {
 	case err != nil:
 		return leaseFailed
 	case ok:
+		w.held = true
 		return leaseMine
 	}
 	return leaseTaken
@@ -279,11 +298,12 @@ func (t *Transport) leadAcross(lk *lookup, stale *Response, c *call) (*http.Resp
 		case stepPoll:
 			obs = w.poll(ctx)
 		case stepLook:
-			obs = leaseNone
-			if e, now = t.storedFresh(lk, stale); e != nil {
-				obs = leaseAnswered
-			}
+			e, now = t.storedFresh(lk, stale)
+			obs = lookedFor(e != nil, w.held)
 		case stepServe:
+			if w.held {
+				w.release(lk.req.Context(), false)
+			}
 			return t.serve(lk, e, Hit, now), flightResult{entry: e, status: Hit}, nil
 		case stepFetch:
 			resp, res, err := t.fetchOrigin(lk, stale, c)

@@ -17,8 +17,10 @@ func TestDecideLease(t *testing.T) {
 	}{
 		{leaseNone, false, stepAcquire, "nothing stored, nobody fetching: take the lease"},
 		{leaseNone, true, stepAlone, "the wait is over: never wait again"},
-		{leaseMine, false, stepFetch, "the lease is this request's: fetch"},
-		{leaseMine, true, stepFetch, "taken as the wait ended: still fetch, holding it"},
+		{leaseMine, false, stepLook, "taken: look first, the last holder may have just stored"},
+		{leaseMine, true, stepLook, "taken as the wait ended: look all the same"},
+		{leaseChecked, false, stepFetch, "held, nothing stored: fetch"},
+		{leaseChecked, true, stepFetch, "held, nothing stored, the wait over: fetch, holding it"},
 		{leaseTaken, false, stepRead, "refused: find out whose it is"},
 		{leaseTaken, true, stepRead, "the read fails at once on an ended wait, then alone"},
 		{leaseOthers, false, stepPoll, "another fetches: wait for its answer"},
@@ -34,6 +36,24 @@ func TestDecideLease(t *testing.T) {
 	} {
 		if got := decideLease(c.obs, c.over); got != c.want {
 			t.Errorf("decideLease(%d, over=%v) = %d, want %d (%s)", c.obs, c.over, got, c.want, c.why)
+		}
+	}
+}
+
+// TestLookedFor: a look finds a response, or none with the lease held
+// (fetch) or not (try to take it).
+func TestLookedFor(t *testing.T) {
+	for _, c := range []struct {
+		found, held bool
+		want        leaseObs
+	}{
+		{true, true, leaseAnswered},
+		{true, false, leaseAnswered},
+		{false, true, leaseChecked},
+		{false, false, leaseNone},
+	} {
+		if got := lookedFor(c.found, c.held); got != c.want {
+			t.Errorf("lookedFor(found=%v, held=%v) = %d, want %d", c.found, c.held, got, c.want)
 		}
 	}
 }

@@ -113,6 +113,35 @@
 // kv.ErrCorrupt. Bodies larger than [WithMaxBodySize] stream through
 // uncached.
 //
+// # Coalescing across processes
+//
+// [WithLeases] merges identical misses across the Transports (in one
+// process or several) that share a lease store with kv.ConditionalWriter
+// (memory within one process; SQLite, Redis, PostgreSQL, DynamoDB and
+// the other backends that have it across processes). The request that
+// leads a miss in its Transport stores a random token under the key's
+// lease key (SetIfAbsent, with the lease TTL), looks for a response
+// stored meanwhile, fetches, stores the response, then deletes its own
+// lease (CompareAndDelete of its token). A request that finds the lease
+// held polls it (5 ms, doubling to 100 ms, jittered) and, once it is
+// gone, serves the response stored under the key — only what it would
+// serve from the store anyway. It fetches itself when the holder's answer
+// was not stored (the holder leaves a pass value for 2 seconds), when the
+// lease store fails or is skipped, or once the lease TTL or its context
+// is over: it never hangs. Every lease call is guarded like the others
+// (store timeout, its own breaker, named leases). A lease is not a
+// fencing lock: a holder slower than the TTL loses it, and another
+// Transport may fetch too. Lease keys start with "httpcache-lease:";
+// [Transport.Entries] and [Transport.DeleteExpired] skip them, so the
+// lease store may be the responses store.
+//
+// Leases are off by default. A Transport cannot tell whether other
+// processes share its store, and for a store no other process uses they
+// cost two writes more on every miss (the lease and its release; a write
+// transaction each on SQLite) and spare nothing: identical requests of
+// one Transport are merged already. Turn them on where several processes
+// share a store and a fetch from the origin is what costs.
+//
 // # Metrics
 //
 // The Transport records metrics through the OpenTelemetry API, with the

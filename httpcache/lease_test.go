@@ -269,3 +269,56 @@ func TestLeasesNotEntries(t *testing.T) {
 		t.Errorf("store keys after the fetch: %q, want the response alone (lease released)", keys)
 	}
 }
+
+// hangingLeases is a byte store whose conditional writes hang, ignoring
+// their context, until release is closed.
+type hangingLeases struct {
+	*memory.Store[string, []byte]
+	release chan struct{}
+}
+
+func (h hangingLeases) SetIfAbsent(ctx context.Context, key string, value []byte, opts ...kv.SetOption) (bool, error) {
+	<-h.release
+	return false, errors.New("hung")
+}
+
+func (h hangingLeases) CompareAndSwap(ctx context.Context, key string, old, new []byte, opts ...kv.SetOption) (bool, error) {
+	<-h.release
+	return false, errors.New("hung")
+}
+
+func (h hangingLeases) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	<-h.release
+	return false, errors.New("hung")
+}
+
+// TestLeaseStoreHangs: a lease store that hangs costs a miss one store
+// timeout, and is reported; then its breaker skips it and misses go to the
+// origin without waiting on it.
+func TestLeaseStoreHangs(t *testing.T) {
+	origin, n := slowCountingOrigin(t, 0, http.Header{"Cache-Control": {"max-age=60"}})
+	leasesStore := hangingLeases{memory.New[string, []byte](), make(chan struct{})}
+	defer close(leasesStore.release)
+	var errs errorList
+	const timeout = 150 * time.Millisecond
+	tr := httpcache.NewFromStores(memory.New[string, []byte](), nil,
+		httpcache.WithLeases(leasesStore, time.Minute), httpcache.WithStoreTimeout(timeout), httpcache.WithErrorHook(errs.add))
+	defer tr.Close()
+	for i, bound := range []time.Duration{timeout + time.Second, 100 * time.Millisecond} {
+		start := time.Now()
+		bodies, _ := burst(t, tr, 1, fmt.Sprintf("%s/hang%d", origin.URL, i), nil)
+		if took := time.Since(start); took > bound {
+			t.Errorf("miss %d took %v, want at most %v", i, took, bound)
+		}
+		if bodies[0] == "" {
+			t.Errorf("miss %d: no body", i)
+		}
+	}
+	if got := n.Load(); got != 2 {
+		t.Errorf("origin reached %d times, want 2", got)
+	}
+	reported := errs.all()
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "lease") || !errors.Is(reported[0], context.DeadlineExceeded) {
+		t.Errorf("reported %v, want one lease timeout", reported)
+	}
+}

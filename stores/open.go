@@ -19,6 +19,17 @@
 // (file.OpenURL, redis.OpenURL, ...) documents the parameters and maps
 // them to the backend's options; Open only picks the backend by scheme.
 //
+// OpenReadOnly opens an existing store for reading and never creates
+// anything, so that a program that only inspects a store (kvcache ls,
+// stats, copy --from) cannot turn a mistyped path into an empty database.
+// Each backend does it in its OpenURLReadOnly, natively where it can
+// (SQLite mode=ro, badger's ReadOnly, PostgreSQL read-only transactions).
+// The writes of the store it returns are refused by the backend's own
+// methods (storekit's BeginWrite guard), not by a wrapper: the store is
+// the backend's own type, so it has exactly the optional interfaces the
+// same URL has from Open, and a type assertion on it to the backend's
+// *Store still works.
+//
 // This package imports every backend: a program that wants one backend
 // imports that backend's package instead. No library package imports it.
 package stores

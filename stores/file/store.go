@@ -149,9 +149,8 @@ func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, errs.Key("open", dir, err)
 	}
-	s := &Store{dir: path, root: root, ownsRoot: true, log: slog.New(slog.DiscardHandler)}
 	o := newOptions(opts)
-	s.now, s.log = o.now, o.log
+	s := &Store{dir: path, root: root, ownsRoot: true, sync: o.sync, now: o.now, log: o.log}
 	s.gate.SetReadOnly()
 	return s, nil
 }

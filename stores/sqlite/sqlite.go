@@ -161,9 +161,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 // connection too when they are missing and the directory is writable,
 // and leaves them (they are SQLite's, not data, and any later open uses
 // them). In a directory the process cannot write, where SQLite cannot
-// make them, the file is opened as immutable: no process has it open
-// then, and one that starts writing it while this store reads may make
-// reads fail or miss its changes.
+// make them, the file is opened as immutable (SQLite's immutable=1): as
+// a rule no process writes it then, and one that does while this store
+// reads may make reads fail or miss its changes.
 func OpenReadOnly(path string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	o.readOnly = true
@@ -213,10 +213,11 @@ func openReadOnly(abs string, o options, immutable bool) (*Store, error) {
 }
 
 // needsImmutable reports whether a read-only open failed because SQLite
-// could not make the shared-memory file (-shm) that reading a WAL
-// database takes, in a directory the process cannot write. Nobody has
-// the database open then (a connection in WAL mode keeps that file), and
-// SQLite can read it as immutable, without the file.
+// could not make or open the shared-memory file (-shm) that reading a
+// WAL database takes, in a directory the process cannot write. As a rule
+// nobody has the database open then (a connection in WAL mode keeps that
+// file, and a writer needs the directory writable), and SQLite can read
+// it as immutable, without the file.
 func needsImmutable(err error) bool {
 	var e *msqlite.Error
 	if !errors.As(err, &e) {
@@ -326,7 +327,10 @@ func newStore(h *handles, table string, o options) (*Store, error) {
 	s := &Store{db: h, table: table, q: newQueries(table), cq: newConditionalQueries(table), opt: o}
 	if o.readOnly {
 		s.life.SetReadOnly()
-		return s, s.prepareReads(context.Background())
+		if err := s.prepareReads(context.Background()); err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	ctx := context.Background()
 	// One transaction (BEGIN IMMEDIATE on the store's own writer), so the

@@ -91,10 +91,11 @@
 //     backend, the operation and the key (kv/mydb: get "k": ...): Get of
 //     an absent or expired key wraps [ErrNotFound], every call after
 //     Close [ErrClosed], undecodable bytes [ErrCorrupt], a key or value
-//     the backend cannot hold [ErrTooLarge].
+//     the backend cannot hold [ErrTooLarge], a write to a store opened
+//     read-only [ErrReadOnly].
 //
 // The built-in backends share one more layer, internal/storekit: a
-// closed/ctx prologue, the error format with one key-quoting rule, expiry
+// closed/read-only/ctx prologue, the error format with one key-quoting rule, expiry
 // on read through an injectable clock, and the URL helpers behind each
 // backend's OpenURL. It is internal so that it can change; each of its
 // parts is a few lines to write again.

@@ -78,7 +78,7 @@ func openStore(ctx context.Context, rawURL string, m openMode) (kv.Store[string,
 // httpcache.NewFromStores reads and writes, in the library's own layout.
 type cache struct {
 	responses kv.Store[string, []byte]
-	redirects kv.Store[string, []byte] // nil: aliases are in responses
+	redirects kv.Store[string, []byte]   // nil: aliases are in responses
 	opened    []kv.Store[string, []byte] // what Close closes (the above may be wrapped)
 }
 

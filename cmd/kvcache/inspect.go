@@ -1,8 +1,8 @@
 package main
 
 import (
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -19,13 +19,13 @@ type lsCmd struct {
 }
 
 func (l *lsCmd) Run(e *env) error {
+	if err := l.lsQuery.check(); err != nil {
+		return err
+	}
 	return withTransport(e.ctx, l.cacheFlags, readOnly, func(_ *cache, t *httpcache.Transport) error {
 		infos, err := entries(e, t)
 		if err != nil {
 			return fmt.Errorf("ls: %w", err)
-		}
-		if err := l.lsQuery.check(); err != nil {
-			return err
 		}
 		now := time.Now()
 		rows := l.lsQuery.apply(infos, now)

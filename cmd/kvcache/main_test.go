@@ -156,7 +156,6 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}
 }
 
-
 func TestProxy(t *testing.T) {
 	srv, hits := origin(t)
 	store := "sqlite://" + filepath.Join(t.TempDir(), "cache.db")

@@ -1,9 +1,12 @@
 package kv_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kvkit/kv"
@@ -138,4 +141,114 @@ func ExampleLoader() {
 	// Ada <nil>
 	// Ada <nil>
 	// true loads: 2
+}
+
+// Typed turns a byte store into one of any key and value types, through a
+// key codec and a value codec; the bytes underneath are what the codecs
+// make of them.
+func ExampleTyped() {
+	ctx := context.Background()
+	raw := memory.New[string, []byte]()
+	defer raw.Close()
+	type user struct {
+		Name  string `json:"name"`
+		Admin bool   `json:"admin"`
+	}
+	users := kv.Typed(raw, kv.IntKeys[int64](), kv.JSON[user]())
+
+	_ = users.Set(ctx, 42, user{Name: "ada", Admin: true})
+	u, err := users.Get(ctx, 42)
+	fmt.Println(u.Name, u.Admin, err)
+	for e, err := range raw.All(ctx) {
+		if err == nil {
+			fmt.Printf("%q\n", e.Value)
+		}
+	}
+	_, err = users.Get(ctx, 7)
+	fmt.Println(errors.Is(err, kv.ErrNotFound))
+	// Output:
+	// ada true <nil>
+	// "{\"name\":\"ada\",\"admin\":true}"
+	// true
+}
+
+// GetMany reads several keys in one call: one round trip on a store with
+// kv.BatchGetter, one Get per key on any other. Absent keys are left out
+// of the map, not errors.
+func ExampleGetMany() {
+	ctx := context.Background()
+	s := memory.New[string, []byte]()
+	defer s.Close()
+	_ = s.Set(ctx, "a", []byte("alpha"))
+	_ = s.Set(ctx, "b", []byte("beta"))
+
+	got, err := kv.GetMany(ctx, s, []string{"a", "b", "absent"})
+	fmt.Println(len(got), string(got["a"]), string(got["b"]), err)
+	_, found := got["absent"]
+	fmt.Println(found)
+	// Output:
+	// 2 alpha beta <nil>
+	// false
+}
+
+// EncryptStore seals every value with AES-GCM under the keyring's current
+// key, bound to its key: the store underneath holds only ciphertext, and
+// a value copied to another key does not open.
+func ExampleEncryptStore() {
+	ctx := context.Background()
+	key := make([]byte, 32) // in practice, 32 random bytes from a secret store
+	for i := range key {
+		key[i] = byte(i)
+	}
+	ring, err := kv.NewKeyring(1, map[uint32][]byte{1: key})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	raw := memory.New[string, []byte]()
+	defer raw.Close()
+	secrets := kv.EncryptStore(raw, ring)
+
+	_ = secrets.Set(ctx, "token", []byte("s3cr3t"))
+	v, err := secrets.Get(ctx, "token")
+	fmt.Println(string(v), err)
+
+	sealed, _ := raw.Get(ctx, "token")
+	fmt.Println(len(sealed), bytes.Contains(sealed, []byte("s3cr3t")))
+
+	_ = raw.Set(ctx, "moved", sealed) // the same bytes under another key
+	_, err = secrets.Get(ctx, "moved")
+	fmt.Println(errors.Is(err, kv.ErrCorrupt))
+	// Output:
+	// s3cr3t <nil>
+	// 39 false
+	// true
+}
+
+// Scan yields the entries whose keys start with a prefix: a range read on
+// a store with kv.PrefixScanner (SQLite, badger, Redis, PostgreSQL), a
+// filtered full read on any other. The order is the store's; sort what
+// you need in order.
+func ExampleScan() {
+	ctx := context.Background()
+	s := memory.New[string, []byte]()
+	defer s.Close()
+	for _, k := range []string{"user:2", "session:1", "user:1", "user:10"} {
+		_ = s.Set(ctx, k, []byte("v"+k[len(k)-1:]))
+	}
+
+	var lines []string
+	for e, err := range kv.Scan(ctx, s, "user:") {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		lines = append(lines, e.Key+" "+string(e.Value))
+	}
+	slices.Sort(lines)
+	fmt.Println(strings.Join(lines, "\n"))
+	// Output:
+	// user:1 v1
+	// user:10 v0
+	// user:2 v2
 }

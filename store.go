@@ -28,6 +28,12 @@ var (
 
 	// ErrInvalidTTL is returned by Set for a negative TTL.
 	ErrInvalidTTL = errors.New("kv: invalid TTL")
+
+	// ErrReadOnly is returned by every write (Set, Delete, Clear,
+	// SetMany, DeleteMany, the conditional writes and a backend's own
+	// maintenance writes) of a store opened read-only, such as one from
+	// stores.OpenReadOnly. The write changes nothing.
+	ErrReadOnly = errors.New("kv: store is read-only")
 )
 
 // Store is a key-value store with keys of type K and values of type V.

@@ -19,6 +19,17 @@
 // (file.OpenURL, redis.OpenURL, ...) documents the parameters and maps
 // them to the backend's options; Open only picks the backend by scheme.
 //
+// OpenReadOnly opens an existing store for reading and never creates
+// anything, so that a program that only inspects a store (kvcache ls,
+// stats, copy --from) cannot turn a mistyped path into an empty database.
+// Each backend does it in its OpenURLReadOnly, natively where it can
+// (SQLite mode=ro, badger's ReadOnly, PostgreSQL read-only transactions).
+// The writes of the store it returns are refused by the backend's own
+// methods (storekit's BeginWrite guard), not by a wrapper: the store is
+// the backend's own type, so it has exactly the optional interfaces the
+// same URL has from Open, and a type assertion on it to the backend's
+// *Store still works.
+//
 // This package imports every backend: a program that wants one backend
 // imports that backend's package instead. No library package imports it.
 package stores
@@ -56,45 +67,91 @@ func Schemes() []string {
 // caller closes it. Errors name the URL with its credentials redacted; an
 // unusable URL gives an error wrapping ErrInvalidURL.
 func Open(ctx context.Context, rawURL string) (kv.Store[string, []byte], error) {
+	return open(ctx, rawURL, false)
+}
+
+// OpenReadOnly opens the byte store that rawURL names for reading only,
+// and never creates anything: no file, directory, database, table,
+// collection, index or bucket. The caller closes it.
+//
+// The location must exist: a missing file, directory, table or
+// collection gives an error wrapping fs.ErrNotExist that names the URL
+// with its credentials redacted, and so does an existing empty file
+// where a database was expected (it is left as it was). Each backend
+// opens natively read-only where it can (SQLite with mode=ro, badger
+// with its ReadOnly option); every write (Set, Delete, Clear, SetMany,
+// DeleteMany, the conditional writes, a backend's own DeleteExpired or
+// GC) fails with an error wrapping kv.ErrReadOnly and changes nothing.
+// Reads, Len, Keys, All and the read-side capabilities (GetMany, Scan,
+// ScanKeys) work as on a store from Open, and the store has exactly the
+// optional interfaces the same URL has from Open.
+//
+// A memory: URL names a store that is new and empty on every open, so
+// there is never an existing one to read: OpenReadOnly fails for it with
+// an error wrapping fs.ErrNotExist (a read-only empty store would only
+// hide the mistake). An unusable URL gives an error wrapping
+// ErrInvalidURL.
+func OpenReadOnly(ctx context.Context, rawURL string) (kv.Store[string, []byte], error) {
+	return open(ctx, rawURL, true)
+}
+
+// open is Open, or OpenReadOnly when readOnly.
+func open(ctx context.Context, rawURL string, readOnly bool) (kv.Store[string, []byte], error) {
 	u, err := parse(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	var s kv.Store[string, []byte]
-	switch u.Scheme {
-	case "memory":
-		s, err = byteStore(memory.OpenURL(ctx, u))
-	case "file":
-		s, err = byteStore(file.OpenURL(ctx, u))
-	case "sqlite":
-		s, err = byteStore(sqlite.OpenURL(ctx, u))
-	case "badger":
-		s, err = byteStore(badger.OpenURL(ctx, u))
-	case "redis", "rediss":
-		s, err = byteStore(redis.OpenURL(ctx, u))
-	case "mongodb", "mongodb+srv":
-		s, err = byteStore(mongo.OpenURL(ctx, u))
-	case "dynamodb":
-		s, err = byteStore(dynamodb.OpenURL(ctx, u))
-	case "postgres", "postgresql":
-		s, err = byteStore(postgres.OpenURL(ctx, u))
-	default:
-		return nil, storekit.Invalid(u, "unknown scheme %q (known: %s)", u.Scheme, strings.Join(Schemes(), ", "))
-	}
+	s, err := openScheme(ctx, u, readOnly)
 	if err != nil {
 		if errors.Is(err, ErrInvalidURL) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("stores: open %s: %w", Redact(u.String()), err)
+		how := ""
+		if readOnly {
+			how = " read-only"
+		}
+		return nil, fmt.Errorf("stores: open %s%s: %w", Redact(u.String()), how, err)
 	}
 	return s, nil
 }
 
-// byteStore turns what a backend's OpenURL returns (its own *Store) into
-// a byte store; a new backend's case in Open is one more line of the same
-// form.
-func byteStore[S kv.Store[string, []byte]](s S, err error) (kv.Store[string, []byte], error) {
-	return s, err
+// openScheme calls the OpenURL (or OpenURLReadOnly) of the backend of
+// u's scheme.
+func openScheme(ctx context.Context, u *url.URL, readOnly bool) (kv.Store[string, []byte], error) {
+	switch u.Scheme {
+	case "memory":
+		return pick(ctx, u, readOnly, memory.OpenURL, memory.OpenURLReadOnly)
+	case "file":
+		return pick(ctx, u, readOnly, file.OpenURL, file.OpenURLReadOnly)
+	case "sqlite":
+		return pick(ctx, u, readOnly, sqlite.OpenURL, sqlite.OpenURLReadOnly)
+	case "badger":
+		return pick(ctx, u, readOnly, badger.OpenURL, badger.OpenURLReadOnly)
+	case "redis", "rediss":
+		return pick(ctx, u, readOnly, redis.OpenURL, redis.OpenURLReadOnly)
+	case "mongodb", "mongodb+srv":
+		return pick(ctx, u, readOnly, mongo.OpenURL, mongo.OpenURLReadOnly)
+	case "dynamodb":
+		return pick(ctx, u, readOnly, dynamodb.OpenURL, dynamodb.OpenURLReadOnly)
+	case "postgres", "postgresql":
+		return pick(ctx, u, readOnly, postgres.OpenURL, postgres.OpenURLReadOnly)
+	}
+	return nil, storekit.Invalid(u, "unknown scheme %q (known: %s)", u.Scheme, strings.Join(Schemes(), ", "))
+}
+
+// pick calls a backend's OpenURL, or its OpenURLReadOnly when readOnly,
+// and turns the backend's own *Store into a byte store; a new backend's
+// case in openScheme is one more line of the same form.
+func pick[S kv.Store[string, []byte]](ctx context.Context, u *url.URL, readOnly bool, rw, ro func(context.Context, *url.URL) (S, error)) (kv.Store[string, []byte], error) {
+	f := rw
+	if readOnly {
+		f = ro
+	}
+	s, err := f(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // parse splits a store URL. A redis URL goes through redis.ParseURL,

@@ -10,9 +10,11 @@ import (
 
 // Lifecycle is the closed state of a store whose Close does not wait for
 // calls under way (a network store: the client fails the calls it
-// interrupts). The zero Lifecycle is open. It is safe for concurrent use.
+// interrupts), and whether it was opened read-only. The zero Lifecycle is
+// open and writable. It is safe for concurrent use.
 type Lifecycle struct {
-	closed atomic.Bool
+	closed   atomic.Bool
+	readOnly atomic.Bool
 }
 
 // Begin returns the error a call must fail with before doing any work:
@@ -23,6 +25,26 @@ func (l *Lifecycle) Begin(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
+
+// BeginWrite is Begin for a call that changes the store: on a store made
+// read-only (SetReadOnly) it fails with kv.ErrReadOnly, after the
+// kv.ErrClosed of a closed store and before the context's error.
+func (l *Lifecycle) BeginWrite(ctx context.Context) error {
+	if l.closed.Load() {
+		return kv.ErrClosed
+	}
+	if l.readOnly.Load() {
+		return kv.ErrReadOnly
+	}
+	return ctx.Err()
+}
+
+// SetReadOnly makes every later BeginWrite fail with kv.ErrReadOnly. A
+// store calls it when it is opened read-only, before it is shared.
+func (l *Lifecycle) SetReadOnly() { l.readOnly.Store(true) }
+
+// ReadOnly reports whether SetReadOnly has been called.
+func (l *Lifecycle) ReadOnly() bool { return l.readOnly.Load() }
 
 // Close marks the store closed. It reports whether this call closed it,
 // so that only the first Close releases what the store owns.
@@ -54,11 +76,40 @@ func (g *Gate) Begin(ctx context.Context) error {
 // End ends a call that Begin let through.
 func (g *Gate) End() { g.mu.RUnlock() }
 
+// BeginWrite is Begin for a call that changes the store (see
+// Lifecycle.BeginWrite): on nil the call holds the gate shared and must
+// call End; on an error it holds nothing.
+func (g *Gate) BeginWrite(ctx context.Context) error {
+	g.mu.RLock()
+	if err := g.life.BeginWrite(ctx); err != nil {
+		g.mu.RUnlock()
+		return err
+	}
+	return nil
+}
+
+// SetReadOnly is Lifecycle.SetReadOnly for a Gate.
+func (g *Gate) SetReadOnly() { g.life.SetReadOnly() }
+
+// ReadOnly reports whether SetReadOnly has been called.
+func (g *Gate) ReadOnly() bool { return g.life.ReadOnly() }
+
 // BeginExclusive is Begin for a call that must run alone (no other call
 // under way); on nil the caller must call EndExclusive.
 func (g *Gate) BeginExclusive(ctx context.Context) error {
 	g.mu.Lock()
 	if err := g.life.Begin(ctx); err != nil {
+		g.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// BeginExclusiveWrite is BeginExclusive for a call that changes the store
+// (see Lifecycle.BeginWrite).
+func (g *Gate) BeginExclusiveWrite(ctx context.Context) error {
+	g.mu.Lock()
+	if err := g.life.BeginWrite(ctx); err != nil {
 		g.mu.Unlock()
 		return err
 	}

@@ -229,3 +229,71 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestBeginWrite: the write guard, row by row over a store's state (open
+// or closed, writable or read-only) and its context: closed wins, then
+// read-only, then the context; Begin (a read) ignores read-only. A Gate
+// gives the same answers and holds nothing when it refuses.
+func TestBeginWrite(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name             string
+		closed, readOnly bool
+		ctx              context.Context
+		write, read      error
+	}{
+		{"writable", false, false, context.Background(), nil, nil},
+		{"read-only", false, true, context.Background(), kv.ErrReadOnly, nil},
+		{"closed", true, false, context.Background(), kv.ErrClosed, kv.ErrClosed},
+		{"closed read-only", true, true, context.Background(), kv.ErrClosed, kv.ErrClosed},
+		{"read-only, context done", false, true, done, kv.ErrReadOnly, context.Canceled},
+		{"writable, context done", false, false, done, context.Canceled, context.Canceled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var l storekit.Lifecycle
+			var g storekit.Gate
+			if tc.readOnly {
+				l.SetReadOnly()
+				g.SetReadOnly()
+			}
+			if l.ReadOnly() != tc.readOnly || g.ReadOnly() != tc.readOnly {
+				t.Fatalf("ReadOnly = %v, %v; want %v", l.ReadOnly(), g.ReadOnly(), tc.readOnly)
+			}
+			if tc.closed {
+				l.Close()
+				g.Close()
+			}
+			for what, got := range map[string]error{
+				"Lifecycle.BeginWrite":     l.BeginWrite(tc.ctx),
+				"Lifecycle.Begin":          l.Begin(tc.ctx),
+				"Gate.BeginWrite":          gateCall(&g, g.BeginWrite, g.End, tc.ctx),
+				"Gate.BeginExclusiveWrite": gateCall(&g, g.BeginExclusiveWrite, g.EndExclusive, tc.ctx),
+				"Gate.Begin":               gateCall(&g, g.Begin, g.End, tc.ctx),
+			} {
+				want := tc.write
+				if strings.HasSuffix(what, ".Begin") {
+					want = tc.read
+				}
+				if !errors.Is(got, want) || (want == nil) != (got == nil) {
+					t.Errorf("%s = %v, want %v", what, got, want)
+				}
+			}
+		})
+	}
+}
+
+// gateCall calls begin and, when it let the call through, end; then
+// checks that the gate is free (BeginExclusive would block otherwise,
+// so it is tried only on an open gate).
+func gateCall(g *storekit.Gate, begin func(context.Context) error, end func(), ctx context.Context) error {
+	err := begin(ctx)
+	if err == nil {
+		end()
+	}
+	if !g.Closed() && g.BeginExclusive(context.Background()) == nil {
+		g.EndExclusive()
+	}
+	return err
+}

@@ -5,8 +5,10 @@
 package testenv
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -33,4 +35,31 @@ func Unavailable(t testing.TB, format string, args ...any) {
 		t.Fatalf("%s (CI is set: a missing requirement is a failure)", msg)
 	}
 	t.Skip(msg)
+}
+
+// ExamplesNeed makes the test binary skip the named examples (through
+// -test.skip) when the environment variable name, which tells them where
+// a test server is, is not set: an example cannot skip itself, and one
+// with an Output comment always runs. Under CI nothing is skipped, so that
+// an example missing its server fails. Call it from TestMain, before
+// m.Run.
+func ExamplesNeed(name string, examples ...string) {
+	if os.Getenv(name) != "" || InCI() || len(examples) == 0 {
+		return
+	}
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	f := flag.Lookup("test.skip")
+	if f == nil {
+		return
+	}
+	pattern := "^(" + strings.Join(examples, "|") + ")$"
+	if v := f.Value.String(); v != "" {
+		pattern = v + "|" + pattern
+	}
+	if err := f.Value.Set(pattern); err != nil {
+		panic(err)
+	}
+	fmt.Fprintf(os.Stderr, "testenv: %s is not set: skipping %s\n", name, strings.Join(examples, ", "))
 }

@@ -112,7 +112,7 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 // store's Clear. It first checks that the free space allows a write of
 // kind that may allocate cost bytes.
 func (s *Store) batch(ctx context.Context, op string, n int, kind writeKind, cost int64, add func(*bdg.WriteBatch, int) error) error {
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return errs.Err(op, err)
 	}
 	defer s.gate.End()

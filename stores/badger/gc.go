@@ -14,7 +14,8 @@ import (
 // done. Garbage is what overwritten, deleted and expired entries leave
 // behind, for every prefix of the DB. It returns nil when there was
 // nothing to do, in badger's memory and read-only modes (no value log to
-// collect), and when another collection of the same DB is running.
+// collect), and when another collection of the same DB is running. On a
+// store from OpenReadOnly it fails with an error wrapping kv.ErrReadOnly.
 //
 // Rewriting a file copies its live part, up to 1 - ratio of
 // ValueLogFileSize, to the end of the value log before the file is
@@ -23,7 +24,7 @@ import (
 // syscall.ENOSPC.
 func (s *Store) RunGC(ctx context.Context) error {
 	for {
-		if err := s.gate.Begin(ctx); err != nil {
+		if err := s.gate.BeginWrite(ctx); err != nil {
 			return errs.Err("gc", err)
 		}
 		live := int64(float64(s.db.Opts().ValueLogFileSize) * (1 - s.ratio))

@@ -66,6 +66,56 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, errs.Key("open", dir, err)
 	}
+	return open(dir, path, o, false)
+}
+
+// OpenReadOnly opens the existing badger DB in directory dir for reading
+// only, with badger's ReadOnly option (after WithBadgerOptions, so that
+// nothing turns it off). It creates nothing: a missing directory, or one
+// without badger's MANIFEST, gives an error wrapping fs.ErrNotExist.
+// Every write (Set, Delete, Clear, SetMany, DeleteMany, RunGC) fails with
+// an error wrapping kv.ErrReadOnly, and WithGCInterval is ignored.
+//
+// Badger's rules for read-only opens apply: several may share a
+// directory, but not with a process that has it open for writing (the
+// error wraps ErrLocked: close the writer, or read through it), and
+// badger refuses a DB whose last writer did not close it cleanly until a
+// writable Open has replayed it. Badger takes a shared lock on the
+// directory and opens its files for reading, so a DB the process can
+// read but not write can be read.
+func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
+	o := newOptions(opts)
+	path, err := expandHome(dir)
+	if err != nil {
+		return nil, errs.Key("open", dir, err)
+	}
+	if err := existingDB(path); err != nil {
+		return nil, errs.Key("open", dir, err)
+	}
+	o.gcInterval = 0
+	o.badgerOpts = append(o.badgerOpts, func(bo bdg.Options) bdg.Options { return bo.WithReadOnly(true) })
+	return open(dir, path, o, true)
+}
+
+// existingDB returns nil when path is a directory holding a badger
+// MANIFEST, and otherwise an error (wrapping fs.ErrNotExist when there is
+// no DB there).
+func existingDB(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", path)
+	}
+	if _, err := os.Stat(filepath.Join(path, bdg.ManifestFilename)); err != nil {
+		return fmt.Errorf("%s holds no badger DB: %w", path, err)
+	}
+	return nil
+}
+
+// open is Open and OpenReadOnly once the path is known.
+func open(dir, path string, o options, readOnly bool) (*Store, error) {
 	bo := bdg.DefaultOptions(path).WithLogger(nil)
 	if o.logger != nil {
 		bo = bo.WithLogger(slogLogger{o.logger})
@@ -92,6 +142,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		_ = db.Close()
 		return nil, errs.Key("open", dir, err)
+	}
+	if readOnly {
+		s.gate.SetReadOnly()
 	}
 	return s, nil
 }
@@ -277,7 +330,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if err != nil {
 		return errs.Key("set", key, err)
 	}
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return errs.Key("set", key, err)
 	}
 	defer s.gate.End()
@@ -314,7 +367,7 @@ func (s *Store) entry(key string, value []byte, expiresAt time.Time) (bdg.Entry,
 // syscall.ENOSPC, but only once the free space falls below the reserve,
 // after Set has stopped writing (see WithMinFreeSpace).
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	defer s.gate.End()
@@ -343,7 +396,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // memtable and rewrites tables that also hold other keys, so Clear checks
 // free space as Delete does.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.gate.BeginExclusive(ctx); err != nil {
+	if err := s.gate.BeginExclusiveWrite(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
 	defer s.gate.EndExclusive()

@@ -218,7 +218,7 @@ func (s *Store) chunkedAmong(ctx context.Context, pks [][]byte) ([]chunkRef, err
 // Before writing, SetMany reads which of the keys hold chunked values (a
 // BatchGetItem projection) so that it can delete their chunks afterwards.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("set many", err)
 	}
 	last := make(map[string]int, len(entries))
@@ -269,7 +269,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 // DeleteMany removes every key (and the chunks of chunked values) with
 // BatchWriteItem calls of up to 25 deletes; absent keys are not an error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("delete many", err)
 	}
 	seen := make(map[string]bool, len(keys))

@@ -117,7 +117,7 @@ func (s *Store) conditional(ctx context.Context, key string, value []byte, opts 
 	if err != nil {
 		return time.Time{}, err
 	}
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return time.Time{}, err
 	}
 	return o.ExpiresAt, s.checkSize(key, value)
@@ -204,7 +204,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte,
 // is live and its value equals old byte for byte: one DeleteItem
 // conditional on the head read.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return false, errs.Key("compareanddelete", key, err)
 	}
 	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"log/slog"
 	"strconv"
@@ -197,6 +198,36 @@ func Open(ctx context.Context, table string, opts ...Option) (*Store, error) {
 		if err := s.setup(ctx, o); err != nil {
 			return nil, err
 		}
+	}
+	return s, nil
+}
+
+// OpenReadOnly is Open for a store that only reads an existing table: it
+// creates no table and changes no Time to Live setting (WithCreateTable
+// and WithEnableTTL are ignored), fails with an error wrapping
+// fs.ErrNotExist when the table does not exist, checks an existing one's
+// key as Open does, and makes every write (Set, Delete, Clear, SetMany,
+// DeleteMany, the conditional writes, EnsureTable) fail with an error
+// wrapping kv.ErrReadOnly before it reaches the server.
+func OpenReadOnly(ctx context.Context, table string, opts ...Option) (*Store, error) {
+	s, err := Open(ctx, table, append(opts, WithCreateTable(false), WithEnableTTL(false))...)
+	if err != nil {
+		return nil, err
+	}
+	s.life.SetReadOnly()
+	desc, err := s.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: s.table})
+	var nf *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		err = errs.Err("open", fmt.Errorf("table %s: %w", table, fs.ErrNotExist))
+	case err != nil:
+		err = errs.Err("describe table", err)
+	default:
+		err = errs.Err("check table", checkSchema(desc.Table))
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -439,7 +470,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if err != nil {
 		return errs.Key("set", key, err)
 	}
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("set", key, err)
 	}
 	if err := s.checkSize(key, value); err != nil {
@@ -613,7 +644,7 @@ func (s *Store) conditionalLoop(ctx context.Context, pk types.AttributeValue, wr
 // Delete removes key and, for a chunked value, its chunks. Deleting an
 // absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
@@ -676,7 +707,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // Clear deletes every item of the table (entries, chunks, expired items
 // DynamoDB has not deleted yet), and nothing else: the table stays.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
 	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{

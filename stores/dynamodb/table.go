@@ -21,7 +21,7 @@ const tableWait = 5 * time.Minute
 // WithCreateTable does, for callers that want to do it with a context of
 // their own.
 func (s *Store) EnsureTable(ctx context.Context) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("ensure table", err)
 	}
 	return s.setup(ctx, options{createTable: true, enableTTL: true})

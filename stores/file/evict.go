@@ -17,7 +17,7 @@ import (
 // removes an entry that another writer replaced while it ran. Damaged
 // entry files are left for the caller to Delete.
 func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return 0, errs.Err("delete expired", err)
 	}
 	names, err := s.readNames()
@@ -33,7 +33,7 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 		if !isEntryName(name) {
 			continue
 		}
-		if err := s.gate.Begin(ctx); err != nil {
+		if err := s.gate.BeginWrite(ctx); err != nil {
 			return n, errs.Err("delete expired", err)
 		}
 		removed, err := s.removeIfExpired(name)

@@ -126,6 +126,36 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens the existing store kept in directory dir for reading
+// only. It creates nothing and changes nothing: a missing directory gives
+// an error wrapping fs.ErrNotExist; no temp file is removed, no entry
+// evicted and no access time marked (WithMaxBytes is ignored). Every
+// write (Set, Delete, Clear, DeleteExpired) fails with an error wrapping
+// kv.ErrReadOnly. A directory the process cannot write is read like any
+// other.
+func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
+	path, err := expandHome(dir)
+	if err != nil {
+		return nil, errs.Key("open", dir, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, errs.Key("open", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, errs.Key("open", dir, fmt.Errorf("%s is not a directory", path))
+	}
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, errs.Key("open", dir, err)
+	}
+	s := &Store{dir: path, root: root, ownsRoot: true, log: slog.New(slog.DiscardHandler)}
+	o := newOptions(opts)
+	s.now, s.log = o.now, o.log
+	s.gate.SetReadOnly()
+	return s, nil
+}
+
 // New returns a store kept in the directory of root, an os.Root the caller
 // owns and may share: Close does not close it. It does what Open does once
 // the directory is open.
@@ -137,7 +167,8 @@ func New(root *os.Root, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-func newStore(root *os.Root, dir string, owned bool, opts []Option) (*Store, error) {
+// newOptions resolves opts.
+func newOptions(opts []Option) options {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
@@ -147,6 +178,11 @@ func newStore(root *os.Root, dir string, owned bool, opts []Option) (*Store, err
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
+	return o
+}
+
+func newStore(root *os.Root, dir string, owned bool, opts []Option) (*Store, error) {
+	o := newOptions(opts)
 	s := &Store{
 		dir:      dir,
 		root:     root,
@@ -360,7 +396,7 @@ func readHead(f *os.File, fi os.FileInfo, name string) (entryFile, error) {
 // larger than WithMaxBytes, fails with kv.ErrTooLarge; a negative TTL with
 // kv.ErrInvalidTTL. A done ctx fails the call before anything is written.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return errs.Key("set", key, err)
 	}
 	defer s.gate.End()
@@ -495,7 +531,7 @@ func (s *Store) syncDir() error {
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	defer s.gate.End()
@@ -532,7 +568,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // than StaleTempAge. Other files are left alone. An entry written by
 // another Store while Clear runs may survive it.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.gate.Begin(ctx); err != nil {
+	if err := s.gate.BeginWrite(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
 	defer s.gate.End()

@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"net/url"
 
 	"github.com/kvkit/kv/internal/storekit"
@@ -26,4 +28,17 @@ func OpenURL(ctx context.Context, u *url.URL) (*Store[string, []byte], error) {
 		opts = append(opts, WithMaxEntries(int(n)))
 	}
 	return New[string, []byte](opts...), nil
+}
+
+// OpenURLReadOnly checks a memory URL as OpenURL does, then fails with an
+// error wrapping fs.ErrNotExist: a memory URL names a store that is new
+// and empty on every open, so there is never an existing one to read (an
+// empty read-only store would only hide the mistake of reading one).
+func OpenURLReadOnly(ctx context.Context, u *url.URL) (*Store[string, []byte], error) {
+	s, err := OpenURL(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	s.Close()
+	return nil, fmt.Errorf("a memory store exists only in the program that made it: %w", fs.ErrNotExist)
 }

@@ -75,7 +75,7 @@ func distinctIDs(op string, keys []string) ([]any, map[string]bool, error) {
 // first: one that is too large fails the call with kv.ErrTooLarge before
 // anything is written. On other errors some entries may have been written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("set many", err)
 	}
 	last := make(map[string]int, len(entries))
@@ -133,7 +133,7 @@ func lostUpserts(err error, models []mongo.WriteModel) []mongo.WriteModel {
 // DeleteMany removes every key, with one delete ({_id: {$in: ...}}) per
 // 1000 keys; absent keys are not an error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("delete many", err)
 	}
 	ids, _, err := distinctIDs("delete many", keys)

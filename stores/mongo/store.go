@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -132,6 +134,30 @@ func Open(ctx context.Context, uri string, database string, opts ...Option) (*St
 	if err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
+	}
+	return s, nil
+}
+
+// OpenReadOnly is Open for a store that only reads an existing
+// collection: it creates no index (WithTTLIndex is ignored), fails with an
+// error wrapping fs.ErrNotExist when the collection does not exist (so
+// that a mistyped name is not taken for an empty store, and no later call
+// creates it), and every write (Set, Delete, Clear, SetMany, DeleteMany)
+// fails with an error wrapping kv.ErrReadOnly before it reaches the
+// server.
+func OpenReadOnly(ctx context.Context, uri string, database string, opts ...Option) (*Store, error) {
+	s, err := Open(ctx, uri, database, append(opts, WithTTLIndex(false))...)
+	if err != nil {
+		return nil, err
+	}
+	s.life.SetReadOnly()
+	names, err := s.coll.Database().ListCollectionNames(ctx, bson.D{{Key: "name", Value: s.coll.Name()}})
+	if err == nil && !slices.Contains(names, s.coll.Name()) {
+		err = fmt.Errorf("collection %s.%s: %w", database, s.coll.Name(), fs.ErrNotExist)
+	}
+	if err != nil {
+		s.Close()
+		return nil, errs.Err("open", err)
 	}
 	return s, nil
 }
@@ -341,7 +367,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if err != nil {
 		return errs.Key("set", key, err)
 	}
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("set", key, err)
 	}
 	if err := checkSize(key, value); err != nil {
@@ -369,7 +395,7 @@ const maxUpsertAttempts = 5
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
@@ -398,7 +424,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // else: other collections of the database are untouched, and the
 // collection and its indexes stay.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
 	if _, err := s.coll.DeleteMany(ctx, bson.D{}); err != nil {

@@ -52,7 +52,7 @@ func (s *Store) getMany(ctx context.Context, keys []string) (map[string][]byte, 
 // a key appears more than once the last entry wins. An entry too large
 // fails the call with kv.ErrTooLarge before anything is sent.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.opErr("set many", err)
 	}
 	for _, e := range entries {
@@ -98,7 +98,7 @@ func setManyArgs(entries []kv.Entry[string, []byte]) (keys, longs [][]byte, exps
 // DeleteMany removes every key with one DELETE ... WHERE key = ANY($1);
 // absent keys are not an error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.opErr("delete many", err)
 	}
 	if len(keys) == 0 {

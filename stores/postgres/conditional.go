@@ -44,7 +44,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte,
 // CompareAndDelete removes key with one DELETE ... WHERE value = old on a
 // row that has not expired.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return false, s.keyErr("compareanddelete", key, err)
 	}
 	pk, _ := pkOf(key)

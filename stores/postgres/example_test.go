@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
 	"time"
@@ -55,4 +57,37 @@ func ExampleOpen() {
 		log.Fatal(err) // the error never holds the password
 	}
 	defer s.Close()
+}
+
+// A program that only inspects a table opens it read-only: it creates
+// nothing (a missing table is fs.ErrNotExist), and every write fails with
+// kv.ErrReadOnly. It runs against the test server (KV_TEST_POSTGRES_URL).
+func ExampleOpenReadOnly() {
+	ctx := context.Background()
+	dsn := os.Getenv("KV_TEST_POSTGRES_URL")
+	w, err := postgres.Open(ctx, dsn, "example_readonly", postgres.WithJanitorInterval(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Set(ctx, "greeting", []byte("hello")); err != nil {
+		log.Fatal(err)
+	}
+
+	r, err := postgres.OpenReadOnly(ctx, dsn, "example_readonly")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	v, err := r.Get(ctx, "greeting")
+	fmt.Println(string(v), err)
+	err = r.Set(ctx, "greeting", []byte("changed"))
+	fmt.Println(errors.Is(err, kv.ErrReadOnly))
+
+	_, err = postgres.OpenReadOnly(ctx, dsn, "example_no_such_table")
+	fmt.Println(errors.Is(err, fs.ErrNotExist))
+	// Output:
+	// hello <nil>
+	// true
+	// true
 }

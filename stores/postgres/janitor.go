@@ -36,7 +36,7 @@ func (s *Store) runJanitor(ctx context.Context) {
 // it deleted, whether or not a janitor is sweeping the table at the same
 // time. Expired rows are invisible either way; this frees their space.
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return 0, s.opErr("delete expired", err)
 	}
 	n, _, err := s.sweep(ctx, false)

@@ -101,6 +101,27 @@ func Open(ctx context.Context, dsn, name string, opts ...Option) (*Store, error)
 	return s, nil
 }
 
+// OpenReadOnly is Open for a store that only reads an existing table. Its
+// connections run with default_transaction_read_only=on, so the server
+// itself refuses any write; it creates no schema, table or index
+// (WithCreateTable is ignored), fails with an error wrapping ErrNoTable
+// and fs.ErrNotExist when the table does not exist, starts no janitor,
+// and makes every write (Set, Delete, Clear, SetMany, DeleteMany, the
+// conditional writes, DeleteExpired) fail with an error wrapping
+// kv.ErrReadOnly before it reaches the server.
+func OpenReadOnly(ctx context.Context, dsn, name string, opts ...Option) (*Store, error) {
+	readOnly := func(c *pgxpool.Config) {
+		c.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	opts = append(opts, WithCreateTable(false), WithJanitorInterval(0), WithPoolConfig(readOnly))
+	s, err := Open(ctx, dsn, name, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.life.SetReadOnly()
+	return s, nil
+}
+
 func newStore(ctx context.Context, pool *pgxpool.Pool, owned bool, name string, o options) (*Store, error) {
 	if err := validName("table", name); err != nil {
 		return nil, err
@@ -272,7 +293,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 // sends anything (closed store, done ctx, negative TTL, key or value too
 // large), or the options it writes with.
 func (s *Store) beginSet(ctx context.Context, key string, value []byte, opts []kv.SetOption) (kv.SetOptions, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return kv.SetOptions{}, err
 	}
 	o, err := s.opts.now.SetOptions(opts...)
@@ -284,7 +305,7 @@ func (s *Store) beginSet(ctx context.Context, key string, value []byte, opts []k
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.keyErr("delete", key, err)
 	}
 	pk, _ := pkOf(key)
@@ -311,7 +332,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // which would wait for, and block, every other reader of the table).
 // Other tables are untouched.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.opErr("clear", err)
 	}
 	if _, err := s.pool.Exec(ctx, s.q.clear); err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -19,8 +20,17 @@ import (
 const maxIdentifier = 63
 
 // ErrNoTable is wrapped by the error of New and Open with
-// WithCreateTable(false) when the table does not exist.
+// WithCreateTable(false), and of OpenReadOnly, when the table does not
+// exist. That error wraps fs.ErrNotExist too.
 var ErrNoTable = errors.New("kv/postgres: table does not exist")
+
+// noTableError is the error of a missing table: ErrNoTable and
+// fs.ErrNotExist, naming the table.
+type noTableError struct{ table string }
+
+func (e noTableError) Error() string { return ErrNoTable.Error() + ": " + e.table }
+
+func (e noTableError) Is(target error) bool { return target == ErrNoTable || target == fs.ErrNotExist }
 
 // validName reports what is wrong with a table or schema name, if
 // anything. Names are quoted in every statement, so any characters but
@@ -168,7 +178,7 @@ func (q *queries) setup(ctx context.Context, pool *pgxpool.Pool, create bool) er
 	case ok:
 		return nil
 	case !create:
-		return fmt.Errorf("%w: %s (WithCreateTable(false))", ErrNoTable, q.table)
+		return noTableError{q.table}
 	}
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey("setup", q.table)); err != nil {

@@ -142,17 +142,42 @@ func sizeParam(u *url.URL, q url.Values, name string) (int, error) {
 // rejects one it does not know either). A URL OpenURL cannot use gives an
 // error wrapping ErrInvalidURL; no error holds the password.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
-	c, err := parseURL(u)
+	c, err := parseDSN(u)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := pgxpool.ParseConfig(c.dsn); err != nil {
-		// pgconn's parse errors print the DSN with its password redacted.
-		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
 	}
 	s, err := Open(ctx, c.dsn, c.table, c.options()...)
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenURLReadOnly opens, with OpenReadOnly, the existing table a postgres
+// URL names (the grammar of OpenURL; create_table and janitor_interval
+// are accepted and ignored): it creates nothing, and every write fails
+// with an error wrapping kv.ErrReadOnly.
+func OpenURLReadOnly(ctx context.Context, u *url.URL) (*Store, error) {
+	c, err := parseDSN(u)
+	if err != nil {
+		return nil, err
+	}
+	s, err := OpenReadOnly(ctx, c.dsn, c.table, c.options()...)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseDSN is parseURL, and checks that pgx can use the DSN it gives.
+func parseDSN(u *url.URL) (urlConfig, error) {
+	c, err := parseURL(u)
+	if err != nil {
+		return urlConfig{}, err
+	}
+	if _, err := pgxpool.ParseConfig(c.dsn); err != nil {
+		// pgconn's parse errors print the DSN with its password redacted.
+		return urlConfig{}, fmt.Errorf("%w: %w", ErrInvalidURL, err)
+	}
+	return c, nil
 }

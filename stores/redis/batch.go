@@ -67,7 +67,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 // value over the limit fails the call with kv.ErrTooLarge before anything
 // is written; on any other error some entries may have been written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.wrap("set many", nil, err)
 	}
 	// The last entry of a key wins: drop the earlier ones, so that the
@@ -104,7 +104,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 // server it sends one UNLINK; on a cluster, one UNLINK per key,
 // pipelined, since the keys may live in different slots.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.wrap("delete many", nil, err)
 	}
 	rks := make([]string, len(keys))

@@ -53,7 +53,7 @@ func expiryMillis(expiresAt, now time.Time) int64 {
 // reaches the server: the store is open, the options are valid and the
 // sizes within limits. It returns the expiry in the form of expiryMillis.
 func (s *Store) conditional(ctx context.Context, op, key string, value []byte, opts []kv.SetOption) (int64, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return 0, s.wrap(op, &key, err)
 	}
 	now := time.Now()
@@ -118,7 +118,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte,
 // CompareAndDelete removes key, in one Lua script, when its value equals
 // old byte for byte.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return false, s.wrap("compareanddelete", &key, err)
 	}
 	return s.script(ctx, "compareanddelete", key, compareAndDeleteScript, []string{string(old)})

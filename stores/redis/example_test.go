@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -64,4 +65,33 @@ func ExampleOpen() {
 	if err := typed.Set(ctx, "session-1", map[string]string{"user": "ada"}, kv.WithTTL(30*time.Minute)); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// A program that only inspects a store opens it read-only: reads work,
+// and every write fails with kv.ErrReadOnly before it reaches the server.
+// It runs against the test server (KV_TEST_REDIS_ADDR).
+func ExampleOpenReadOnly() {
+	ctx := context.Background()
+	opts := rueidis.ClientOption{InitAddress: []string{os.Getenv("KV_TEST_REDIS_ADDR")}}
+	w, err := redis.Open(ctx, opts, "example:readonly")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Set(ctx, "greeting", []byte("hello"), kv.WithTTL(time.Minute)); err != nil {
+		log.Fatal(err)
+	}
+
+	r, err := redis.OpenReadOnly(ctx, opts, "example:readonly")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	v, err := r.Get(ctx, "greeting")
+	fmt.Println(string(v), err)
+	err = r.Delete(ctx, "greeting")
+	fmt.Println(errors.Is(err, kv.ErrReadOnly))
+	// Output:
+	// hello <nil>
+	// true
 }

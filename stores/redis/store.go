@@ -88,6 +88,20 @@ func Open(ctx context.Context, clientOpts rueidis.ClientOption, name string, opt
 	return s, nil
 }
 
+// OpenReadOnly is Open for a store that only reads: every write (Set,
+// Delete, Clear, SetMany, DeleteMany, the conditional writes) fails with
+// an error wrapping kv.ErrReadOnly before it reaches the server. Redis
+// has no place a store is made in, only its keys, so a name with no keys
+// reads as an empty store: nothing tells it apart from a missing one.
+func OpenReadOnly(ctx context.Context, clientOpts rueidis.ClientOption, name string, opts ...Option) (*Store, error) {
+	s, err := Open(ctx, clientOpts, name, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.life.SetReadOnly()
+	return s, nil
+}
+
 func newStore(client rueidis.Client, owned bool, name string, o options) (*Store, error) {
 	if name == "" {
 		return nil, errors.New("empty name")
@@ -241,7 +255,7 @@ func (s *Store) checkSize(key string, value []byte) error {
 // the limit (WithMaxValueSize) one wrapping kv.ErrTooLarge; neither
 // writes anything.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.wrap("set", &key, err)
 	}
 	now := time.Now()
@@ -260,7 +274,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 
 // Delete removes key with UNLINK. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.wrap("delete", &key, err)
 	}
 	if err := s.client.Do(ctx, s.client.B().Unlink().Key(s.prefix+key).Build()).Error(); err != nil {
@@ -304,7 +318,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // with SCAN MATCH on every master and removes them with UNLINK, a batch at
 // a time. Keys written while Clear runs may survive it.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return s.wrap("clear", nil, err)
 	}
 	for batch, err := range s.scan(ctx, s.match("")) {

@@ -82,12 +82,33 @@ func unwrapURLError(err error) error {
 // that rueidis.ParseURL reads (db, dial_timeout, client_cache, ...). An
 // unusable URL gives an error wrapping stores.ErrInvalidURL.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
-	if err := storekit.Hierarchical(u); err != nil {
+	opt, prefix, err := parseURL(u)
+	if err != nil {
 		return nil, err
+	}
+	return Open(ctx, opt, prefix)
+}
+
+// OpenURLReadOnly opens, with OpenReadOnly, the store a redis URL names
+// (the grammar of OpenURL): every write fails with an error wrapping
+// kv.ErrReadOnly.
+func OpenURLReadOnly(ctx context.Context, u *url.URL) (*Store, error) {
+	opt, prefix, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return OpenReadOnly(ctx, opt, prefix)
+}
+
+// parseURL returns the client options and the store name a redis URL
+// names.
+func parseURL(u *url.URL) (rueidis.ClientOption, string, error) {
+	if err := storekit.Hierarchical(u); err != nil {
+		return rueidis.ClientOption{}, "", err
 	}
 	q, err := storekit.Params(u, append([]string{"prefix"}, rueidisParams...)...)
 	if err != nil {
-		return nil, err
+		return rueidis.ClientOption{}, "", err
 	}
 	prefix := q.Get("prefix")
 	if prefix == "" {
@@ -98,7 +119,7 @@ func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
 	clean.RawQuery = q.Encode()
 	opt, err := rueidis.ParseURL(clean.String())
 	if err != nil {
-		return nil, storekit.Invalid(u, "%v", err)
+		return rueidis.ClientOption{}, "", storekit.Invalid(u, "%v", err)
 	}
-	return Open(ctx, opt, prefix)
+	return opt, prefix, nil
 }

@@ -95,7 +95,7 @@ func (s *Store) getChunk(ctx context.Context, n int, args []any, out map[string]
 // key appears more than once the last entry wins. An entry too large
 // fails the call with kv.ErrTooLarge before anything is written.
 func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("set many", err)
 	}
 	for _, e := range entries {
@@ -124,7 +124,7 @@ func (s *Store) SetMany(ctx context.Context, entries []kv.Entry[string, []byte])
 // DeleteMany removes every key in one transaction; absent keys are not an
 // error.
 func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("delete many", err)
 	}
 	if len(keys) == 0 {

@@ -45,7 +45,7 @@ func (s *Store) changed(ctx context.Context, op, key, query string, args ...any)
 // writeOptions checks what a conditional write of value needs before it
 // runs: an open store, valid options, a size SQLite holds.
 func (s *Store) writeOptions(ctx context.Context, op, key string, value []byte, opts []kv.SetOption) (kv.SetOptions, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return kv.SetOptions{}, errs.Key(op, key, err)
 	}
 	o, err := s.opt.now.SetOptions(opts...)
@@ -83,7 +83,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte,
 // CompareAndDelete removes key only when it is present with value old, and
 // reports whether it did.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return false, errs.Key("compareanddelete", key, err)
 	}
 	return s.changed(ctx, "compareanddelete", key, s.cq.compareAndDelete, keyArg(key), valueArg(old), s.now())

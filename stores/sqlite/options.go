@@ -33,6 +33,10 @@ type options struct {
 	sweep  time.Duration
 	now    storekit.Clock
 	logger *slog.Logger
+
+	// readOnly is set by OpenReadOnly (there is no Option for it: a
+	// read-only store is opened differently, not configured).
+	readOnly bool
 }
 
 func newOptions(opts []Option) options {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -77,6 +78,9 @@ func (h *handles) release() error {
 	if h.refs > 0 || !h.owned {
 		return nil
 	}
+	if h.writer == h.reader { // read-only: one pool
+		return h.reader.Close()
+	}
 	return errors.Join(h.writer.Close(), h.reader.Close())
 }
 
@@ -136,6 +140,109 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, errs.Key("open", path, err)
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens the existing SQLite database file at path for
+// reading only and returns a store over one of its tables (WithTable;
+// DefaultTable otherwise). It creates nothing: connections open the file
+// with SQLite's mode=ro (with query_only as well), so that neither the
+// file, its directory nor a table is made, and the journal mode is left
+// as it is. Every write of the store (and DeleteExpired) fails with an
+// error wrapping kv.ErrReadOnly; Table gives read-only stores too.
+//
+// A missing file, an empty file (SQLite would take it for an empty
+// database) and a missing table give errors wrapping fs.ErrNotExist; a
+// file that is not a SQLite database is an error too. None of them is
+// changed. A database SQLite cannot write (a file mode or a directory
+// that forbids it) is read like any other.
+//
+// Reading a database in WAL mode (as Open leaves it) takes SQLite's
+// -wal and -shm files beside it; SQLite makes them for a read-only
+// connection too when they are missing and the directory is writable,
+// and leaves them (they are SQLite's, not data, and any later open uses
+// them). In a directory the process cannot write, where SQLite cannot
+// make them, the file is opened as immutable: no process has it open
+// then, and one that starts writing it while this store reads may make
+// reads fail or miss its changes.
+func OpenReadOnly(path string, opts ...Option) (*Store, error) {
+	o := newOptions(opts)
+	o.readOnly = true
+	if err := validTable(o.table); err != nil {
+		return nil, errs.Key("open", path, err)
+	}
+	abs, err := expandPath(path)
+	if err != nil {
+		return nil, errs.Key("open", path, err)
+	}
+	if err := existingFile(abs); err != nil {
+		return nil, errs.Key("open", path, err)
+	}
+	s, err := openReadOnly(abs, o, false)
+	if needsImmutable(err) {
+		s, err = openReadOnly(abs, o, true)
+	}
+	if err != nil {
+		return nil, errs.Key("open", path, err)
+	}
+	return s, nil
+}
+
+// openReadOnly opens the database file abs with mode=ro, and with
+// immutable=1 too when immutable.
+func openReadOnly(abs string, o options, immutable bool) (*Store, error) {
+	params := url.Values{}
+	for k, v := range o.params {
+		params[k] = v
+	}
+	params.Set("mode", "ro") // after the caller's: nothing turns it back to rwc
+	if immutable {
+		params.Set("immutable", "1")
+	}
+	db, err := sql.Open(driverName, dsn(abs, params, true))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxIdleConns(4)
+	h := &handles{writer: db, reader: db, owned: true, refs: 1}
+	s, err := newStore(h, o.table, o)
+	if err != nil {
+		h.release()
+		return nil, err
+	}
+	return s, nil
+}
+
+// needsImmutable reports whether a read-only open failed because SQLite
+// could not make the shared-memory file (-shm) that reading a WAL
+// database takes, in a directory the process cannot write. Nobody has
+// the database open then (a connection in WAL mode keeps that file), and
+// SQLite can read it as immutable, without the file.
+func needsImmutable(err error) bool {
+	var e *msqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_READONLY_DIRECTORY, sqlite3.SQLITE_READONLY_CANTINIT, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
+}
+
+// existingFile returns nil when abs is a regular file that is not empty,
+// and otherwise why a read-only open cannot use it (wrapping
+// fs.ErrNotExist when there is no database there).
+func existingFile(abs string) error {
+	fi, err := os.Stat(abs)
+	switch {
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", abs)
+	case fi.Size() == 0:
+		return fmt.Errorf("%s is empty, not a SQLite database: %w", abs, fs.ErrNotExist)
+	}
+	return nil
 }
 
 // New returns a store over table in db, a database/sql handle to a SQLite
@@ -217,6 +324,10 @@ func (s *Store) Close() error {
 
 func newStore(h *handles, table string, o options) (*Store, error) {
 	s := &Store{db: h, table: table, q: newQueries(table), cq: newConditionalQueries(table), opt: o}
+	if o.readOnly {
+		s.life.SetReadOnly()
+		return s, s.prepareReads(context.Background())
+	}
 	ctx := context.Background()
 	// One transaction (BEGIN IMMEDIATE on the store's own writer), so the
 	// lock is taken up front, where SQLite waits for it, rather than
@@ -253,6 +364,30 @@ func newStore(h *handles, table string, o options) (*Store, error) {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	return s, nil
+}
+
+// prepareReads prepares the statements of a read-only store, after
+// checking that its table exists: it is never created. The write
+// statements are left nil; every write fails before it would use them.
+func (s *Store) prepareReads(ctx context.Context) error {
+	var n int
+	err := s.db.reader.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, s.table).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("find table: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("table %q: %w", s.table, fs.ErrNotExist)
+	}
+	if s.getStmt, err = s.db.reader.PrepareContext(ctx, s.q.get); err == nil {
+		s.hasStmt, err = s.db.reader.PrepareContext(ctx, s.q.has)
+	}
+	if err != nil {
+		if s.getStmt != nil {
+			s.getStmt.Close()
+		}
+		return fmt.Errorf("prepare: %w", err)
+	}
+	return nil
 }
 
 // validTable reports whether name can be a table name: ASCII letters,

@@ -117,7 +117,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // key and value together exceed SQLite's limit of about 1 GB, writing
 // nothing either way.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("set", key, err)
 	}
 	o, err := s.opt.now.SetOptions(opts...)
@@ -136,7 +136,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 
 // Delete removes key. Deleting an absent key is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("delete", key, err)
 	}
 	if _, err := s.delStmt.ExecContext(ctx, keyArg(key)); err != nil {
@@ -160,7 +160,7 @@ func (s *Store) Len(ctx context.Context) (int, error) {
 // Clear deletes every entry of the store's table. Other tables of the
 // database are untouched.
 func (s *Store) Clear(ctx context.Context) error {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
 	if _, err := s.db.writer.ExecContext(ctx, s.q.clear); err != nil {
@@ -173,7 +173,7 @@ func (s *Store) Clear(ctx context.Context) error {
 // many it deleted. Expired entries are invisible either way; this frees
 // their space. Writes also do it now and then (see WithSweepInterval).
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	if err := s.life.Begin(ctx); err != nil {
+	if err := s.life.BeginWrite(ctx); err != nil {
 		return 0, errs.Err("delete expired", err)
 	}
 	res, err := s.db.writer.ExecContext(ctx, s.q.deleteExpired, s.now())

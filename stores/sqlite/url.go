@@ -20,6 +20,26 @@ import (
 // backend's OpenURL has one shape. An unusable URL gives an error
 // wrapping stores.ErrInvalidURL.
 func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
+	p, opts, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return Open(p, opts...)
+}
+
+// OpenURLReadOnly opens, with OpenReadOnly, the existing database file a
+// sqlite URL names (the grammar of OpenURL): it creates nothing, and
+// every write fails with an error wrapping kv.ErrReadOnly.
+func OpenURLReadOnly(ctx context.Context, u *url.URL) (*Store, error) {
+	p, opts, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return OpenReadOnly(p, opts...)
+}
+
+// parseURL returns the path and options a sqlite URL names.
+func parseURL(u *url.URL) (string, []Option, error) {
 	q := u.Query()
 	var opts []Option
 	dsn := url.Values{}
@@ -29,7 +49,7 @@ func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
 		case strings.HasPrefix(k, "_"): // the driver's own DSN parameters
 			dsn[k] = v
 		default:
-			return nil, storekit.Invalid(u, "unknown parameter %q (sqlite takes: table, and the driver's _pragma, _txlock, ...)", k)
+			return "", nil, storekit.Invalid(u, "unknown parameter %q (sqlite takes: table, and the driver's _pragma, _txlock, ...)", k)
 		}
 	}
 	if t := q.Get("table"); t != "" {
@@ -40,7 +60,7 @@ func OpenURL(ctx context.Context, u *url.URL) (*Store, error) {
 	}
 	p, err := storekit.Path(u)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return Open(p, opts...)
+	return p, opts, nil
 }

@@ -1,0 +1,15 @@
+package dynamodb_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/kvkit/kv/internal/testenv"
+)
+
+// TestMain skips the examples that run against the test server when its
+// variable is not set (see testenv.ExamplesNeed).
+func TestMain(m *testing.M) {
+	testenv.ExamplesNeed("KV_TEST_DYNAMODB_ENDPOINT", "Example")
+	os.Exit(m.Run())
+}

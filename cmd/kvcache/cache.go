@@ -61,9 +61,9 @@ const (
 func openStore(ctx context.Context, rawURL string, m openMode) (kv.Store[string, []byte], error) {
 	switch m {
 	case readOnly:
-		return openReadOnly(ctx, rawURL)
+		return stores.OpenReadOnly(ctx, rawURL)
 	case existing:
-		ro, err := openReadOnly(ctx, rawURL)
+		ro, err := stores.OpenReadOnly(ctx, rawURL)
 		if err != nil {
 			return nil, err
 		}

@@ -68,7 +68,7 @@ type copier struct {
 }
 
 func (c *copier) copy(from, to string) error {
-	src, err := openReadOnly(c.e.ctx, from)
+	src, err := stores.OpenReadOnly(c.e.ctx, from)
 	if err != nil {
 		return missing(from, err)
 	}

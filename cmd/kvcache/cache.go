@@ -98,10 +98,14 @@ func openCache(ctx context.Context, f cacheFlags, m openMode) (*cache, error) {
 	return c, nil
 }
 
-// missing names the URL in the error of a cache that is not there.
+// missing names the URL in the error of a cache that is not there, and
+// says what to do about one that cannot be written.
 func missing(rawURL string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("no cache at %s: %w", stores.Redact(rawURL), err)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot open the cache at %s (name a writable one with --store or $KVCACHE_STORE): %w", stores.Redact(rawURL), err)
 	}
 	return err
 }

@@ -251,7 +251,7 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Fatalf("--version: exit %d, %q", code, out)
 	}
 	out, _, code = kvcache(t, "ls", "--help")
-	if code != 0 || !strings.Contains(out, "--store=") || !strings.Contains(out, "--json") {
+	if code != 0 || !strings.Contains(out, "--store=") || !strings.Contains(out, "--json") || strings.Contains(out, "--stats-store") {
 		t.Fatalf("ls --help: exit %d,\n%s", code, out)
 	}
 }

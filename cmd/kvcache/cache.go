@@ -36,12 +36,16 @@ func userCacheDir() string {
 	return dir
 }
 
-// cacheFlags name a cache: the stores given to httpcache.NewFromStores,
-// and the store of the command's counters. Commands that work on one
-// cache embed them.
+// cacheFlags name a cache: the stores given to httpcache.NewFromStores.
+// Commands that work on one cache embed them.
 type cacheFlags struct {
-	Store      string `help:"Store URL of the cache's responses (memory:, file:///dir, sqlite:///path?table=t, badger:///dir, redis://host:port?prefix=p, mongodb://host/db, dynamodb://table, postgres://user:pass@host/db?table=t)." default:"${store}" env:"KVCACHE_STORE"`
-	Redirects  string `help:"Store URL of the cache's redirect aliases when they are kept apart (the second store of httpcache.NewFromStores); by default they are in --store." env:"KVCACHE_REDIRECTS" placeholder:"URL"`
+	Store     string `help:"Store URL of the cache's responses (memory:, file:///dir, sqlite:///path?table=t, badger:///dir, redis://host:port?prefix=p, mongodb://host/db, dynamodb://table, postgres://user:pass@host/db?table=t)." default:"${store}" env:"KVCACHE_STORE"`
+	Redirects string `help:"Store URL of the cache's redirect aliases when they are kept apart (the second store of httpcache.NewFromStores); by default they are in --store." env:"KVCACHE_REDIRECTS" placeholder:"URL"`
+}
+
+// statsFlags name the store of the command's counters; the commands that
+// record, show or clear them embed it.
+type statsFlags struct {
 	StatsStore string `name:"stats-store" help:"Store URL of the command's own counters (hit, miss, ...), kept per cache URL." default:"${stats}" env:"KVCACHE_STATS" placeholder:"URL"`
 }
 
@@ -183,12 +187,14 @@ type statsStore struct {
 	store kv.Store[string, counters]
 }
 
-func openStats(ctx context.Context, f cacheFlags, m openMode) (*statsStore, error) {
+// openStats opens the counters of the cache cacheURL names in the stats
+// store f names.
+func openStats(ctx context.Context, f statsFlags, cacheURL string, m openMode) (*statsStore, error) {
 	raw, err := openStore(ctx, f.StatsStore, m)
 	if err != nil {
 		return nil, fmt.Errorf("counters at %s: %w", stores.Redact(f.StatsStore), err)
 	}
-	return &statsStore{key: statsKey(f.Store), store: kv.Typed(raw, kv.StringKeys(), kv.CBOR[counters]())}, nil
+	return &statsStore{key: statsKey(cacheURL), store: kv.Typed(raw, kv.StringKeys(), kv.CBOR[counters]())}, nil
 }
 
 // Close closes the store (and the one under it, which Typed owns).
@@ -226,14 +232,14 @@ func (s *statsStore) clear(ctx context.Context) error {
 	return nil
 }
 
-// recordStats adds d to the counters of the cache f names. Counting is
-// a side job: when the stats store cannot be written, the command says
-// so on stderr and goes on.
-func recordStats(e *env, f cacheFlags, d counters) {
+// recordStats adds d to the counters of the cache cacheURL names.
+// Counting is a side job: when the stats store cannot be written, the
+// command says so on stderr and goes on.
+func recordStats(e *env, f statsFlags, cacheURL string, d counters) {
 	if d.total() == 0 {
 		return
 	}
-	s, err := openStats(e.ctx, f, create)
+	s, err := openStats(e.ctx, f, cacheURL, create)
 	if err == nil {
 		err = errors.Join(s.add(context.WithoutCancel(e.ctx), d), s.Close())
 	}

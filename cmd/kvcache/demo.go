@@ -21,7 +21,7 @@ import (
 // a small origin server on loopback, fetches from it through the cache, and
 // says how each response was served.
 type demoCmd struct {
-	Store string `placeholder:"URL" help:"Store URL of the cache to use (default: a SQLite file in a new temporary directory, removed at the end)." env:"KVCACHE_DEMO_STORE"`
+	Store string `placeholder:"URL" help:"Store URL of the cache to use (default: a SQLite file in a new temporary directory, removed at the end)."`
 }
 
 // demoOrigin is the origin the demo fetches from. It counts the requests

@@ -14,6 +14,7 @@ import (
 
 type fetchCmd struct {
 	cacheFlags
+	statsFlags
 	URL          string        `arg:"" help:"The http or https URL to fetch."`
 	Include      bool          `short:"i" help:"Print the response status line and headers before the body."`
 	Method       string        `short:"X" default:"GET" help:"Request method."`
@@ -67,7 +68,7 @@ func (f *fetchCmd) fetch(e *env, t *httpcache.Transport, req *http.Request) erro
 
 	var n counters
 	n.count(status)
-	recordStats(e, f.cacheFlags, n)
+	recordStats(e, f.statsFlags, f.Store, n)
 	if f.Fail && resp.StatusCode >= 400 {
 		return httpError{status: resp.Status, label: label}
 	}

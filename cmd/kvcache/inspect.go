@@ -111,6 +111,7 @@ func size(n int64) string {
 
 type statsCmd struct {
 	cacheFlags
+	statsFlags
 	JSON bool `name:"json" help:"Print one JSON object instead of a table."`
 }
 
@@ -161,7 +162,7 @@ func (s *statsCmd) Run(e *env) error {
 // counters reads the cache's counters; none when the stats store does
 // not exist yet.
 func (s *statsCmd) counters(e *env) (counters, error) {
-	st, err := openStats(e.ctx, s.cacheFlags, readOnly)
+	st, err := openStats(e.ctx, s.statsFlags, s.Store, readOnly)
 	if isNotExist(err) {
 		return counters{}, nil
 	}
@@ -208,14 +209,17 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-type clearCmd struct{ cacheFlags }
+type clearCmd struct {
+	cacheFlags
+	statsFlags
+}
 
 func (c *clearCmd) Run(e *env) error {
 	return withTransport(e.ctx, c.cacheFlags, existing, func(_ *cache, t *httpcache.Transport) error {
 		if err := t.Clear(e.ctx); err != nil {
 			return fmt.Errorf("clear: %w", err)
 		}
-		st, err := openStats(e.ctx, c.cacheFlags, existing)
+		st, err := openStats(e.ctx, c.statsFlags, c.Store, existing)
 		if err == nil {
 			err = errors.Join(st.clear(e.ctx), st.Close())
 		}

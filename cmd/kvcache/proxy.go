@@ -17,6 +17,7 @@ import (
 
 type proxyCmd struct {
 	cacheFlags
+	statsFlags
 	Listen   string        `default:"127.0.0.1:8080" help:"Address to listen on (host:port; port 0 picks a free one)."`
 	Upstream string        `required:"" help:"The origin server's base URL, e.g. https://example.com."`
 	Expire   time.Duration `help:"Keep responses this long when their headers say nothing (default: only what the headers allow)."`
@@ -57,7 +58,7 @@ func (p *proxyCmd) Run(e *env) error {
 	t := ch.transport(opts...)
 	defer t.Close()
 
-	tally := &tally{e: e, flags: p.cacheFlags, logger: logger}
+	tally := &tally{e: e, stats: p.statsFlags, cache: p.Store, logger: logger}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(up)
@@ -125,7 +126,8 @@ func upstreamError(logger *slog.Logger) func(http.ResponseWriter, *http.Request,
 // stored counters on flush.
 type tally struct {
 	e      *env
-	flags  cacheFlags
+	stats  statsFlags
+	cache  string // the cache's URL, which keys its counters
 	logger *slog.Logger
 	mu     sync.Mutex
 	seen   counters
@@ -146,7 +148,7 @@ func (t *tally) flush() {
 	if d.total() == 0 {
 		return
 	}
-	s, err := openStats(context.WithoutCancel(t.e.ctx), t.flags, create)
+	s, err := openStats(context.WithoutCancel(t.e.ctx), t.stats, t.cache, create)
 	if err == nil {
 		err = errors.Join(s.add(context.WithoutCancel(t.e.ctx), d), s.Close())
 	}

@@ -41,7 +41,7 @@ func (cp *copyCmd) Run(e *env) error {
 	}
 	if err != nil {
 		if e.ctx.Err() != nil {
-			return resumable{fmt.Errorf("copy: interrupted after %s: run the same command again to finish (what was copied is skipped): %w", plural(c.responses, "entry", "entries"), err)}
+			return resumable{fmt.Sprintf("copy: interrupted after %s; run the same command again to finish (what was copied is skipped)", plural(c.responses, "entry", "entries")), err}
 		}
 		return err
 	}

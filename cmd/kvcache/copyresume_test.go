@@ -54,7 +54,7 @@ func TestCopyInterruptedResumes(t *testing.T) {
 	}
 	rest, _ := io.ReadAll(stderr)
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(string(rest), "run the same command again to finish") {
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.HasSuffix(string(rest), "; run the same command again to finish (what was copied is skipped)\n") {
 		t.Fatalf("interrupted copy: exit %d, stderr %q", code, rest)
 	}
 	first := number(t, `interrupted after (\d+) entr`, string(rest))

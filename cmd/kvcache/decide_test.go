@@ -78,7 +78,7 @@ func TestExitCode(t *testing.T) {
 		{"http", live, httpError{status: "500"}, 22},
 		{"timeout", live, fmt.Errorf("get: %w", context.DeadlineExceeded), 28},
 		{"interrupted", done, fmt.Errorf("get: %w", context.Canceled), 130},
-		{"interrupted copy", done, resumable{fmt.Errorf("copy: %w", context.Canceled)}, 130},
+		{"interrupted copy", done, resumable{"copy: interrupted", fmt.Errorf("copy: %w", context.Canceled)}, 130},
 		{"canceled, not by a signal", live, context.Canceled, 1},
 	}
 	for _, tc := range cases {

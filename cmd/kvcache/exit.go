@@ -29,11 +29,15 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
-// resumable is an interrupted error whose message says how to finish the
-// work; it is printed as it is.
-type resumable struct{ error }
+// resumable is the error of interrupted work: msg says how to finish it,
+// and is printed alone (err is the cancellation, for errors.Is).
+type resumable struct {
+	msg string
+	err error
+}
 
-func (e resumable) Unwrap() error { return e.error }
+func (e resumable) Error() string { return e.msg }
+func (e resumable) Unwrap() error { return e.err }
 
 // httpError is a response of status 400 or more, under fetch --fail.
 type httpError struct {

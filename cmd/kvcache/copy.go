@@ -1,86 +1,175 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/httpcache"
 	"github.com/kvkit/kv/stores"
 	"github.com/schollz/progressbar/v3"
 )
 
 type copyCmd struct {
-	From  string `required:"" help:"Store URL to copy from."`
-	To    string `required:"" help:"Store URL to copy to."`
-	Batch int    `default:"100" help:"Entries written per batch."`
+	From          string `required:"" placeholder:"URL" help:"Store URL of the cache to copy from (opened read-only; it must exist)."`
+	To            string `required:"" placeholder:"URL" help:"Store URL to copy to (created if needed)."`
+	FromRedirects string `name:"from-redirects" placeholder:"URL" help:"Store URL of the source's redirect aliases, when kept apart."`
+	ToRedirects   string `name:"to-redirects" placeholder:"URL" help:"Store URL for the copied redirect aliases (required with --from-redirects)."`
+	Batch         int    `default:"100" help:"Entries written per batch."`
 }
 
 // Run copies every live entry of From to To with its remaining lifetime,
-// in batches. Copying is idempotent: an interrupted copy is finished by
-// running it again, which rewrites what was already copied.
-func (cp *copyCmd) Run(e *env, _ *cli) error {
+// in batches, and the redirect aliases when they are kept apart. Entries
+// the destination already holds with the same value are skipped, so an
+// interrupted copy is finished by running it again.
+func (cp *copyCmd) Run(e *env) error {
 	if cp.From == cp.To {
 		return usageError{fmt.Errorf("copy: --from and --to name the same store")}
+	}
+	if (cp.FromRedirects == "") != (cp.ToRedirects == "") {
+		return usageError{fmt.Errorf("copy: --from-redirects and --to-redirects go together")}
 	}
 	if cp.Batch < 1 {
 		return usageError{fmt.Errorf("copy: --batch must be at least 1")}
 	}
-	src, err := stores.Open(e.ctx, cp.From)
+	c := &copier{e: e, batch: cp.Batch}
+	err := c.copy(cp.From, cp.To)
+	if err == nil && cp.FromRedirects != "" {
+		err = c.copy(cp.FromRedirects, cp.ToRedirects)
+	}
 	if err != nil {
+		if e.ctx.Err() != nil {
+			return resumable{fmt.Sprintf("copy: interrupted after %s; run the same command again to finish (what was copied is skipped)", plural(c.responses, "entry", "entries")), err}
+		}
 		return err
 	}
+	fmt.Fprintf(e.stdout, "copied %s from %s to %s", plural(c.responses, "entry", "entries"), stores.Redact(cp.From), stores.Redact(cp.To))
+	if c.present > 0 {
+		fmt.Fprintf(e.stdout, " (%d already there)", c.present)
+	}
+	if c.expired > 0 {
+		fmt.Fprintf(e.stdout, " (%d expired on the way)", c.expired)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// copier copies stores and counts what it copied. Only responses are
+// counted as entries: variant lists and redirect aliases are part of
+// them.
+type copier struct {
+	e         *env
+	batch     int
+	responses int // responses written
+	present   int // responses the destination already held
+	expired   int // entries that expired before they were read
+}
+
+func (c *copier) copy(from, to string) error {
+	src, err := stores.OpenReadOnly(c.e.ctx, from)
+	if err != nil {
+		return missing(from, err)
+	}
 	defer src.Close()
-	dst, err := stores.Open(e.ctx, cp.To)
+	dst, err := stores.Open(c.e.ctx, to)
 	if err != nil {
 		return err
 	}
 	defer dst.Close()
 
-	total, err := src.Len(e.ctx)
+	total, err := src.Len(c.e.ctx)
 	if err != nil {
-		return fmt.Errorf("copy: count entries of %s: %w", stores.Redact(cp.From), err)
+		return fmt.Errorf("copy: count entries of %s: %w", stores.Redact(from), err)
 	}
-	progress := newProgress(e, total)
-	copied, skipped := 0, 0
-	batch := make([]kv.Entry[string, []byte], 0, cp.Batch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := kv.SetMany(e.ctx, dst, batch); err != nil {
-			return fmt.Errorf("copy: write to %s: %w", stores.Redact(cp.To), err)
-		}
-		copied += len(batch)
-		progress.add(len(batch))
-		batch = batch[:0]
-		return nil
-	}
-	for entry, err := range src.All(e.ctx) {
+	w := &batchWriter{c: c, dst: dst, to: to, progress: newProgress(c.e, total)}
+	for entry, err := range src.All(c.e.ctx) {
 		if err != nil {
-			return fmt.Errorf("copy: read %s after %d entries: %w", stores.Redact(cp.From), copied, err)
+			return fmt.Errorf("copy: read %s: %w", stores.Redact(from), err)
 		}
 		if kv.Expired(entry.ExpiresAt, time.Now()) {
-			skipped++ // expired while we copied
+			c.expired++
 			continue
 		}
-		batch = append(batch, entry)
-		if len(batch) == cp.Batch {
-			if err := flush(); err != nil {
-				return err
-			}
+		if err := w.add(entry); err != nil {
+			return err
 		}
 	}
-	if err := flush(); err != nil {
+	if err := w.flush(); err != nil {
 		return err
 	}
-	progress.done()
-	fmt.Fprintf(e.stdout, "copied %d entries from %s to %s", copied, stores.Redact(cp.From), stores.Redact(cp.To))
-	if skipped > 0 {
-		fmt.Fprintf(e.stdout, " (%d expired on the way)", skipped)
-	}
-	fmt.Fprintln(e.stdout)
+	w.progress.done()
 	return nil
+}
+
+// batchWriter writes entries to dst in batches of c.batch, skipping those
+// dst already holds with the same value.
+type batchWriter struct {
+	c        *copier
+	dst      kv.Store[string, []byte]
+	to       string
+	batch    []kv.Entry[string, []byte]
+	progress *progress
+}
+
+func (w *batchWriter) add(e kv.Entry[string, []byte]) error {
+	w.batch = append(w.batch, e)
+	if len(w.batch) < w.c.batch {
+		return nil
+	}
+	return w.flush()
+}
+
+func (w *batchWriter) flush() error {
+	if len(w.batch) == 0 {
+		return nil
+	}
+	ctx := w.c.e.ctx
+	keys := make([]string, len(w.batch))
+	for i, e := range w.batch {
+		keys[i] = e.Key
+	}
+	have, err := kv.GetMany(ctx, w.dst, keys)
+	if err != nil {
+		return fmt.Errorf("copy: read %s: %w", stores.Redact(w.to), err)
+	}
+	todo, present := missingEntries(w.batch, have)
+	if err := kv.SetMany(ctx, w.dst, todo); err != nil {
+		return fmt.Errorf("copy: write to %s: %w", stores.Redact(w.to), err)
+	}
+	w.c.responses += countResponses(todo)
+	w.c.present += countResponses(present)
+	w.progress.add(len(w.batch))
+	w.batch = w.batch[:0]
+	return nil
+}
+
+// missingEntries splits batch into the entries have lacks or holds with
+// another value, and those it holds already.
+func missingEntries(batch []kv.Entry[string, []byte], have map[string][]byte) (todo, present []kv.Entry[string, []byte]) {
+	for _, e := range batch {
+		if v, ok := have[e.Key]; ok && bytes.Equal(v, e.Value) {
+			present = append(present, e)
+		} else {
+			todo = append(todo, e)
+		}
+	}
+	return todo, present
+}
+
+var responseCodec = kv.CBOR[*httpcache.Response]()
+
+// countResponses counts the entries that are stored responses (not
+// variant lists, redirect aliases or anything else).
+func countResponses(entries []kv.Entry[string, []byte]) int {
+	n := 0
+	for _, e := range entries {
+		if r, err := responseCodec.Decode(e.Value); err == nil && r != nil && r.Version == httpcache.FormatVersion && r.Kind == httpcache.KindResponse {
+			n++
+		}
+	}
+	return n
 }
 
 // progress reports a copy's progress: a bar on a terminal, a line per
@@ -113,7 +202,7 @@ func (p *progress) add(n int) {
 		return
 	}
 	if time.Since(p.last) >= time.Second {
-		fmt.Fprintf(p.out, "copied %d of about %d entries\n", p.n, p.total)
+		fmt.Fprintf(p.out, "copied %d of about %d keys\n", p.n, p.total)
 		p.last = time.Now()
 	}
 }

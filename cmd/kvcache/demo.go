@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -18,7 +20,9 @@ import (
 // demoCmd shows the cache at work with nothing but this program: it starts
 // a small origin server on loopback, fetches from it through the cache, and
 // says how each response was served.
-type demoCmd struct{}
+type demoCmd struct {
+	Store string `placeholder:"URL" help:"Store URL of the cache to use (default: a SQLite file in a new temporary directory, removed at the end)."`
+}
 
 // demoOrigin is the origin the demo fetches from. It counts the requests
 // that reach it.
@@ -47,7 +51,7 @@ func demoOrigin(requests *atomic.Int64) http.Handler {
 	})
 }
 
-func (demoCmd) Run(e *env, c *cli) error {
+func (d *demoCmd) Run(e *env) error {
 	var requests atomic.Int64
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,14 +62,24 @@ func (demoCmd) Run(e *env, c *cli) error {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
-	return withTransport(e.ctx, c.Store, func(_ *cache, t *httpcache.Transport) error {
-		return demo(e, c.Store, base, &requests, t)
+	store := d.Store
+	if store == "" {
+		dir, err := os.MkdirTemp("", "kvcache-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		store = "sqlite://" + filepath.ToSlash(filepath.Join(dir, "cache.db"))
+	}
+	return withTransport(e.ctx, cacheFlags{Store: store}, create, func(_ *cache, t *httpcache.Transport) error {
+		return demo(e, store, base, &requests, t)
 	})
 }
 
 // demo fetches from the origin at base through t and reports each response.
 func demo(e *env, store, base string, requests *atomic.Int64, t *httpcache.Transport) error {
-	client := t.Client()
+	h := &hops{next: t}
+	client := &http.Client{Transport: h}
 
 	fmt.Fprintf(e.stdout, "origin: %s (in this process)\ncache:  %s\n\n", base, stores.Redact(store))
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -86,7 +100,7 @@ func demo(e *env, store, base string, requests *atomic.Int64, t *httpcache.Trans
 		if err != nil {
 			return fmt.Errorf("demo: GET %s: %w", path, err)
 		}
-		status := httpcache.CacheStatus(resp)
+		status := served(h.take())
 		seen.count(status)
 		fmt.Fprintf(w, "GET %s\t%s\t%s\t%s\t%d\n", path, status, resp.Status, time.Since(start).Round(10*time.Microsecond), requests.Load())
 	}

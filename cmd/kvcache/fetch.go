@@ -13,18 +13,21 @@ import (
 )
 
 type fetchCmd struct {
+	cacheFlags
+	statsFlags
 	URL          string        `arg:"" help:"The http or https URL to fetch."`
 	Include      bool          `short:"i" help:"Print the response status line and headers before the body."`
 	Method       string        `short:"X" default:"GET" help:"Request method."`
 	Header       []string      `short:"H" help:"Request header as 'Name: value' (repeatable)."`
 	Refresh      bool          `help:"Revalidate with the origin even when the cached response is fresh."`
-	OnlyIfCached bool          `name:"only-if-cached" help:"Answer from the cache only (504 when it holds nothing)."`
+	OnlyIfCached bool          `name:"only-if-cached" help:"Answer from the cache only, never contacting the origin (504 when it holds nothing)."`
 	NoCache      bool          `name:"no-cache" help:"Bypass the cache for this request."`
 	Expire       time.Duration `help:"Keep the response this long, whatever its headers say (e.g. 10m)."`
-	Timeout      time.Duration `default:"30s" help:"Give up after this long."`
+	Timeout      time.Duration `default:"30s" help:"Give up after this long (exit 28)."`
+	Fail         bool          `short:"f" help:"Exit 22 when the response's status is 400 or more (the body is still printed)."`
 }
 
-func (f *fetchCmd) Run(e *env, c *cli) error {
+func (f *fetchCmd) Run(e *env) error {
 	ctx := e.ctx
 	if f.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -35,15 +38,16 @@ func (f *fetchCmd) Run(e *env, c *cli) error {
 	if err != nil {
 		return err
 	}
-	return withTransport(e.ctx, c.Store, func(ch *cache, t *httpcache.Transport) error {
-		return f.fetch(e, ch, t, req)
+	return withTransport(e.ctx, f.cacheFlags, create, func(_ *cache, t *httpcache.Transport) error {
+		return f.fetch(e, t, req)
 	})
 }
 
 // fetch does the request through t and prints what the flags ask for.
-func (f *fetchCmd) fetch(e *env, ch *cache, t *httpcache.Transport, req *http.Request) error {
+func (f *fetchCmd) fetch(e *env, t *httpcache.Transport, req *http.Request) error {
 	start := time.Now()
-	resp, err := t.Client().Do(req)
+	h := &hops{next: t}
+	resp, err := (&http.Client{Transport: h}).Do(req)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", f.URL, err)
 	}
@@ -58,12 +62,29 @@ func (f *fetchCmd) fetch(e *env, ch *cache, t *httpcache.Transport, req *http.Re
 	if _, err := io.Copy(e.stdout, resp.Body); err != nil {
 		return fmt.Errorf("fetch %s: read body: %w", f.URL, err)
 	}
-	status := httpcache.CacheStatus(resp)
-	fmt.Fprintf(e.stderr, "%s %s %s\n", status, resp.Status, time.Since(start).Round(10*time.Microsecond))
+	status := served(h.take())
+	label := fetchLabel(status, resp.StatusCode, f.OnlyIfCached)
+	fmt.Fprintf(e.stderr, "%s %s %s\n", label, resp.Status, time.Since(start).Round(10*time.Microsecond))
 
 	var n counters
 	n.count(status)
-	return ch.addStats(e.ctx, n)
+	recordStats(e, f.statsFlags, f.Store, n)
+	if f.Fail && resp.StatusCode >= 400 {
+		return httpError{status: resp.Status, label: label}
+	}
+	return nil
+}
+
+// notStored labels a 504 under --only-if-cached: the cache held nothing
+// and the origin was not contacted (the library counts it a miss).
+const notStored = "only-if-cached: not stored"
+
+// fetchLabel is what fetch prints for a response served with status s.
+func fetchLabel(s httpcache.Status, code int, onlyIfCached bool) string {
+	if onlyIfCached && code == http.StatusGatewayTimeout && s == httpcache.Miss {
+		return notStored
+	}
+	return string(s)
 }
 
 // request builds the request the flags describe.

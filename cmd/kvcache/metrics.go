@@ -92,7 +92,9 @@ func (m *proxyMetrics) instrument(ch *cache) {
 		return
 	}
 	ch.responses = otelkv.Wrap(ch.responses, m.storeOptions("responses")...)
-	ch.stats = otelkv.Wrap(ch.stats, m.storeOptions("counters")...)
+	if ch.redirects != nil {
+		ch.redirects = otelkv.Wrap(ch.redirects, m.storeOptions("redirects")...)
+	}
 }
 
 func (m *proxyMetrics) storeOptions(namespace string) []otelkv.Option {

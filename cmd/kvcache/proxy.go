@@ -16,6 +16,8 @@ import (
 )
 
 type proxyCmd struct {
+	cacheFlags
+	statsFlags
 	Listen   string        `default:"127.0.0.1:8080" help:"Address to listen on (host:port; port 0 picks a free one)."`
 	Upstream string        `required:"" help:"The origin server's base URL, e.g. https://example.com."`
 	Expire   time.Duration `help:"Keep responses this long when their headers say nothing (default: only what the headers allow)."`
@@ -23,25 +25,27 @@ type proxyCmd struct {
 	Metrics  string        `placeholder:"ADDR" help:"Serve Prometheus metrics of the proxy and its store on ADDR (host:port) under /metrics."`
 }
 
-func (p *proxyCmd) Run(e *env, c *cli) error {
+// statsFlushInterval is how often the proxy saves its counters, so that
+// stats shows a running proxy's counts.
+const statsFlushInterval = time.Second
+
+func (p *proxyCmd) Run(e *env) error {
 	up, err := parseUpstream(p.Upstream)
 	if err != nil {
 		return err
 	}
-	ch, err := openCache(e.ctx, c.Store)
+	ch, err := openCache(e.ctx, p.cacheFlags, create)
 	if err != nil {
 		return err
 	}
 	defer ch.Close()
-	m, err := startMetrics(p.Metrics, c.Store, e.stderr)
+	m, err := startMetrics(p.Metrics, p.Store, e.stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	m.instrument(ch)
 
-	var mu sync.Mutex
-	var seen counters
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	opts := []httpcache.Option{
 		httpcache.WithShared(true),
@@ -54,6 +58,7 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 	t := ch.transport(opts...)
 	defer t.Close()
 
+	tally := &tally{e: e, stats: p.statsFlags, cache: p.Store, logger: logger}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(up)
@@ -63,51 +68,93 @@ func (p *proxyCmd) Run(e *env, c *cli) error {
 		ModifyResponse: func(resp *http.Response) error {
 			status := httpcache.CacheStatus(resp)
 			m.count(context.Background(), status)
-			mu.Lock()
-			seen.count(status)
-			mu.Unlock()
+			tally.count(status)
 			return nil
 		},
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorHandler: upstreamError(logger),
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", p.Listen)
 	if err != nil {
-		return usageError{fmt.Errorf("proxy: listen %s: %w", p.Listen, err)}
+		return fmt.Errorf("proxy: listen %s: %w", p.Listen, err)
 	}
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 30 * time.Second}
 	fmt.Fprintf(e.stderr, "kvcache: proxying http://%s -> %s\n", ln.Addr(), up)
+	return p.serve(e, srv, ln, tally)
+}
 
-	flush := func() {
-		mu.Lock()
-		d := seen
-		seen = counters{}
-		mu.Unlock()
-		if err := ch.addStats(context.Background(), d); err != nil {
-			logger.Warn("saving counters", "err", err)
-		}
-	}
+// serve serves on ln until the server fails or e.ctx is done, saving the
+// counters every statsFlushInterval and at the end.
+func (p *proxyCmd) serve(e *env, srv *http.Server, ln net.Listener, tally *tally) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	tick := time.NewTicker(30 * time.Second)
+	tick := time.NewTicker(statsFlushInterval)
 	defer tick.Stop()
 	for {
 		select {
 		case err := <-done:
-			flush()
+			tally.flush()
 			return fmt.Errorf("proxy: %w", err)
 		case <-tick.C:
-			flush()
+			tally.flush()
 		case <-e.ctx.Done():
 			ctx, cancel := context.WithTimeout(context.Background(), p.Grace)
 			err := srv.Shutdown(ctx)
 			cancel()
-			flush()
+			tally.flush()
 			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("proxy: shutdown: %w", err)
 			}
 			fmt.Fprintln(e.stderr, "kvcache: proxy stopped")
 			return nil
 		}
+	}
+}
+
+// upstreamError answers 502 when the upstream cannot be reached, with the
+// cache status header like every other answer: the cache held nothing it
+// could serve, so the request went to the origin (a miss).
+func upstreamError(logger *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		logger.Warn("upstream", "url", r.URL.String(), "err", err)
+		w.Header().Set(httpcache.StatusHeader, string(httpcache.Miss))
+		w.WriteHeader(http.StatusBadGateway)
+	}
+}
+
+// tally counts the proxy's responses by cache status and adds them to the
+// stored counters on flush.
+type tally struct {
+	e      *env
+	stats  statsFlags
+	cache  string // the cache's URL, which keys its counters
+	logger *slog.Logger
+	mu     sync.Mutex
+	seen   counters
+	failed bool // warned once already
+}
+
+func (t *tally) count(s httpcache.Status) {
+	t.mu.Lock()
+	t.seen.count(s)
+	t.mu.Unlock()
+}
+
+func (t *tally) flush() {
+	t.mu.Lock()
+	d := t.seen
+	t.seen = counters{}
+	t.mu.Unlock()
+	if d.total() == 0 {
+		return
+	}
+	s, err := openStats(context.WithoutCancel(t.e.ctx), t.stats, t.cache, create)
+	if err == nil {
+		err = errors.Join(s.add(context.WithoutCancel(t.e.ctx), d), s.Close())
+	}
+	if err != nil && !t.failed {
+		t.failed = true
+		t.logger.Warn("counters not saved (set --stats-store or $KVCACHE_STATS to a writable store)", "err", err)
 	}
 }
 

@@ -36,8 +36,13 @@ const (
 // group. It is never returned to a caller.
 var errLead = errors.New("sqlite: lead the next group")
 
+// setArgs returns the arguments of the set statement for an entry.
+func setArgs(key string, value []byte, expires any) [3]any {
+	return [3]any{keyArg(key), valueArg(value), expires}
+}
+
 func newSetReq(key string, value []byte, expires any) *setReq {
-	return &setReq{args: [3]any{keyArg(key), valueArg(value), expires}, done: make(chan error, 1)}
+	return &setReq{args: setArgs(key, value, expires), done: make(chan error, 1)}
 }
 
 // committer is the queue of a store's Sets and who commits it. It only
@@ -47,11 +52,27 @@ type committer struct {
 	mu    sync.Mutex
 	queue []*setReq
 	busy  bool // a leader is committing; new requests queue
+	// contended: the last turn committed or left behind more than one
+	// Set, so more are likely on their way.
+	contended bool
 
 	// What the groups did, for the tests: transactions committed with
 	// more than one Set, the Sets in them, and groups written one by one
 	// after a statement failed.
 	groups, grouped, split atomic.Int64
+}
+
+// tryLead makes the caller the leader when nobody is committing, and
+// reports whether it did, and whether the last turn was contended (see
+// commitSet).
+func (c *committer) tryLead() (lead, contended bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy {
+		return false, false
+	}
+	c.busy = true
+	return true, c.contended
 }
 
 // join enters r. It reports true when nobody is committing: r leads a
@@ -82,16 +103,18 @@ func (c *committer) take() []*setReq {
 	return batch
 }
 
-// handOff ends a leader's turn: it returns the request that leads next
-// (the oldest queued one), or nil when the queue is empty and the
-// committer is idle again.
-func (c *committer) handOff() *setReq {
+// handOff ends the turn of a leader that committed n Sets: it returns
+// the request that leads next (the oldest queued one), or nil when the
+// queue is empty and the committer is idle again.
+func (c *committer) handOff(n int) *setReq {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.queue) == 0 {
 		c.busy = false
+		c.contended = n > 1
 		return nil
 	}
+	c.contended = true
 	next := c.queue[0]
 	next.state = reqLeading
 	return next
@@ -112,12 +135,30 @@ func (c *committer) withdraw(r *setReq) reqState {
 	return was
 }
 
-// commitSet writes r through the group commit and returns its outcome.
-// A caller whose ctx ends while r waits in the queue leaves with
-// ctx.Err() and r is not written; one whose ctx ends while r's group
-// commits leaves with ctx.Err() too, and r may be committed or not, as
-// with any write cancelled under way.
-func (s *Store) commitSet(ctx context.Context, r *setReq) error {
+// commitSet writes the entry (args as the set statement binds them)
+// through the group commit and returns its outcome. A caller whose ctx
+// ends while it waits in the queue leaves with ctx.Err() and the entry is
+// not written; one whose ctx ends while its group commits leaves with
+// ctx.Err() too, and the entry may be committed or not, as with any write
+// cancelled under way.
+func (s *Store) commitSet(ctx context.Context, args [3]any) error {
+	lead, contended := s.group.tryLead()
+	if lead && !contended {
+		// Alone: the one statement Set always was, with nothing to
+		// allocate for the queue.
+		_, err := s.setStmt.ExecContext(ctx, args[:]...)
+		s.passTurn(1)
+		return err
+	}
+	r := &setReq{args: args, done: make(chan error, 1)}
+	if lead {
+		// The last turn was a group: the Sets it released are on their
+		// way back. Let them run and queue first, so that they join
+		// this commit instead of each waiting for one of their own.
+		r.state = reqTaken
+		runtime.Gosched()
+		return s.lead(ctx, append([]*setReq{r}, s.group.take()...), r)
+	}
 	if s.group.join(r) {
 		return s.lead(ctx, []*setReq{r}, r)
 	}
@@ -151,15 +192,21 @@ func (s *Store) leadQueue(ctx context.Context, self *setReq) error {
 // leader, and gives every member its outcome.
 func (s *Store) lead(ctx context.Context, batch []*setReq, self *setReq) error {
 	s.commitBatch(ctx, batch)
-	if next := s.group.handOff(); next != nil {
-		next.done <- errLead
-	}
+	s.passTurn(len(batch))
 	for _, r := range batch {
 		if r != self {
 			r.done <- r.err
 		}
 	}
 	return self.err
+}
+
+// passTurn ends the turn of a leader that committed n Sets and wakes the
+// next leader.
+func (s *Store) passTurn(n int) {
+	if next := s.group.handOff(n); next != nil {
+		next.done <- errLead
+	}
 }
 
 // commitBatch writes batch and sets each member's err. A batch of one is

@@ -17,6 +17,8 @@ import (
 func TestCommitterDecisions(t *testing.T) {
 	var c committer
 	a, b, d, e := newSetReq("a", nil, nil), newSetReq("b", nil, nil), newSetReq("d", nil, nil), newSetReq("e", nil, nil)
+	type lead struct{ lead, contended bool }
+	try := func() any { l, c := c.tryLead(); return lead{l, c} }
 	steps := []struct {
 		name  string
 		do    func() any
@@ -24,18 +26,25 @@ func TestCommitterDecisions(t *testing.T) {
 		queue int
 		busy  bool
 	}{
-		{"idle: the first Set leads at once", func() any { return c.join(a) }, true, 0, true},
+		{"idle: a lone Set leads at once, uncontended", try, lead{true, false}, 0, true},
+		{"busy: the next cannot", try, lead{false, false}, 0, true},
+		{"nothing queued after one Set: idle", func() any { return c.handOff(1) }, (*setReq)(nil), 0, false},
+		{"still uncontended", try, lead{true, false}, 0, true},
+		{"a group of 5 leaves nothing queued: idle, but contended", func() any { return c.handOff(5) }, (*setReq)(nil), 0, false},
+		{"so the next lone Set is told so", try, lead{true, true}, 0, true},
+		{"a turn of one Set with nobody behind it ends the contention", func() any { return c.handOff(1) }, (*setReq)(nil), 0, false},
+		{"idle: a Set that queues leads at once instead", func() any { return c.join(a) }, true, 0, true},
 		{"busy: the next one queues", func() any { return c.join(b) }, false, 1, true},
 		{"and the one after it", func() any { return c.join(d) }, false, 2, true},
 		{"the leader of itself cannot withdraw", func() any { return c.withdraw(a) }, reqTaken, 2, true},
 		{"a queued Set withdraws", func() any { return c.withdraw(d) }, reqQueued, 1, true},
-		{"the turn goes to the oldest queued Set", func() any { return c.handOff() }, b, 1, true},
+		{"the turn goes to the oldest queued Set", func() any { return c.handOff(1) }, b, 1, true},
 		{"chosen to lead, it cannot withdraw", func() any { return c.withdraw(b) }, reqLeading, 1, true},
 		{"a Set arriving now queues behind it", func() any { return c.join(e) }, false, 2, true},
 		{"the new leader takes the whole queue", func() any { return len(c.take()) }, 2, 0, true},
 		{"taken, a Set cannot withdraw", func() any { return c.withdraw(e) }, reqTaken, 0, true},
-		{"nothing queued: the committer is idle", func() any { return c.handOff() }, (*setReq)(nil), 0, false},
-		{"and the next Set leads at once", func() any { return c.join(d) }, true, 0, true},
+		{"nothing queued: the committer is idle", func() any { return c.handOff(2) }, (*setReq)(nil), 0, false},
+		{"and the next Set leads at once, told of the contention", try, lead{true, true}, 0, true},
 	}
 	for _, st := range steps {
 		if got := st.do(); got != st.want {

@@ -129,7 +129,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if len(key)+len(value) > maxEntrySize {
 		return errs.Key("set", key, kv.ErrTooLarge)
 	}
-	if err := s.commitSet(ctx, newSetReq(key, value, expiresArg(o.ExpiresAt))); err != nil {
+	if err := s.commitSet(ctx, setArgs(key, value, expiresArg(o.ExpiresAt))); err != nil {
 		return errs.Key("set", key, s.classify(err))
 	}
 	s.maybeSweep(ctx)

@@ -50,8 +50,12 @@ func (r results) read(in io.Reader) {
 			continue
 		}
 		name := procSuffix.ReplaceAllString(f[0], "")
-		// Also under name@cpuN, for the targets that compare GOMAXPROCS.
-		procs := "@cpu" + strings.TrimPrefix(procSuffix.FindString(f[0]), "-")
+		// Also under name@cpuN, for the targets that compare GOMAXPROCS
+		// (go test names no suffix at GOMAXPROCS 1).
+		procs := "@cpu1"
+		if sfx := procSuffix.FindString(f[0]); sfx != "" {
+			procs = "@cpu" + sfx[1:]
+		}
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {

@@ -35,18 +35,23 @@
 //
 // # Group commit
 //
-// A SQLite commit costs far more than the write it commits, and the
+// A SQLite commit costs several times the write it commits, and the
 // writes of one Open go through one connection, one after the other. So
 // Set commits concurrent Sets together: a Set that finds no commit
 // running writes at once, as the one statement it always was; Sets that
 // arrive while a commit runs queue up, and when it is done the oldest of
 // them writes the whole queue in one transaction, hands the turn to the
 // oldest Set that queued meanwhile, and returns. There is no goroutine,
-// no timer and no batching window: a lone writer never waits, and under
-// load the groups grow by themselves to what queued during one commit.
-// This is leader and followers rather than one writer goroutine so that
-// a store costs nothing when idle and a Set runs on its caller's
-// goroutine.
+// no timer and no batching window: a lone writer never waits (and
+// allocates nothing for the queue), and under load the groups grow by
+// themselves to what queued during one commit. One nudge helps them
+// grow: the leader of a turn that follows a group first yields the
+// processor once (runtime.Gosched), so that the Sets the group released
+// queue behind it instead of each committing alone; a writer alone never
+// follows a group. This is leader and followers rather than one writer
+// goroutine so that a store costs nothing when idle and a Set runs on
+// its caller's goroutine. Each Store groups its own Sets: stores made
+// with Store.Table share the connection but not a queue.
 //
 // Every Set returns only after the transaction holding it committed
 // (with the durability of the connection's synchronous setting, see

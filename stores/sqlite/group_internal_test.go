@@ -115,9 +115,35 @@ func TestGroupMemberFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writers, each = 16, 40
+	poisonErrs, otherErrs := writePoisoned(s, writers, each)
+	if len(otherErrs) > 0 {
+		t.Fatalf("%d Sets of good keys failed, the first: %v", len(otherErrs), otherErrs[0])
+	}
+	for _, err := range poisonErrs {
+		if err == nil {
+			t.Fatal("the poisoned Set succeeded")
+		}
+	}
+	if _, err := s.Get(ctx, "poison"); err == nil {
+		t.Fatal("the poisoned key is stored")
+	}
+	want := writers*each - len(poisonErrs)
+	if n, err := s.Len(ctx); err != nil || n != want {
+		t.Fatalf("Len = %d, %v; want %d", n, err, want)
+	}
+	if s.group.split.Load() == 0 {
+		t.Fatal("no group held a poisoned Set: the test proved nothing")
+	}
+	t.Logf("%d poisoned Sets failed, %d groups split, %d committed", len(poisonErrs), s.group.split.Load(), s.group.groups.Load())
+}
+
+// writePoisoned runs writers goroutines of each Sets (in a quarter of the
+// goroutines, one Set in five is on the key "poison") and returns the
+// outcomes of the poisoned Sets and the errors of the others.
+func writePoisoned(s *Store, writers, each int) (poisonErrs, otherErrs []error) {
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var poisonErrs, otherErrs []error
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
@@ -138,25 +164,7 @@ func TestGroupMemberFails(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if len(otherErrs) > 0 {
-		t.Fatalf("%d Sets of good keys failed, the first: %v", len(otherErrs), otherErrs[0])
-	}
-	for _, err := range poisonErrs {
-		if err == nil {
-			t.Fatal("the poisoned Set succeeded")
-		}
-	}
-	if _, err := s.Get(ctx, "poison"); err == nil {
-		t.Fatal("the poisoned key is stored")
-	}
-	want := writers*each - len(poisonErrs)
-	if n, err := s.Len(ctx); err != nil || n != want {
-		t.Fatalf("Len = %d, %v; want %d", n, err, want)
-	}
-	if s.group.split.Load() == 0 {
-		t.Fatal("no group held a poisoned Set: the test proved nothing")
-	}
-	t.Logf("%d poisoned Sets failed, %d groups split, %d committed", len(poisonErrs), s.group.split.Load(), s.group.groups.Load())
+	return poisonErrs, otherErrs
 }
 
 // TestGroupCommitFails makes the group's COMMIT fail (a deferred foreign

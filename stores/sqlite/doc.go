@@ -23,9 +23,9 @@
 //
 // Open puts the database in WAL mode, so readers never wait for the writer
 // and the writer never waits for readers. Writes of one Open go through a
-// pool of one connection, so goroutines of the process queue for it in
-// database/sql, each honouring its own context; reads use a pool of their
-// own. Across processes (or separate Opens of one file) SQLite's lock
+// pool of one connection, so goroutines of the process queue for it (Sets
+// in the store's group commit, below; other writes in database/sql), each
+// honouring its own context; reads use a pool of their own. Across processes (or separate Opens of one file) SQLite's lock
 // decides: every connection waits up to DefaultBusyTimeout for it, and
 // write transactions begin IMMEDIATE, taking the lock before reading, so
 // that a transaction never has to be abandoned for a lock it cannot

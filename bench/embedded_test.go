@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -208,18 +209,34 @@ func gokvOps(s gokvStore) ops {
 
 // sqliteDSN opens a database as sqlite.Open does: WAL, synchronous=NORMAL,
 // a busy timeout, immediate write transactions.
-func sqliteDSN(path string) string {
-	return "file://" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+func sqliteDSN(path string) string { return sqliteDSNSync(path, "NORMAL") }
+
+// sqliteDSNSync is sqliteDSN with another synchronous setting.
+func sqliteDSNSync(path, sync string) string {
+	return "file://" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_txlock=immediate"
 }
 
 // openSQLiteRaw is database/sql on the same driver, settings and schema as
 // the store, with prepared statements and the same expiry check in the
 // query.
-func openSQLiteRaw(b *testing.B) ops {
-	db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(b.TempDir(), "raw.db")))
+func openSQLiteRaw(b *testing.B) ops { return sqliteRaw(b, 0, "NORMAL") }
+
+// openSQLiteRawOneConn is openSQLiteRaw with a pool of one connection, as
+// the store writes: concurrent writers queue in database/sql and write one
+// at a time, instead of contending for SQLite's lock.
+func openSQLiteRawOneConn(b *testing.B) ops { return sqliteRaw(b, 1, "NORMAL") }
+
+// openSQLiteRawOneConnFull is openSQLiteRawOneConn with synchronous=FULL.
+func openSQLiteRawOneConnFull(b *testing.B) ops { return sqliteRaw(b, 1, "FULL") }
+
+// sqliteRaw is openSQLiteRaw with at most maxConns connections (0: no
+// limit) and the given synchronous setting.
+func sqliteRaw(b *testing.B, maxConns int, sync string) ops {
+	db, err := sql.Open("sqlite", sqliteDSNSync(filepath.Join(b.TempDir(), "raw.db"), sync))
 	if err != nil {
 		b.Fatal(err)
 	}
+	db.SetMaxOpenConns(maxConns)
 	b.Cleanup(func() { db.Close() })
 	for _, q := range []string{
 		`CREATE TABLE kv (key BLOB NOT NULL PRIMARY KEY, expires INTEGER, value BLOB NOT NULL)`,
@@ -261,6 +278,13 @@ func openSQLiteRaw(b *testing.B) ops {
 
 func openSQLiteKV(b *testing.B) ops {
 	s, err := sqlite.Open(filepath.Join(b.TempDir(), "kv.db"))
+	return typedOver(b, s, err)
+}
+
+// openSQLiteKVFull is openSQLiteKV with synchronous=FULL.
+func openSQLiteKVFull(b *testing.B) ops {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "kv.db"),
+		sqlite.WithDSNParams(url.Values{"_pragma": {"synchronous(FULL)"}}))
 	return typedOver(b, s, err)
 }
 

@@ -6,15 +6,19 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	bartventer "github.com/bartventer/httpcache"
+	_ "github.com/bartventer/httpcache/store/memcache" // registers memcache://
 	gregjones "github.com/gregjones/httpcache"
 
 	"github.com/kvkit/kv/httpcache"
+	"github.com/kvkit/kv/stores/sqlite"
 )
 
 // httpBodySize is the body of the responses of the HTTP benchmarks.
@@ -63,8 +67,9 @@ func (o *origin) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // httpImpl is an HTTP client: straight to the origin, through kv's
-// httpcache over its default memory store, or through gregjones/httpcache
-// over its memory cache.
+// httpcache over its default memory store or over SQLite (one database,
+// responses and redirects in two tables), or through gregjones/httpcache
+// or bartventer/httpcache over their memory caches.
 type httpImpl struct {
 	name string
 	new  func(b *testing.B, base http.RoundTripper) *http.Client
@@ -94,6 +99,33 @@ var (
 			return t.Client()
 		},
 		hit: func(r *http.Response) bool { return r.Header.Get(gregjones.XFromCache) == "1" },
+	}
+	implKVSQLite = httpImpl{
+		name: "kv-sqlite",
+		new: func(b *testing.B, base http.RoundTripper) *http.Client {
+			responses, err := sqlite.Open(filepath.Join(b.TempDir(), "http.db"), sqlite.WithTable("responses"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			redirects, err := responses.Table("redirects")
+			if err != nil {
+				b.Fatal(err)
+			}
+			t := httpcache.NewFromStores(responses, redirects, httpcache.WithTransport(base))
+			b.Cleanup(func() { t.Close(); redirects.Close(); responses.Close() })
+			return t.Client()
+		},
+		hit: implKV.hit,
+	}
+	implBartventer = httpImpl{
+		name: "bartventer",
+		new: func(b *testing.B, base http.RoundTripper) *http.Client {
+			return &http.Client{Transport: bartventer.NewTransport("memcache://", bartventer.WithUpstream(base))}
+		},
+		hit: func(r *http.Response) bool {
+			s := r.Header.Get(bartventer.CacheStatusHeader)
+			return s == "HIT" || s == "REVALIDATED"
+		},
 	}
 	implOrigin = httpImpl{
 		name: "origin",
@@ -127,8 +159,9 @@ func fetch(c *http.Client, url string, want int) (*http.Response, error) {
 	return resp, nil
 }
 
-// BenchmarkHTTPCache compares the paths of kv's httpcache with
-// gregjones/httpcache (the baseline) on the same origin and 10 KB body:
+// BenchmarkHTTPCache compares the paths of kv's httpcache (on its memory
+// store and on SQLite) with gregjones/httpcache (the baseline) and
+// bartventer/httpcache on the same origin and 10 KB body:
 //
 //   - path=hit: a fresh stored response;
 //   - path=miss: a URL not seen before, fetched and stored;
@@ -138,7 +171,7 @@ func BenchmarkHTTPCache(b *testing.B) {
 	o := newOrigin(b)
 	for _, path := range []string{"hit", "miss", "revalidate"} {
 		b.Run("path="+path, func(b *testing.B) {
-			for _, im := range []httpImpl{implGregjones, implKV} {
+			for _, im := range []httpImpl{implGregjones, implBartventer, implKV, implKVSQLite} {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					c := im.new(b, baseTransport(b))
 					url := o.URL + "/fresh/hit"
@@ -208,7 +241,7 @@ func BenchmarkHTTPHitParallel(b *testing.B) {
 	o := newOrigin(b)
 	for _, g := range []int{1, 2, 8} {
 		b.Run(fmt.Sprintf("goroutines=%d", g), func(b *testing.B) {
-			for _, im := range []httpImpl{implGregjones, implKV} {
+			for _, im := range []httpImpl{implGregjones, implBartventer, implKV, implKVSQLite} {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					c := im.new(b, baseTransport(b))
 					url := o.URL + "/fresh/parallel"

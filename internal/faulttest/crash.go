@@ -24,6 +24,7 @@ const (
 	envCrashDir  = "KV_FAULTTEST_CRASH_DIR"
 	envCrashKeys = "KV_FAULTTEST_CRASH_KEYS"
 	envCrashSeed = "KV_FAULTTEST_CRASH_SEED"
+	envCrashGo   = "KV_FAULTTEST_CRASH_WRITERS"
 )
 
 // OpenFunc opens the store kept at path (a directory or a file).
@@ -42,6 +43,11 @@ type CrashConfig struct {
 	Rounds int
 	// Keys is how many keys the writer overwrites in turn.
 	Keys int
+	// Writers is how many goroutines of the writer process write at once
+	// (1 when 0), each its own share of the keys (key i to goroutine
+	// i mod Writers), so that each key's generations still follow one
+	// another.
+	Writers int
 	// MaxKill is the longest a writer runs before it is killed (a random
 	// moment between 0 and MaxKill after it reported it was ready).
 	MaxKill time.Duration
@@ -162,6 +168,7 @@ func runWriter(t *testing.T, cfg CrashConfig, round int, rng *rand.Rand) (map[st
 		envCrashDir+"="+cfg.Path,
 		envCrashKeys+"="+strconv.Itoa(cfg.Keys),
 		envCrashSeed+"="+strconv.Itoa(round*1_000_000),
+		envCrashGo+"="+strconv.Itoa(max(cfg.Writers, 1)),
 	)
 	cmd.ExtraFiles = []*os.File{w} // fd 3 in the writer
 	var stderr strings.Builder
@@ -226,9 +233,10 @@ func runWriter(t *testing.T, cfg CrashConfig, round int, rng *rand.Rand) (map[st
 
 // CrashWriter is the body of the helper test that RunCrash runs in a
 // writer process. Outside such a process it skips. It opens the store,
-// reports "ready" on file descriptor 3, then overwrites the keys with
-// values of 1 to 64 KiB (generation after generation) and reports each
-// Set that returned ("key gen"), until it is killed.
+// reports "ready" on file descriptor 3, then, in each of the configured
+// goroutines, overwrites its keys with values of 1 to 64 KiB (generation
+// after generation) and reports each Set that returned ("key gen"),
+// until it is killed.
 func CrashWriter(t *testing.T, open OpenFunc) {
 	path := os.Getenv(envCrashDir)
 	if path == "" {
@@ -236,7 +244,8 @@ func CrashWriter(t *testing.T, open OpenFunc) {
 	}
 	keys, _ := strconv.Atoi(os.Getenv(envCrashKeys))
 	base, _ := strconv.Atoi(os.Getenv(envCrashSeed))
-	out := os.NewFile(3, "acks")
+	writers, _ := strconv.Atoi(os.Getenv(envCrashGo))
+	out := &ackWriter{f: os.NewFile(3, "acks")}
 	s, err := open(path)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "open: %v\n", err)
@@ -253,21 +262,44 @@ func CrashWriter(t *testing.T, open OpenFunc) {
 			}
 		}
 	}
+	out.line("ready")
+	for w := range max(writers, 1) {
+		go crashLoop(ctx, s, out, w, max(writers, 1), keys, gen, base)
+	}
+	select {} // until killed
+}
+
+// crashLoop is one goroutine of CrashWriter: it overwrites keys w,
+// w+writers, ... generation after generation from gen+1.
+func crashLoop(ctx context.Context, s kv.Store[string, []byte], out *ackWriter, w, writers, keys, gen, base int) {
 	var seed [32]byte
 	binary.LittleEndian.PutUint64(seed[:], uint64(base))
 	binary.LittleEndian.PutUint64(seed[8:], uint64(os.Getpid()))
+	binary.LittleEndian.PutUint64(seed[16:], uint64(w))
 	rng := rand.NewChaCha8(seed)
-	fmt.Fprintln(out, "ready")
 	for {
 		gen++
-		for i := range keys {
+		for i := w; i < keys; i += writers {
 			k := crashKey(i)
 			v := Value(k, gen, 1<<10+int(rng.Uint64()%(63<<10)), rng)
 			if err := s.Set(ctx, k, v); err != nil {
 				fmt.Fprintf(os.Stderr, "set %s: %v\n", k, err)
 				os.Exit(2)
 			}
-			fmt.Fprintf(out, "%s %d\n", k, gen)
+			out.line(fmt.Sprintf("%s %d", k, gen))
 		}
 	}
+}
+
+// ackWriter writes whole lines to the acknowledgement pipe, one
+// goroutine at a time.
+type ackWriter struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (a *ackWriter) line(s string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintln(a.f, s)
 }

@@ -23,15 +23,48 @@
 //
 // Open puts the database in WAL mode, so readers never wait for the writer
 // and the writer never waits for readers. Writes of one Open go through a
-// pool of one connection, so goroutines of the process queue for it in
-// database/sql, each honouring its own context; reads use a pool of their
-// own. Across processes (or separate Opens of one file) SQLite's lock
+// pool of one connection, so goroutines of the process queue for it (Sets
+// in the store's group commit, below; other writes in database/sql), each
+// honouring its own context; reads use a pool of their own. Across processes (or separate Opens of one file) SQLite's lock
 // decides: every connection waits up to DefaultBusyTimeout for it, and
 // write transactions begin IMMEDIATE, taking the lock before reading, so
 // that a transaction never has to be abandoned for a lock it cannot
 // upgrade. Together this means "database is locked" is not an error a
 // caller sees under contention, only when a writer holds the lock for
 // longer than the busy timeout.
+//
+// # Group commit
+//
+// A SQLite commit costs several times the write it commits, and the
+// writes of one Open go through one connection, one after the other. So
+// Set commits concurrent Sets together: a Set that finds no commit
+// running writes at once, as the one statement it always was; Sets that
+// arrive while a commit runs queue up, and when it is done the oldest of
+// them writes the whole queue in one transaction, hands the turn to the
+// oldest Set that queued meanwhile, and returns. There is no goroutine,
+// no timer and no batching window: a lone writer never waits (and
+// allocates nothing for the queue), and under load the groups grow by
+// themselves to what queued during one commit. One nudge helps them
+// grow: the leader of a turn that follows a group first yields the
+// processor once (runtime.Gosched), so that the Sets the group released
+// queue behind it instead of each committing alone; a writer alone never
+// follows a group. This is leader and followers rather than one writer
+// goroutine so that a store costs nothing when idle and a Set runs on
+// its caller's goroutine. Each Store groups its own Sets: stores made
+// with Store.Table share the connection but not a queue.
+//
+// Every Set returns only after the transaction holding it committed
+// (with the durability of the connection's synchronous setting, see
+// Open), and a group never makes one Set fail for another: an entry too
+// large is refused before it queues; a statement of the group that fails
+// rolls the transaction back and its members are then written one by
+// one, each getting its own outcome; a failed BEGIN or COMMIT is the
+// error of every member. A group runs under none of its members'
+// contexts (it is every member's write): a Set whose context ends while
+// it queues leaves the queue unwritten, one whose context ends while its
+// group commits returns the context's error, written or not. SetMany,
+// Delete and the conditional writes are their own transactions and
+// statements as before, queued with the groups on the one connection.
 //
 // # Can I reuse one database across several stores or sessions?
 //

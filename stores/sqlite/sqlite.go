@@ -43,6 +43,8 @@ type Store struct {
 	getManyMu sync.Mutex
 	getMany   getManyStmts // on db.reader
 
+	group committer // the queue of Sets, committed in groups
+
 	life      storekit.Lifecycle
 	lastSweep atomic.Int64 // unix nanos of the last opportunistic sweep
 }

@@ -115,7 +115,9 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 // Set stores value under key, replacing any earlier value and expiry. It
 // fails with kv.ErrInvalidTTL for a negative TTL and kv.ErrTooLarge when
 // key and value together exceed SQLite's limit of about 1 GB, writing
-// nothing either way.
+// nothing either way. Concurrent Sets are committed together (see "Group
+// commit" in the package doc); Set returns once its own write is
+// committed, or with the error that kept it from being committed.
 func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
 	if err := s.life.BeginWrite(ctx); err != nil {
 		return errs.Key("set", key, err)
@@ -127,7 +129,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 	if len(key)+len(value) > maxEntrySize {
 		return errs.Key("set", key, kv.ErrTooLarge)
 	}
-	if _, err := s.setStmt.ExecContext(ctx, keyArg(key), valueArg(value), expiresArg(o.ExpiresAt)); err != nil {
+	if err := s.commitSet(ctx, setArgs(key, value, expiresArg(o.ExpiresAt))); err != nil {
 		return errs.Key("set", key, s.classify(err))
 	}
 	s.maybeSweep(ctx)

@@ -50,17 +50,28 @@ func (r results) read(in io.Reader) {
 			continue
 		}
 		name := procSuffix.ReplaceAllString(f[0], "")
+		// Also under name@cpuN, for the targets that compare GOMAXPROCS
+		// (go test names no suffix at GOMAXPROCS 1).
+		procs := "@cpu1"
+		if sfx := procSuffix.FindString(f[0]); sfx != "" {
+			procs = "@cpu" + sfx[1:]
+		}
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
 				break
 			}
-			if r[name] == nil {
-				r[name] = map[string][]float64{}
-			}
-			r[name][f[i+1]] = append(r[name][f[i+1]], v)
+			r.add(name, f[i+1], v)
+			r.add(name+procs, f[i+1], v)
 		}
 	}
+}
+
+func (r results) add(name, unit string, v float64) {
+	if r[name] == nil {
+		r[name] = map[string][]float64{}
+	}
+	r[name][unit] = append(r[name][unit], v)
 }
 
 // median returns the median of name's values in unit, and false when
@@ -180,6 +191,8 @@ func (r results) report(w io.Writer) {
 				fmt.Sprintf("%.2f× (kv %s, gregjones %s)", g/k, dur(k), dur(g)), g > k)
 		}
 	}
+	r.bartventer(add)
+	r.manyWriters(add, func(target, measured string) { rows = append(rows, row{target, measured, "info"}) })
 	if n, ok := r.median("BenchmarkHTTPConcurrentMiss/impl=kv", "origin-requests/op"); ok {
 		add("8 concurrent identical misses reach the origin once",
 			fmt.Sprintf("%.2f origin requests per 8 misses", n), n <= 1)
@@ -203,6 +216,55 @@ func (r results) report(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, targets)
+}
+
+// bartventer adds the targets against bartventer/httpcache and the
+// parallel speed-up of a hit (BenchmarkHTTPHitParallel run with
+// -cpu=1,2).
+func (r results) bartventer(add func(target, measured string, met bool)) {
+	for _, t := range []struct {
+		path  string
+		limit float64
+	}{{"hit", 2}, {"miss", 1}, {"revalidate", 1}} {
+		k, ok1 := r.median("BenchmarkHTTPCache/path="+t.path+"/impl=kv", "ns/op")
+		p, ok2 := r.median("BenchmarkHTTPCache/path="+t.path+"/impl=bartventer", "ns/op")
+		if !ok1 || !ok2 {
+			continue
+		}
+		target := fmt.Sprintf("httpcache %s ≥ %.0f× faster than bartventer/httpcache's", t.path, t.limit)
+		if t.limit == 1 {
+			target = "httpcache " + t.path + " faster than bartventer/httpcache's"
+		}
+		add(target, fmt.Sprintf("%.2f× (kv %s, bartventer %s)", p/k, dur(k), dur(p)), p/k >= t.limit && p > k)
+	}
+	name := "BenchmarkHTTPHitParallel/goroutines=8/impl=kv"
+	one, ok1 := r.median(name+"@cpu1", "ns/op")
+	two, ok2 := r.median(name+"@cpu2", "ns/op")
+	if ok1 && ok2 {
+		add("httpcache parallel hit throughput (8 goroutines) at -cpu=2 ≥ 1.7× -cpu=1",
+			fmt.Sprintf("%.2f× (%s per hit at -cpu=2, %s at -cpu=1)", one/two, dur(two), dur(one)), one/two >= 1.7)
+	}
+}
+
+// manyWriters adds the target of BenchmarkManyWriters: kv's SQLite store
+// with 64 writers at least 5× the throughput of the raw driver writing
+// one transaction at a time, with the store's synchronous=NORMAL and with
+// FULL; the file and Badger stores are shown beside it.
+func (r results) manyWriters(add func(target, measured string, met bool), info func(target, measured string)) {
+	for _, st := range []string{"sqlite", "sqlite-full", "file", "badger"} {
+		base := "BenchmarkManyWriters/store=" + st + "/impl="
+		raw, ok1 := r.median(base+"raw/writers=64", "ns/op")
+		k, ok2 := r.median(base+"kv/writers=64", "ns/op")
+		if !ok1 || !ok2 {
+			continue
+		}
+		m := fmt.Sprintf("%.2f× (kv %s per Set, raw %s)", raw/k, dur(k), dur(raw))
+		if !strings.HasPrefix(st, "sqlite") {
+			info(fmt.Sprintf("(not a target) %s, 64 writers, throughput against raw", st), m)
+			continue
+		}
+		add(fmt.Sprintf("%s, 64 writers: ≥ 5× the raw one-transaction-per-write throughput", st), m, raw/k >= 5)
+	}
 }
 
 // hitRatio adds one target per trace and size of BenchmarkHitRatio: the

@@ -3,11 +3,11 @@
 package file
 
 import (
-	"bytes"
 	"context"
 	"errors"
 
 	"github.com/kvkit/kv"
+	"github.com/kvkit/kv/internal/storekit"
 )
 
 // The conditional writes (kv.ConditionalWriter) hold the exclusive lock
@@ -17,25 +17,10 @@ import (
 // a damaged one fails the call with an error wrapping kv.ErrCorrupt, and
 // Delete clears it.
 
-// condition is what a conditional write needs of the live entry.
-type condition struct {
-	absent bool   // the key must be absent (SetIfAbsent)
-	old    []byte // else the key must be present with this value
-}
-
-// holds reports whether the condition holds for the live entry, found
-// false when there is none.
-func (c condition) holds(value []byte, found bool) bool {
-	if c.absent {
-		return !found
-	}
-	return found && bytes.Equal(value, c.old)
-}
-
 // conditional writes e (removes the entry when e is nil) when c holds
 // for key's live entry, under the entry's exclusive lock, and reports
 // whether it did.
-func (s *Store) conditional(ctx context.Context, key string, c condition, e *pendingEntry) (bool, error) {
+func (s *Store) conditional(ctx context.Context, key string, c storekit.Condition, e *pendingEntry) (bool, error) {
 	if err := s.gate.Begin(ctx); err != nil {
 		return false, err
 	}
@@ -54,13 +39,13 @@ func (s *Store) conditional(ctx context.Context, key string, c condition, e *pen
 }
 
 // writeIf is the part of conditional under the lock.
-func (s *Store) writeIf(ctx context.Context, key string, c condition, e *pendingEntry) (bool, error) {
+func (s *Store) writeIf(ctx context.Context, key string, c storekit.Condition, e *pendingEntry) (bool, error) {
 	cur, err := s.get(key)
 	found := err == nil
 	if err != nil && !errors.Is(err, kv.ErrNotFound) {
 		return false, err
 	}
-	if !c.holds(cur, found) {
+	if !c.Holds(cur, found) {
 		return false, nil
 	}
 	if e == nil {
@@ -73,7 +58,7 @@ func (s *Store) writeIf(ctx context.Context, key string, c condition, e *pending
 
 // conditionalSet is SetIfAbsent and CompareAndSwap: value written under
 // key with opts when c holds.
-func (s *Store) conditionalSet(ctx context.Context, op, key string, value []byte, c condition, opts []kv.SetOption) (bool, error) {
+func (s *Store) conditionalSet(ctx context.Context, op, key string, value []byte, c storekit.Condition, opts []kv.SetOption) (bool, error) {
 	e, err := s.newEntry(key, value, opts)
 	if err == nil {
 		var ok bool
@@ -87,19 +72,19 @@ func (s *Store) conditionalSet(ctx context.Context, op, key string, value []byte
 // SetIfAbsent stores value under key only when the key is absent or
 // expired, and reports whether it did.
 func (s *Store) SetIfAbsent(ctx context.Context, key string, value []byte, opts ...kv.SetOption) (bool, error) {
-	return s.conditionalSet(ctx, "setifabsent", key, value, condition{absent: true}, opts)
+	return s.conditionalSet(ctx, "setifabsent", key, value, storekit.IfAbsent(), opts)
 }
 
 // CompareAndSwap replaces the value of key with new only when key is
 // present with value old, and reports whether it did.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte, opts ...kv.SetOption) (bool, error) {
-	return s.conditionalSet(ctx, "compareandswap", key, new, condition{old: old}, opts)
+	return s.conditionalSet(ctx, "compareandswap", key, new, storekit.IfEqual(old), opts)
 }
 
 // CompareAndDelete removes key only when it is present with value old, and
 // reports whether it did.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
-	ok, err := s.conditional(ctx, key, condition{old: old}, nil)
+	ok, err := s.conditional(ctx, key, storekit.IfEqual(old), nil)
 	if err != nil {
 		return false, errs.Key("compareanddelete", key, err)
 	}

@@ -216,27 +216,7 @@ func sqliteDSN(path string) string {
 // the store, with prepared statements and the same expiry check in the
 // query.
 func openSQLiteRaw(b *testing.B) ops {
-	db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(b.TempDir(), "raw.db")))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	for _, q := range []string{
-		`CREATE TABLE kv (key BLOB NOT NULL PRIMARY KEY, expires INTEGER, value BLOB NOT NULL)`,
-		`CREATE INDEX kv__expires ON kv (expires) WHERE expires IS NOT NULL`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	prep := func(q string) *sql.Stmt {
-		st, err := db.Prepare(q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		return st
-	}
+	prep := openSQLiteRawDB(b)
 	get := prep(`SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)`)
 	set := prep(`INSERT INTO kv (key, value, expires) VALUES (?, ?, NULL)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires`)
@@ -256,6 +236,33 @@ func openSQLiteRaw(b *testing.B) ops {
 			_, err = set.ExecContext(ctx, []byte(key), data)
 			return err
 		},
+	}
+}
+
+// openSQLiteRawDB opens a database of the store's settings and schema by
+// hand, closed when the benchmark ends, and returns what prepares a
+// statement on it.
+func openSQLiteRawDB(b *testing.B) (prepare func(query string) *sql.Stmt) {
+	db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(b.TempDir(), "raw.db")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	for _, q := range []string{
+		`CREATE TABLE kv (key BLOB NOT NULL PRIMARY KEY, expires INTEGER, value BLOB NOT NULL)`,
+		`CREATE INDEX kv__expires ON kv (expires) WHERE expires IS NOT NULL`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return func(q string) *sql.Stmt {
+		st, err := db.Prepare(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
 	}
 }
 

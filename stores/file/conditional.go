@@ -26,12 +26,12 @@ func (s *Store) conditional(ctx context.Context, key string, c storekit.Conditio
 	}
 	defer s.gate.End()
 	name := fileName(key)
-	unlock, err := s.lockEntry(name, lockExclusive)
+	l, err := s.lockEntry(name, lockExclusive)
 	if err != nil {
 		return false, err
 	}
 	done, err := s.writeIf(ctx, key, c, e)
-	unlock()
+	l.unlock()
 	if done && e != nil {
 		s.wrote(ctx, *e)
 	}

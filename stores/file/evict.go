@@ -70,11 +70,11 @@ func (s *Store) removeIfExpired(name string) (bool, error) {
 // newer entry, when it turns out to be a newer one. It holds the entry's
 // lock, so no conditional write finds the entry missing meanwhile.
 func (s *Store) removeIfSame(name string, seen os.FileInfo) (bool, error) {
-	unlock, err := s.lockEntry(name, lockShared)
+	l, err := s.lockEntry(name, lockShared)
 	if err != nil {
 		return false, err
 	}
-	defer unlock()
+	defer l.unlock()
 	tmp := tempName()
 	if err := s.root.Rename(name, tmp); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

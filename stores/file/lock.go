@@ -36,10 +36,29 @@ const lockStripes = 64
 // files.
 const LockDir = ".locks"
 
-// lockName returns the lock file of the entry file name, relative to the
-// store's directory.
+// lockNames are the lock files, relative to the store's directory.
+var lockNames = func() (names [lockStripes]string) {
+	for i := range names {
+		names[i] = path.Join(LockDir, fmt.Sprintf("%02x", i))
+	}
+	return names
+}()
+
+// lockName returns the lock file of the entry file name.
 func lockName(name string) string {
-	return path.Join(LockDir, fmt.Sprintf("%02x", crc32.Checksum([]byte(name), castagnoli)%lockStripes))
+	return lockNames[crc32.Checksum([]byte(name), castagnoli)%lockStripes]
+}
+
+// entryLock is a held entry lock: the open lock file, nil when there is
+// none to hold.
+type entryLock struct{ f *os.File }
+
+// unlock releases the lock: closing the last descriptor of the lock file
+// releases its flock.
+func (l entryLock) unlock() {
+	if l.f != nil {
+		l.f.Close()
+	}
 }
 
 // openLock opens the lock file of the entry file name, creating it, and

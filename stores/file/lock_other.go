@@ -8,4 +8,4 @@ const conditionalSupported = false
 
 // lockEntry takes no lock: without conditional writes, the plain writes
 // need none.
-func (s *Store) lockEntry(string, lockMode) (func(), error) { return func() {}, nil }
+func (s *Store) lockEntry(string, lockMode) (entryLock, error) { return entryLock{}, nil }

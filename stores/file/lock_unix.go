@@ -11,15 +11,15 @@ import (
 // writes: they need flock, which every Unix has.
 const conditionalSupported = true
 
-// lockEntry takes the lock of the entry file name in mode and returns
-// what releases it. The lock is a flock on a descriptor of its own, which
-// excludes other descriptors in this process as in others, and which the
-// system releases when the process dies. It waits as long as the holder
-// takes; holders keep it only for one entry's read and write.
-func (s *Store) lockEntry(name string, mode lockMode) (unlock func(), err error) {
+// lockEntry takes the lock of the entry file name in mode. The lock is a
+// flock on a descriptor of its own, which excludes other descriptors in
+// this process as in others, and which the system releases when the
+// process dies. It waits as long as the holder takes; holders keep it
+// only for one entry's read and write.
+func (s *Store) lockEntry(name string, mode lockMode) (entryLock, error) {
 	f, err := s.openLock(name)
 	if err != nil {
-		return nil, err
+		return entryLock{}, err
 	}
 	how := syscall.LOCK_SH
 	if mode == lockExclusive {
@@ -32,10 +32,9 @@ func (s *Store) lockEntry(name string, mode lockMode) (unlock func(), err error)
 	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return entryLock{}, err
 	}
-	// Closing the last descriptor of the lock file releases the flock.
-	return func() { f.Close() }, nil
+	return entryLock{f}, nil
 }
 
 // flock is syscall.Flock retried when a signal interrupts it.

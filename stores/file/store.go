@@ -375,12 +375,12 @@ func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.Set
 	if err != nil {
 		return err
 	}
-	unlock, err := s.lockEntry(e.name, lockShared)
+	l, err := s.lockEntry(e.name, lockShared)
 	if err != nil {
 		return err
 	}
 	err = s.write(ctx, e)
-	unlock()
+	l.unlock()
 	if err != nil {
 		return err
 	}
@@ -537,11 +537,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	defer s.gate.End()
 	name := fileName(key)
-	unlock, err := s.lockEntry(name, lockShared)
+	l, err := s.lockEntry(name, lockShared)
 	if err != nil {
 		return errs.Key("delete", key, err)
 	}
-	defer unlock()
+	defer l.unlock()
 	if err := s.remove(name); err != nil {
 		return errs.Key("delete", key, err)
 	}

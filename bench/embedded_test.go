@@ -232,28 +232,7 @@ func openSQLiteRawOneConnFull(b *testing.B) ops { return sqliteRaw(b, 1, "FULL")
 // sqliteRaw is openSQLiteRaw with at most maxConns connections (0: no
 // limit) and the given synchronous setting.
 func sqliteRaw(b *testing.B, maxConns int, sync string) ops {
-	db, err := sql.Open("sqlite", sqliteDSNSync(filepath.Join(b.TempDir(), "raw.db"), sync))
-	if err != nil {
-		b.Fatal(err)
-	}
-	db.SetMaxOpenConns(maxConns)
-	b.Cleanup(func() { db.Close() })
-	for _, q := range []string{
-		`CREATE TABLE kv (key BLOB NOT NULL PRIMARY KEY, expires INTEGER, value BLOB NOT NULL)`,
-		`CREATE INDEX kv__expires ON kv (expires) WHERE expires IS NOT NULL`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	prep := func(q string) *sql.Stmt {
-		st, err := db.Prepare(q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { st.Close() })
-		return st
-	}
+	prep := openSQLiteRawDBWith(b, maxConns, sync)
 	get := prep(`SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)`)
 	set := prep(`INSERT INTO kv (key, value, expires) VALUES (?, ?, NULL)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires`)
@@ -273,6 +252,40 @@ func sqliteRaw(b *testing.B, maxConns int, sync string) ops {
 			_, err = set.ExecContext(ctx, []byte(key), data)
 			return err
 		},
+	}
+}
+
+// openSQLiteRawDB opens a database of the store's settings and schema by
+// hand, closed when the benchmark ends, and returns what prepares a
+// statement on it.
+func openSQLiteRawDB(b *testing.B) (prepare func(query string) *sql.Stmt) {
+	return openSQLiteRawDBWith(b, 0, "NORMAL")
+}
+
+// openSQLiteRawDBWith is openSQLiteRawDB with at most maxConns connections
+// (0: no limit) and the given synchronous setting.
+func openSQLiteRawDBWith(b *testing.B, maxConns int, sync string) (prepare func(query string) *sql.Stmt) {
+	db, err := sql.Open("sqlite", sqliteDSNSync(filepath.Join(b.TempDir(), "raw.db"), sync))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	b.Cleanup(func() { db.Close() })
+	for _, q := range []string{
+		`CREATE TABLE kv (key BLOB NOT NULL PRIMARY KEY, expires INTEGER, value BLOB NOT NULL)`,
+		`CREATE INDEX kv__expires ON kv (expires) WHERE expires IS NOT NULL`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return func(q string) *sql.Stmt {
+		st, err := db.Prepare(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
 	}
 }
 

@@ -2,7 +2,8 @@
 // its real server until the conformance suite covers the capability: the
 // absent, present and expired cases, the TTL of the written value, nil and
 // empty values, and a counter that concurrent writers on several handles
-// of one location increment without losing an update.
+// of one location increment without losing an update. Processes checks
+// the same across OS processes, for the stores several processes share.
 package conditionaltest
 
 import (

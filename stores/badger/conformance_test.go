@@ -20,12 +20,13 @@ func TestConformance(t *testing.T) {
 			return func() (kv.Store[string, []byte], error) { return badger.Open(dir) }
 		},
 		Capabilities: conformance.Capabilities{
-			TTL:        true,
-			Persistent: true,
-			Batch:      true,
-			PrefixScan: true,
-			KeyScan:    true,
-			MaxKeySize: 65000 - len(badger.DefaultPrefix) - 1,
+			TTL:         true,
+			Persistent:  true,
+			Batch:       true,
+			PrefixScan:  true,
+			KeyScan:     true,
+			Conditional: true,
+			MaxKeySize:  65000 - len(badger.DefaultPrefix) - 1,
 		},
 	})
 }
@@ -49,6 +50,7 @@ func TestConformanceSharedDB(t *testing.T) {
 			Batch:         true,
 			PrefixScan:    true,
 			KeyScan:       true,
+			Conditional:   true,
 			MaxKeySize:    65000 - len("shared") - 1,
 			MaxValueSize:  vlog - 12,
 		},

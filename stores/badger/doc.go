@@ -48,6 +48,16 @@
 // and iterator closed before the chunk is yielded, so no transaction stays
 // open while the loop body runs.
 //
+// It also implements kv.ConditionalWriter (and so kv.Update and kv.Lock):
+// each SetIfAbsent, CompareAndSwap and CompareAndDelete is one read-write
+// transaction that reads the key, compares and writes, with the TTL of
+// the options as Set has it. Badger's conflict detection fails the commit
+// when another transaction committed the key after the read; the write
+// then runs again from the read, up to 20 times, before failing with an
+// error wrapping kv.ErrConflict. A DB opened with DetectConflicts off
+// (WithBadgerOptions, or a DB given to New) cannot make them atomic, and
+// they fail with an error wrapping kv.ErrUnsupported.
+//
 // # Space
 //
 // Badger keeps large values in a value log that must be garbage

@@ -148,6 +148,6 @@ func BenchmarkConformance(b *testing.B) {
 			dir := t.TempDir()
 			return func() (kv.Store[string, []byte], error) { return badger.Open(dir) }
 		},
-		Capabilities: conformance.Capabilities{TTL: true, Persistent: true, Batch: true, PrefixScan: true},
+		Capabilities: conformance.Capabilities{TTL: true, Persistent: true, Batch: true, PrefixScan: true, Conditional: true},
 	})
 }

@@ -23,8 +23,8 @@ var ErrLocked = errors.New("kv/badger: directory in use by another process")
 
 // Store is a kv.Store[string, []byte] over a badger DB, holding the keys
 // under its prefix. It implements kv.BatchGetter, kv.BatchSetter,
-// kv.BatchDeleter, kv.PrefixScanner and kv.KeyScanner. It is safe for
-// concurrent use.
+// kv.BatchDeleter, kv.PrefixScanner, kv.KeyScanner and
+// kv.ConditionalWriter. It is safe for concurrent use.
 //
 // Make one with Open or New; the zero Store is not usable.
 type Store struct {

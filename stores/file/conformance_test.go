@@ -33,6 +33,7 @@ func TestConformance(t *testing.T) {
 					TTL:           true,
 					Persistent:    true,
 					SharedHandles: true,
+					Conditional:   file.Conditional,
 					MaxKeySize:    file.MaxKeySize,
 				},
 			})

@@ -24,7 +24,8 @@
 // most MaxKeySize (64 KiB) long.
 //
 // Only files with exactly these names are entries; the store ignores, and
-// Clear leaves, every other file in the directory.
+// Clear leaves, every other file in the directory, its lock directory
+// ".locks" (see Conditional writes) among them.
 //
 // # File format
 //
@@ -83,6 +84,26 @@
 // after they looked at it: they rename the file away, compare it with what
 // they read, and put a newer entry back with a hard link (a reader may miss
 // that entry for the instant it is away).
+//
+// # Conditional writes
+//
+// On Unix systems the store implements kv.ConditionalWriter (SetIfAbsent,
+// CompareAndSwap, CompareAndDelete, and so kv.Update and kv.Lock),
+// atomic across goroutines, handles and processes sharing the directory.
+// Every write takes a flock on one of 64 lock files in the subdirectory
+// ".locks", chosen by the entry's file name: Set, Delete and the removals
+// of DeleteExpired and eviction a shared lock, so they still run side by
+// side, a conditional write an exclusive one, held while it reads the
+// entry, compares it and writes it by temp file and rename like Set. No
+// write of the entry, from any process, falls in between. An expired
+// entry counts as absent; a damaged one fails the call with an error
+// wrapping kv.ErrCorrupt. The lock files are created on first use and
+// stay; the operating system releases the locks of a process that dies.
+// Stripes rather than a file per key keep the directory from holding a
+// second file for every key, and rather than one lock for the store keep
+// conditional writes of different keys from waiting for each other.
+// Elsewhere (Windows) the store has no conditional writes: kv.Update
+// fails with kv.ErrUnsupported.
 //
 // # Expiry
 //

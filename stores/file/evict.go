@@ -67,8 +67,14 @@ func (s *Store) removeIfExpired(name string) (bool, error) {
 // that another writer renamed into place after the caller looked at the
 // old one; instead the file is first renamed away (which is atomic), then
 // compared, and put back with a hard link, which never replaces an even
-// newer entry, when it turns out to be a newer one.
+// newer entry, when it turns out to be a newer one. It holds the entry's
+// lock, so no conditional write finds the entry missing meanwhile.
 func (s *Store) removeIfSame(name string, seen os.FileInfo) (bool, error) {
+	l, err := s.lockEntry(name, lockShared)
+	if err != nil {
+		return false, err
+	}
+	defer l.unlock()
 	tmp := tempName()
 	if err := s.root.Rename(name, tmp); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

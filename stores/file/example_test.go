@@ -43,6 +43,7 @@ func Example() {
 	// Output:
 	// stays inside <nil>
 	// true
+	// .locks
 	// k..%2f..%2fetc%2fpasswd.kv
 }
 

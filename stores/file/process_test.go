@@ -94,7 +94,7 @@ func TestMultiProcess(t *testing.T) {
 		t.Errorf("Len = %d, %v; want %d", n, err, len(want))
 	}
 	for _, name := range dirNames(t, dir) {
-		if strings.HasPrefix(name, ".") {
+		if strings.HasPrefix(name, ".tmp-") {
 			t.Errorf("temp file %s left behind", name)
 		}
 	}

@@ -406,16 +406,43 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, opts ...kv.Se
 }
 
 func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.SetOption) error {
-	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
-		return err
-	}
-	so, err := s.now.SetOptions(opts...)
+	e, err := s.newEntry(key, value, opts)
 	if err != nil {
 		return err
 	}
+	l, err := s.lockEntry(e.name, lockShared)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, e)
+	l.unlock()
+	if err != nil {
+		return err
+	}
+	s.wrote(ctx, e)
+	return nil
+}
+
+// pendingEntry is the entry file of a write of value under key.
+type pendingEntry struct {
+	name       string
+	head, rest []byte // written in this order
+	size       int64
+}
+
+// newEntry checks a write of value under key and lays out its file, or
+// fails with kv.ErrTooLarge or kv.ErrInvalidTTL.
+func (s *Store) newEntry(key string, value []byte, opts []kv.SetOption) (pendingEntry, error) {
+	if err := storekit.CheckKeySize(key, MaxKeySize); err != nil {
+		return pendingEntry{}, err
+	}
+	so, err := s.now.SetOptions(opts...)
+	if err != nil {
+		return pendingEntry{}, err
+	}
 	size := headerSize + int64(len(key)) + int64(len(value))
 	if s.maxBytes > 0 && size > s.maxBytes {
-		return fmt.Errorf("%w: entry of %d bytes, store bound %d", kv.ErrTooLarge, size, s.maxBytes)
+		return pendingEntry{}, fmt.Errorf("%w: entry of %d bytes, store bound %d", kv.ErrTooLarge, size, s.maxBytes)
 	}
 	buf := encodeHeader(key, value, so.ExpiresAt)
 	buf = append(buf, key...)
@@ -428,20 +455,30 @@ func (s *Store) set(ctx context.Context, key string, value []byte, opts []kv.Set
 	} else {
 		rest = value
 	}
-	if err := s.writeEntry(ctx, fileName(key), buf, rest); err != nil {
+	return pendingEntry{name: fileName(key), head: buf, rest: rest, size: size}, nil
+}
+
+// write puts e in place, with the fsyncs of WithSync. The caller holds
+// the entry's lock.
+func (s *Store) write(ctx context.Context, e pendingEntry) error {
+	if err := s.writeEntry(ctx, e.name, e.head, e.rest); err != nil {
 		return err
 	}
 	if s.sync {
-		if err := s.syncDir(); err != nil {
-			return err
-		}
+		return s.syncDir()
 	}
-	if s.maxBytes > 0 && s.size.Add(size) > s.maxBytes {
+	return nil
+}
+
+// wrote counts e, written, towards WithMaxBytes and evicts when the
+// bound is passed. The caller no longer holds the entry's lock, which
+// eviction may need.
+func (s *Store) wrote(ctx context.Context, e pendingEntry) {
+	if s.maxBytes > 0 && s.size.Add(e.size) > s.maxBytes {
 		if err := s.evict(ctx); err != nil {
 			s.log.Warn("kv/file: evict", "dir", s.dir, "err", err)
 		}
 	}
-	return nil
 }
 
 // writeEntry writes head and then rest to a new temp file, fsynced with
@@ -534,17 +571,29 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return errs.Key("delete", key, err)
 	}
 	defer s.gate.End()
-	err := s.root.Remove(fileName(key))
+	name := fileName(key)
+	l, err := s.lockEntry(name, lockShared)
+	if err != nil {
+		return errs.Key("delete", key, err)
+	}
+	defer l.unlock()
+	if err := s.remove(name); err != nil {
+		return errs.Key("delete", key, err)
+	}
+	return nil
+}
+
+// remove removes the entry file name, with the fsync of WithSync; a
+// missing file is not an error. The caller holds the entry's lock.
+func (s *Store) remove(name string) error {
+	err := s.root.Remove(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err == nil && s.sync {
 		err = s.syncDir()
 	}
-	if err != nil {
-		return errs.Key("delete", key, err)
-	}
-	return nil
+	return err
 }
 
 // Len returns the number of entries present and not expired. It reads the

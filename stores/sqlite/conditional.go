@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/kvkit/kv"
 )
@@ -28,10 +29,14 @@ func newConditionalQueries(table string) conditionalQueries {
 	}
 }
 
+// conditionalStmts are the conditional statements prepared on the
+// writer.
+type conditionalStmts struct{ setIfAbsent, compareAndSwap, compareAndDelete *sql.Stmt }
+
 // changed runs a conditional statement and reports whether it changed a
 // row.
-func (s *Store) changed(ctx context.Context, op, key, query string, args ...any) (bool, error) {
-	res, err := s.db.writer.ExecContext(ctx, query, args...)
+func (s *Store) changed(ctx context.Context, op, key string, st *sql.Stmt, args ...any) (bool, error) {
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return false, errs.Key(op, key, s.classify(err))
 	}
@@ -65,7 +70,7 @@ func (s *Store) SetIfAbsent(ctx context.Context, key string, value []byte, opts 
 	if err != nil {
 		return false, err
 	}
-	return s.changed(ctx, "setifabsent", key, s.cq.setIfAbsent,
+	return s.changed(ctx, "setifabsent", key, s.cond.setIfAbsent,
 		keyArg(key), valueArg(value), expiresArg(o.ExpiresAt), s.now())
 }
 
@@ -76,7 +81,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte,
 	if err != nil {
 		return false, err
 	}
-	return s.changed(ctx, "compareandswap", key, s.cq.compareAndSwap,
+	return s.changed(ctx, "compareandswap", key, s.cond.compareAndSwap,
 		valueArg(new), expiresArg(o.ExpiresAt), keyArg(key), valueArg(old), s.now())
 }
 
@@ -86,5 +91,5 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (b
 	if err := s.life.BeginWrite(ctx); err != nil {
 		return false, errs.Key("compareanddelete", key, err)
 	}
-	return s.changed(ctx, "compareanddelete", key, s.cq.compareAndDelete, keyArg(key), valueArg(old), s.now())
+	return s.changed(ctx, "compareanddelete", key, s.cond.compareAndDelete, keyArg(key), valueArg(old), s.now())
 }

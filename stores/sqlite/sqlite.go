@@ -39,6 +39,7 @@ type Store struct {
 
 	getStmt, hasStmt *sql.Stmt // on db.reader
 	setStmt, delStmt *sql.Stmt // on db.writer
+	cond             conditionalStmts
 
 	getManyMu sync.Mutex
 	getMany   getManyStmts // on db.reader
@@ -311,8 +312,11 @@ func (s *Store) Close() error {
 	}
 	var failed []error
 	s.getManyMu.Lock()
-	stmts := append([]*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt}, s.getMany[:]...)
+	stmts := s.getMany[:]
 	s.getManyMu.Unlock()
+	for _, p := range s.prepared() {
+		stmts = append(stmts, *p.stmt)
+	}
 	for _, st := range stmts {
 		if st != nil {
 			failed = append(failed, st.Close())
@@ -354,17 +358,16 @@ func newStore(h *handles, table string, o options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create table: %w", err)
 	}
-	if s.getStmt, err = h.reader.PrepareContext(ctx, s.q.get); err == nil {
-		if s.hasStmt, err = h.reader.PrepareContext(ctx, s.q.has); err == nil {
-			if s.setStmt, err = h.writer.PrepareContext(ctx, s.q.set); err == nil {
-				s.delStmt, err = h.writer.PrepareContext(ctx, s.q.del)
-			}
+	ps := s.prepared()
+	for _, p := range ps {
+		if *p.stmt, err = p.db.PrepareContext(ctx, p.query); err != nil {
+			break
 		}
 	}
 	if err != nil {
-		for _, st := range []*sql.Stmt{s.getStmt, s.hasStmt, s.setStmt, s.delStmt} {
-			if st != nil {
-				st.Close()
+		for _, p := range ps {
+			if *p.stmt != nil {
+				(*p.stmt).Close()
 			}
 		}
 		return nil, fmt.Errorf("prepare: %w", err)
@@ -394,6 +397,28 @@ func (s *Store) prepareReads(ctx context.Context) error {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	return nil
+}
+
+// preparedStmt is a statement the store prepares when it is made and
+// closes with Close.
+type preparedStmt struct {
+	stmt  **sql.Stmt
+	db    *sql.DB
+	query string
+}
+
+// prepared lists the store's prepared statements.
+func (s *Store) prepared() []preparedStmt {
+	r, w := s.db.reader, s.db.writer
+	return []preparedStmt{
+		{&s.getStmt, r, s.q.get},
+		{&s.hasStmt, r, s.q.has},
+		{&s.setStmt, w, s.q.set},
+		{&s.delStmt, w, s.q.del},
+		{&s.cond.setIfAbsent, w, s.cq.setIfAbsent},
+		{&s.cond.compareAndSwap, w, s.cq.compareAndSwap},
+		{&s.cond.compareAndDelete, w, s.cq.compareAndDelete},
+	}
 }
 
 // validTable reports whether name can be a table name: ASCII letters,

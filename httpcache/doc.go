@@ -30,7 +30,10 @@
 //  3. The stored expiry, worked out when the response was stored or
 //     revalidated from, first that applies:
 //     a. response headers (unless WithCacheControl(false)): s-maxage (shared
-//     mode), max-age, Expires; no-cache forces revalidation;
+//     mode), max-age, Expires; no-cache forces revalidation; in shared
+//     mode a targeted field (CDN-Cache-Control, RFC 9213; see
+//     [WithTargetedCacheControl]) that is present and valid replaces
+//     Cache-Control and Expires;
 //     b. the per-request expiry, [ExpireAfter];
 //     c. the first matching per-URL pattern, [WithURLExpiry] /
 //     [WithURLExpiryRegexp];

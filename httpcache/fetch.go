@@ -237,7 +237,7 @@ func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 	if len(req.Header["Authorization"]) > 0 || len(req.Header["Cookie"]) > 0 || len(resp.Header["Set-Cookie"]) > 0 {
 		return false
 	}
-	d := parseDirectives(resp.Header)
+	d := t.o.responseDirectives(resp.Header)
 	return !d.private && !d.noStore && !d.noCache
 }
 
@@ -256,7 +256,7 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
 	if !t.o.cacheControl {
 		return true
 	}
-	return storable(parseDirectives(resp.Header), t.o.shared, len(req.Header["Authorization"]) > 0)
+	return storable(t.o.responseDirectives(resp.Header), t.o.shared, len(req.Header["Authorization"]) > 0)
 }
 
 // storable applies the response directives that forbid storing (RFC 9111
@@ -312,7 +312,7 @@ func (t *Transport) newEntry(lk *lookup, resp *http.Response, reqTime, respTime 
 // returns the refreshed entry, stored, or nil when the 304 forbids
 // storing.
 func (t *Transport) merge(lk *lookup, stale *Response, resp *http.Response, reqTime, respTime time.Time) *Response {
-	if t.o.cacheControl && parseDirectives(resp.Header).noStore {
+	if t.o.cacheControl && t.o.responseDirectives(resp.Header).noStore {
 		return nil
 	}
 	e := *stale

@@ -13,7 +13,7 @@ func (t *Transport) setFreshness(e *Response, expiry Expiry, respHeader http.Hea
 	e.InitialAge = initialAge(respHeader, e.RequestTime, e.ResponseTime)
 	d := noDirectives
 	if t.o.cacheControl {
-		d = parseDirectives(e.Header)
+		d = t.o.responseDirectives(e.Header)
 	}
 	lifetime, never := t.o.lifetime(e, expiry, d)
 	e.MustRevalidate = d.mustRevalidate || d.noCache || (t.o.shared && d.proxyRevalidate)

@@ -58,6 +58,7 @@ type options struct {
 	keyFunc         func(*http.Request, []byte) string
 	cacheControl    bool
 	shared          bool
+	targeted        []string // canonical names of the targeted fields (RFC 9213)
 	readOnly        bool
 	staleIfError    time.Duration
 	staleRevalidate time.Duration
@@ -80,12 +81,13 @@ type urlExpiry struct {
 func defaultOptions() options {
 	o := options{
 		base:           http.DefaultTransport,
-		codes:          map[int]bool{http.StatusOK: true},
 		methods:        map[string]bool{http.MethodGet: true, http.MethodHead: true},
 		maxBody:        DefaultMaxBodySize,
 		ignoredParams:  map[string]bool{},
 		ignoredHeaders: map[string]bool{},
+		codes:          map[int]bool{http.StatusOK: true},
 		cacheControl:   true,
+		targeted:       defaultTargeted,
 		now:            time.Now,
 		storeTimeout:   DefaultStoreTimeout,
 		breakerMin:     DefaultStoreBreakerMin,
@@ -247,6 +249,24 @@ func WithCacheControl(on bool) Option { return func(o *options) { o.cacheControl
 // must-revalidate), are not stored. The default is a private cache, as in
 // a browser or a client library.
 func WithShared(shared bool) Option { return func(o *options) { o.shared = shared } }
+
+// WithTargetedCacheControl sets the targeted cache-control fields (RFC
+// 9213) a shared cache obeys, in order of precedence; the default is
+// CDN-Cache-Control alone, and none turns targeting off. In shared mode
+// the first of them that a response carries with a valid, non-empty
+// Structured Field Dictionary replaces its Cache-Control and Expires:
+// its no-store, no-cache and private apply, its max-age (or s-maxage)
+// sets the freshness, and a response it makes fresh is stored even when
+// Cache-Control says no-store. An invalid one is ignored, as if absent.
+// A private cache ignores targeted fields.
+func WithTargetedCacheControl(fields ...string) Option {
+	return func(o *options) {
+		o.targeted = make([]string, 0, len(fields))
+		for _, f := range fields {
+			o.targeted = append(o.targeted, http.CanonicalHeaderKey(f))
+		}
+	}
+}
 
 // WithReadOnly makes the cache read-only: requests are answered from what
 // is stored (fresh, or revalidated with the origin, whose 304 is then

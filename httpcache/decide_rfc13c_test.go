@@ -1,0 +1,101 @@
+package httpcache
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestParseSFDictionary checks the Structured Field Dictionary parser
+// (RFC 8941 4.2.2) targeted fields are read with.
+func TestParseSFDictionary(t *testing.T) {
+	rows := []struct {
+		name  string
+		lines []string
+		want  []sfMember // nil: invalid
+	}{
+		{"boolean and integer", []string{"max-age=60, no-store"}, []sfMember{{"max-age", sfValue{kind: sfInteger, n: 60}}, {"no-store", sfValue{kind: sfBoolean, b: true}}}},
+		{"field lines joined", []string{"max-age=60", "private"}, []sfMember{{"max-age", sfValue{kind: sfInteger, n: 60}}, {"private", sfValue{kind: sfBoolean, b: true}}}},
+		{"string and inner list", []string{`no-cache="set-cookie, x-a", private=(x-b "x-c")`}, []sfMember{{"no-cache", sfValue{kind: sfString, s: "set-cookie, x-a"}}, {"private", sfValue{kind: sfInnerList, list: []string{"x-b", "x-c"}}}}},
+		{"parameters dropped, ?0, decimal", []string{"a;x=1, b=?0, c=1.5"}, []sfMember{{"a", sfValue{kind: sfBoolean, b: true}}, {"b", sfValue{kind: sfBoolean}}, {"c", sfValue{kind: sfOther}}}},
+		{"a repeated key takes the last value", []string{"max-age=60, max-age=5"}, []sfMember{{"max-age", sfValue{kind: sfInteger, n: 5}}}},
+		{"upper-case key", []string{"Max-Age=60"}, nil},
+		{"trailing comma", []string{"no-store,"}, nil},
+		{"members not separated by a comma", []string{"max-age=60 no-store"}, nil},
+		{"integer of 16 digits", []string{"max-age=1234567890123456"}, nil},
+		{"unterminated string", []string{`no-cache="a`}, nil},
+		{"empty value", []string{`max-age=`}, nil},
+	}
+	for _, r := range rows {
+		got, ok := parseSFDictionary(r.lines)
+		if ok != (r.want != nil) {
+			t.Errorf("RFC 8941 4.2.2: %s: valid = %v, want %v", r.name, ok, r.want != nil)
+			continue
+		}
+		if diff := cmp.Diff(r.want, got, cmp.AllowUnexported(sfMember{}, sfValue{})); ok && diff != "" {
+			t.Errorf("RFC 8941 4.2.2: %s (-want +got):\n%s", r.name, diff)
+		}
+	}
+}
+
+// TestResponseRules checks, row by row, what the response headers decide
+// for storing (may it be stored) and for freshness (its lifetime), in a
+// private or a shared cache.
+func TestResponseRules(t *testing.T) {
+	date := t0.Format(http.TimeFormat)
+	rows := []struct {
+		rfc, name string
+		code      int
+		header    http.Header
+		shared    bool
+		opts      []Option
+		store     bool
+		lifetime  time.Duration // checked when stored
+	}{
+		// Targeted cache control (RFC 9213).
+		{"RFC 9213 2.2", "shared: CDN-Cache-Control max-age overrides Cache-Control", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {"max-age=600"}}, true, nil, true, 10 * time.Minute},
+		{"RFC 9213 2.2", "private: CDN-Cache-Control ignored", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {"max-age=600"}}, false, nil, true, time.Minute},
+		{"RFC 9213 2.2", "shared: CDN-Cache-Control fresh, Cache-Control no-store: stored", 200, http.Header{"Cache-Control": {"no-store"}, "Cdn-Cache-Control": {"max-age=60"}}, true, nil, true, time.Minute},
+		{"RFC 9213 2.2", "private: Cache-Control no-store still applies", 200, http.Header{"Cache-Control": {"no-store"}, "Cdn-Cache-Control": {"max-age=60"}}, false, nil, false, 0},
+		{"RFC 9213 2.2", "shared: CDN-Cache-Control no-store", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {"no-store"}}, true, nil, false, 0},
+		{"RFC 9213 2.2", "shared: CDN-Cache-Control private", 200, http.Header{"Cache-Control": {"public, max-age=60"}, "Cdn-Cache-Control": {"private"}}, true, nil, false, 0},
+		{"RFC 9213 2.2", "shared: CDN-Cache-Control no-cache: stale at once", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {"no-cache, max-age=60"}}, true, nil, true, 0},
+		{"RFC 9213 2.2", "shared: CDN-Cache-Control s-maxage", 200, http.Header{"Cdn-Cache-Control": {"max-age=60, s-maxage=120"}}, true, nil, true, 2 * time.Minute},
+		{"RFC 9213 2.2", "shared: Expires ignored with a targeted field", 200, http.Header{"Date": {date}, "Expires": {t0.Add(time.Hour).Format(http.TimeFormat)}, "Cdn-Cache-Control": {"max-age=60"}}, true, nil, true, time.Minute},
+		{"RFC 9213 2.1", "shared: invalid CDN-Cache-Control ignored", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {"max-age=600,"}}, true, nil, true, time.Minute},
+		{"RFC 9213 2.2", "shared: empty CDN-Cache-Control ignored", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {""}}, true, nil, true, time.Minute},
+		{"RFC 9213 2.1", "shared: a member of the wrong type is ignored", 200, http.Header{"Cache-Control": {"max-age=60"}, "Cdn-Cache-Control": {`max-age="600", public`}}, true, nil, true, 0},
+		{"RFC 9213 2.2", "shared: the first targeted field listed wins", 200, http.Header{"Cache-Control": {"no-store"}, "Surrogate-Control": {"max-age=60"}, "Cdn-Cache-Control": {"no-store"}}, true, opts(WithTargetedCacheControl("Surrogate-Control", "CDN-Cache-Control")), true, time.Minute},
+		{"RFC 9213 2.2", "shared: an invalid first field falls back to the next", 200, http.Header{"Surrogate-Control": {"MAX-AGE=1"}, "Cdn-Cache-Control": {"max-age=60"}}, true, opts(WithTargetedCacheControl("Surrogate-Control", "CDN-Cache-Control")), true, time.Minute},
+		{"WithTargetedCacheControl", "shared: targeting off", 200, http.Header{"Cache-Control": {"no-store"}, "Cdn-Cache-Control": {"max-age=60"}}, true, opts(WithTargetedCacheControl()), false, 0},
+	}
+	for _, r := range rows {
+		t.Run(r.rfc+"/"+r.name, func(t *testing.T) {
+			o := defaultOptions()
+			for _, opt := range r.opts {
+				opt(&o)
+			}
+			o.shared = r.shared
+			if got := o.mayStoreHeaders(r.code, r.header); got != r.store {
+				t.Fatalf("%s: stored = %v, want %v", r.rfc, got, r.store)
+			}
+			if !r.store {
+				return
+			}
+			e := &Response{StatusCode: r.code, Header: r.header, RequestTime: t0, ResponseTime: t0}
+			if lifetime, _ := o.lifetime(e, Expiry{}, o.responseDirectives(r.header)); lifetime != r.lifetime {
+				t.Errorf("%s: lifetime = %v, want %v", r.rfc, lifetime, r.lifetime)
+			}
+		})
+	}
+}
+
+func opts(o ...Option) []Option { return o }
+
+// mayStoreHeaders is what mayStore decides from the status and headers of
+// a response to a request without Authorization.
+func (o *options) mayStoreHeaders(code int, h http.Header) bool {
+	return o.codes[code] && storable(o.responseDirectives(h), o.shared, false)
+}

@@ -70,6 +70,27 @@ func TestResponseRules(t *testing.T) {
 		{"RFC 9213 2.2", "shared: the first targeted field listed wins", 200, http.Header{"Cache-Control": {"no-store"}, "Surrogate-Control": {"max-age=60"}, "Cdn-Cache-Control": {"no-store"}}, true, opts(WithTargetedCacheControl("Surrogate-Control", "CDN-Cache-Control")), true, time.Minute},
 		{"RFC 9213 2.2", "shared: an invalid first field falls back to the next", 200, http.Header{"Surrogate-Control": {"MAX-AGE=1"}, "Cdn-Cache-Control": {"max-age=60"}}, true, opts(WithTargetedCacheControl("Surrogate-Control", "CDN-Cache-Control")), true, time.Minute},
 		{"WithTargetedCacheControl", "shared: targeting off", 200, http.Header{"Cache-Control": {"no-store"}, "Cdn-Cache-Control": {"max-age=60"}}, true, opts(WithTargetedCacheControl()), false, 0},
+
+		// Status codes (RFC 9111 3, RFC 9110 15.1).
+		{"RFC 9110 15.1", "404 heuristically cacheable: Last-Modified alone", 404, lastModified(10 * time.Hour), false, nil, true, time.Hour},
+		{"RFC 9110 15.1", "301 heuristically cacheable: Last-Modified alone", 301, lastModified(10 * time.Hour), true, nil, true, time.Hour},
+		{"RFC 9110 15.1", "204 heuristically cacheable: Last-Modified alone", 204, lastModified(10 * time.Hour), true, nil, true, time.Hour},
+		{"RFC 9110 15.1", "302 is not heuristically cacheable", 302, lastModified(10 * time.Hour), false, nil, false, 0},
+		{"RFC 9110 15.1", "500 is not heuristically cacheable", 500, lastModified(10 * time.Hour), true, nil, false, 0},
+		{"RFC 9111 3", "500 with max-age", 500, cc("max-age=60"), false, nil, true, time.Minute},
+		{"RFC 9111 3", "302 with Expires", 302, http.Header{"Date": {date}, "Expires": {t0.Add(time.Hour).Format(http.TimeFormat)}}, true, nil, true, time.Hour},
+		{"RFC 9111 3", "503 with s-maxage in a shared cache", 503, cc("s-maxage=30"), true, nil, true, 30 * time.Second},
+		{"RFC 9111 3", "503 with s-maxage in a private cache", 503, cc("s-maxage=30"), false, nil, false, 0},
+		{"RFC 9111 3", "403 public", 403, cc("public"), true, nil, true, 0},
+		{"RFC 9111 3", "400 private in a private cache", 400, cc("private, max-age=0"), false, nil, true, 0},
+		{"RFC 9111 3", "500 no-store with max-age", 500, cc("no-store, max-age=60"), false, nil, false, 0},
+		{"RFC 9111 3", "304 is never stored", 304, cc("max-age=60"), false, nil, false, 0},
+		{"RFC 6585", "429 (not an RFC 9110 code) is not stored", 429, cc("max-age=60"), true, nil, false, 0},
+		{"RFC 9110 15", "an unknown code is not stored", 299, cc("max-age=60"), false, nil, false, 0},
+		{"WithAllowedCodes", "restricts: 404 not listed", 404, cc("max-age=60"), false, opts(WithAllowedCodes(200)), false, 0},
+		{"WithAllowedCodes", "a listed code is stored as the directives allow", 500, http.Header{}, false, opts(WithAllowedCodes(200, 500)), true, 0},
+		{"WithAllowedCodes", "a listed code with no-store", 500, cc("no-store"), false, opts(WithAllowedCodes(500)), false, 0},
+		{"WithCacheControl(false)", "200 alone by default", 404, cc("max-age=60"), false, opts(WithCacheControl(false)), false, 0},
 	}
 	for _, r := range rows {
 		t.Run(r.rfc+"/"+r.name, func(t *testing.T) {
@@ -94,8 +115,13 @@ func TestResponseRules(t *testing.T) {
 
 func opts(o ...Option) []Option { return o }
 
+// lastModified is the header of a response modified age before t0.
+func lastModified(age time.Duration) http.Header {
+	return http.Header{"Date": {t0.Format(http.TimeFormat)}, "Last-Modified": {t0.Add(-age).Format(http.TimeFormat)}}
+}
+
 // mayStoreHeaders is what mayStore decides from the status and headers of
 // a response to a request without Authorization.
 func (o *options) mayStoreHeaders(code int, h http.Header) bool {
-	return o.codes[code] && storable(o.responseDirectives(h), o.shared, false)
+	return o.codeAllowed(code) && o.storableResponse(code, h, false)
 }

@@ -48,6 +48,14 @@
 // headers say. no-store and (in shared mode) private responses are never
 // stored unless Cache-Control is off.
 //
+// Which status codes are stored follows RFC 9111 3 unless
+// [WithAllowedCodes] lists them: a final status defined by RFC 9110 (but
+// 206 and 304) when the response sets its own freshness (level a), is
+// public, or is private in a private cache; the heuristically cacheable
+// ones (200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501) also with
+// levels b to e. A 500 is thus stored only when its headers ask for it,
+// and a configured expiry never makes it so.
+//
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.
 // Stale responses may also be served by stale-if-error and

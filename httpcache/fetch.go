@@ -244,7 +244,7 @@ func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 // mayStore applies the configured filters and the RFC 9111 rules that do
 // not need the body.
 func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
-	if !t.o.codes[resp.StatusCode] || resp.StatusCode == http.StatusPartialContent {
+	if !t.o.codeAllowed(resp.StatusCode) || resp.StatusCode == http.StatusPartialContent {
 		return false
 	}
 	if t.o.filter != nil && !t.o.filter(resp) {
@@ -253,10 +253,7 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		return false // a stream without end
 	}
-	if !t.o.cacheControl {
-		return true
-	}
-	return storable(t.o.responseDirectives(resp.Header), t.o.shared, len(req.Header["Authorization"]) > 0)
+	return t.o.storableResponse(resp.StatusCode, resp.Header, len(req.Header["Authorization"]) > 0)
 }
 
 // storable applies the response directives that forbid storing (RFC 9111

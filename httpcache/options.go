@@ -85,7 +85,6 @@ func defaultOptions() options {
 		maxBody:        DefaultMaxBodySize,
 		ignoredParams:  map[string]bool{},
 		ignoredHeaders: map[string]bool{},
-		codes:          map[int]bool{http.StatusOK: true},
 		cacheControl:   true,
 		targeted:       defaultTargeted,
 		now:            time.Now,
@@ -170,8 +169,17 @@ func globRegexp(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-// WithAllowedCodes sets the status codes whose responses are stored. The
-// default is 200 only.
+// WithAllowedCodes sets the status codes whose responses are stored: a
+// response with another is never stored, and one with a listed code is
+// stored as the response directives allow. The default follows RFC 9111
+// 3: a response with a final status defined by RFC 9110 (but 206 and
+// 304) is stored when it sets its own freshness (max-age, s-maxage in a
+// shared cache, Expires), is public, or is private in a private cache;
+// one with a heuristically cacheable status (200, 203, 204, 300, 301,
+// 308, 404, 405, 410, 414, 501: RFC 9110 15.1) is stored without, and
+// gets a configured expiry or heuristic freshness (from Last-Modified).
+// With WithCacheControl(false) the default is 200 only. requests-cache's
+// allowable_codes=(200,) is WithAllowedCodes(200).
 func WithAllowedCodes(codes ...int) Option {
 	return func(o *options) {
 		o.codes = make(map[int]bool, len(codes))

@@ -52,6 +52,33 @@ var targetedCases = concat(
 		map[string]string{"Cache-Control": "no-store", "CDN-Cache-Control": "max-age=60"}, notStored, notStored),
 )
 
+// storedAs and notStoredAs are stored and notStored for a status code.
+func storedAs(code int) []step {
+	return []step{{want: httpcache.Miss, code: code}, {want: httpcache.Hit, code: code, hits: 1}}
+}
+
+func notStoredAs(code int) []step {
+	return []step{{want: httpcache.Miss, code: code}, {want: httpcache.Miss, code: code, hits: 2}}
+}
+
+var lastModifiedLongAgo = epoch.Add(-30 * 24 * time.Hour).Format(http.TimeFormat)
+
+// Status codes (RFC 9111 3, RFC 9110 15.1): explicit freshness makes any
+// understood final status storable; heuristic freshness (and a
+// configured expiry) only the heuristically cacheable ones.
+var statusCases = concat(
+	byMode("404 with max-age (RFC 9111 3)", nil, map[string]string{":status": "404", "Cache-Control": "max-age=60"}, storedAs(404), storedAs(404)),
+	byMode("500 with max-age (RFC 9111 3)", nil, map[string]string{":status": "500", "Cache-Control": "max-age=60"}, storedAs(500), storedAs(500)),
+	byMode("302 with Expires (RFC 9111 3)", nil, map[string]string{":status": "302", "Expires": epoch.Add(time.Hour).Format(http.TimeFormat)}, storedAs(302), storedAs(302)),
+	byMode("503 with s-maxage (RFC 9111 3, 5.2.2.10)", nil, map[string]string{":status": "503", "Cache-Control": "s-maxage=60"}, notStoredAs(503), storedAs(503)),
+	byMode("410 with Last-Modified alone: heuristic (RFC 9110 15.1)", nil, map[string]string{":status": "410", "Last-Modified": lastModifiedLongAgo}, storedAs(410), storedAs(410)),
+	byMode("403 with Last-Modified alone: not heuristically cacheable (RFC 9110 15.1)", nil, map[string]string{":status": "403", "Last-Modified": lastModifiedLongAgo}, notStoredAs(403), notStoredAs(403)),
+	byMode("500 with a configured expiry alone is not stored (RFC 9110 15.1)", opts(httpcache.WithExpireAfter(httpcache.After(time.Hour))), map[string]string{":status": "500"}, notStoredAs(500), notStoredAs(500)),
+	byMode("404 with a configured expiry (RFC 9110 15.1)", opts(httpcache.WithExpireAfter(httpcache.After(time.Hour))), map[string]string{":status": "404"}, storedAs(404), storedAs(404)),
+	byMode("429 with max-age is not stored (RFC 6585 4)", nil, map[string]string{":status": "429", "Cache-Control": "max-age=60"}, notStoredAs(429), notStoredAs(429)),
+	byMode("WithAllowedCodes(200) restricts", opts(httpcache.WithAllowedCodes(200)), map[string]string{":status": "404", "Cache-Control": "max-age=60"}, notStoredAs(404), notStoredAs(404)),
+)
+
 func concat(groups ...[]stepsCase) []stepsCase {
 	var out []stepsCase
 	for _, g := range groups {
@@ -60,4 +87,4 @@ func concat(groups ...[]stepsCase) []stepsCase {
 	return out
 }
 
-func init() { stepsCases = append(stepsCases, targetedCases...) }
+func init() { stepsCases = append(stepsCases, concat(targetedCases, statusCases)...) }

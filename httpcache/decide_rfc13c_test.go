@@ -91,6 +91,15 @@ func TestResponseRules(t *testing.T) {
 		{"WithAllowedCodes", "a listed code is stored as the directives allow", 500, http.Header{}, false, opts(WithAllowedCodes(200, 500)), true, 0},
 		{"WithAllowedCodes", "a listed code with no-store", 500, cc("no-store"), false, opts(WithAllowedCodes(500)), false, 0},
 		{"WithCacheControl(false)", "200 alone by default", 404, cc("max-age=60"), false, opts(WithCacheControl(false)), false, 0},
+
+		// must-understand (RFC 9111 5.2.2.3).
+		{"RFC 9111 5.2.2.3", "must-understand: no-store ignored with an understood code", 200, cc("must-understand, no-store, max-age=60"), false, nil, true, time.Minute},
+		{"RFC 9111 5.2.2.3", "shared: must-understand: no-store ignored with an understood code", 500, cc("must-understand, no-store, max-age=60"), true, nil, true, time.Minute},
+		{"RFC 9111 5.2.2.3", "must-understand without no-store", 404, cc("must-understand, max-age=60"), true, nil, true, time.Minute},
+		{"RFC 9111 3", "must-understand with a code not understood: not stored", 429, cc("must-understand, max-age=60"), false, opts(WithAllowedCodes(200, 429)), false, 0},
+		{"RFC 9111 3", "without must-understand a listed code is stored", 429, cc("max-age=60"), false, opts(WithAllowedCodes(200, 429)), true, time.Minute},
+		{"RFC 9111 5.2.2.3", "must-understand does not lift private in a shared cache", 200, cc("must-understand, no-store, private, max-age=60"), true, nil, false, 0},
+		{"RFC 9213 2.2", "shared: must-understand in CDN-Cache-Control", 200, http.Header{"Cdn-Cache-Control": {"must-understand, no-store, max-age=60"}}, true, nil, true, time.Minute},
 	}
 	for _, r := range rows {
 		t.Run(r.rfc+"/"+r.name, func(t *testing.T) {

@@ -54,7 +54,9 @@
 // public, or is private in a private cache; the heuristically cacheable
 // ones (200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501) also with
 // levels b to e. A 500 is thus stored only when its headers ask for it,
-// and a configured expiry never makes it so.
+// and a configured expiry never makes it so. must-understand (RFC 9111
+// 5.2.2.3) makes no-store void with one of those codes, and forbids
+// storing with any other.
 //
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.

@@ -309,8 +309,10 @@ func (t *Transport) newEntry(lk *lookup, resp *http.Response, reqTime, respTime 
 // returns the refreshed entry, stored, or nil when the 304 forbids
 // storing.
 func (t *Transport) merge(lk *lookup, stale *Response, resp *http.Response, reqTime, respTime time.Time) *Response {
-	if t.o.cacheControl && t.o.responseDirectives(resp.Header).noStore {
-		return nil
+	if t.o.cacheControl {
+		if d := t.o.responseDirectives(resp.Header); !d.applyMustUnderstand(stale.StatusCode) || d.noStore {
+			return nil
+		}
 	}
 	e := *stale
 	e.Header = stale.Header.Clone()

@@ -5,10 +5,11 @@ import "net/http"
 // understoodCodes are the final status codes whose caching rules this
 // cache implements (RFC 9110 15): those of RFC 9110 but 206 (partial
 // content is not stored), 304 (a validation answer, never stored as a
-// response) and the obsolete 305 and 306. Codes of other
-// specifications may restrict caching (RFC 6585 forbids storing 428,
-// 429, 431 and 511), so they are not stored unless WithAllowedCodes
-// lists them.
+// response) and the obsolete 305 and 306. A response with
+// must-understand is stored only with one of them (RFC 9111 3, 5.2.2.3).
+// Codes of other specifications may restrict caching (RFC 6585 forbids
+// storing 428, 429, 431 and 511), so they are not stored unless
+// WithAllowedCodes lists them.
 var understoodCodes = map[int]bool{
 	200: true, 201: true, 202: true, 203: true, 204: true, 205: true,
 	300: true, 301: true, 302: true, 303: true, 307: true, 308: true,
@@ -35,7 +36,7 @@ func (o *options) codeAllowed(code int) bool {
 
 // storableResponse applies the response directives to a response whose
 // status code is allowed (codeAllowed): the rules that forbid storing
-// (storable), and, unless WithAllowedCodes chose the
+// (storable, must-understand), and, unless WithAllowedCodes chose the
 // codes, RFC 9111 3's condition that something make the response
 // reusable: a heuristically cacheable status (RFC 9110 15.1), public,
 // private in a private cache, or explicit freshness (max-age, s-maxage in
@@ -45,10 +46,25 @@ func (o *options) storableResponse(code int, h http.Header, authorized bool) boo
 		return true
 	}
 	d := o.responseDirectives(h)
-	if !storable(d, o.shared, authorized) {
+	if !d.applyMustUnderstand(code) || !storable(d, o.shared, authorized) {
 		return false
 	}
 	return o.codes != nil || heuristicCodes[code] || d.public || (!o.shared && d.private) || explicitFreshness(h, d, o.shared)
+}
+
+// applyMustUnderstand applies must-understand (RFC 9111 5.2.2.3) to the
+// directives of a response with status code: with a code this cache
+// understands, no-store is ignored; with another, the response is not to
+// be stored, and it returns false.
+func (d *directives) applyMustUnderstand(code int) bool {
+	if !d.mustUnderstand {
+		return true
+	}
+	if !understoodCodes[code] {
+		return false
+	}
+	d.noStore = false
+	return true
 }
 
 // explicitFreshness reports whether the response sets its own freshness

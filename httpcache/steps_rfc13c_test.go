@@ -79,6 +79,14 @@ var statusCases = concat(
 	byMode("WithAllowedCodes(200) restricts", opts(httpcache.WithAllowedCodes(200)), map[string]string{":status": "404", "Cache-Control": "max-age=60"}, notStoredAs(404), notStoredAs(404)),
 )
 
+// must-understand (RFC 9111 5.2.2.3): no-store is ignored when the cache
+// understands the status code; with one it does not, nothing is stored.
+var mustUnderstandCases = concat(
+	byMode("must-understand, no-store with 200 (RFC 9111 5.2.2.3)", nil, map[string]string{"Cache-Control": "must-understand, no-store, max-age=60"}, stored, stored),
+	byMode("must-understand, no-store with 404 (RFC 9111 5.2.2.3)", nil, map[string]string{":status": "404", "Cache-Control": "max-age=60, no-store, must-understand"}, storedAs(404), storedAs(404)),
+	byMode("must-understand with a code not understood (RFC 9111 3)", opts(httpcache.WithAllowedCodes(200, 429)), map[string]string{":status": "429", "Cache-Control": "must-understand, max-age=60"}, notStoredAs(429), notStoredAs(429)),
+)
+
 func concat(groups ...[]stepsCase) []stepsCase {
 	var out []stepsCase
 	for _, g := range groups {
@@ -87,4 +95,6 @@ func concat(groups ...[]stepsCase) []stepsCase {
 	return out
 }
 
-func init() { stepsCases = append(stepsCases, concat(targetedCases, statusCases)...) }
+func init() {
+	stepsCases = append(stepsCases, concat(targetedCases, statusCases, mustUnderstandCases)...)
+}

@@ -84,13 +84,9 @@ func (d *directives) setFields(name, arg string) bool {
 	if len(fields) == 0 {
 		return false
 	}
-	// Until the fields are omitted when served, the qualified form
-	// counts as the unqualified one: stricter, never wrong.
 	if name == "no-cache" {
-		d.noCache = true
 		d.noCacheFields = append(d.noCacheFields, fields...)
 	} else {
-		d.private = true
 		d.privateFields = append(d.privateFields, fields...)
 	}
 	return true

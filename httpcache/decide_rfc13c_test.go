@@ -134,3 +134,60 @@ func lastModified(age time.Duration) http.Header {
 func (o *options) mayStoreHeaders(code int, h http.Header) bool {
 	return o.codeAllowed(code) && o.storableResponse(code, h, false)
 }
+
+// TestQualifiedFields checks the qualified no-cache and private
+// directives: the response is stored, and the fields they name are left
+// out of what is served without revalidation (no-cache) or of what a
+// shared cache stores (private).
+func TestQualifiedFields(t *testing.T) {
+	base := func(cc string) http.Header {
+		return http.Header{"Cache-Control": {cc}, "Etag": {`"q"`}, "Set-Cookie": {"a=1"}, "X-User": {"u"}, "X-Other": {"o"}}
+	}
+	rows := []struct {
+		rfc, name     string
+		header        http.Header
+		shared        bool
+		status        Status // the served response's
+		absent        []string
+		present       []string
+		wantLifetimed bool // fresh after storing
+	}{
+		{"RFC 9111 5.2.2.4", "no-cache=field: left out of a hit", base(`max-age=60, no-cache="Set-Cookie"`), false, Hit, []string{"Set-Cookie"}, []string{"X-User", "X-Other"}, true},
+		{"RFC 9111 5.2.2.4", "shared: no-cache=field: left out of a hit", base(`max-age=60, no-cache="Set-Cookie"`), true, Hit, []string{"Set-Cookie"}, []string{"X-User", "X-Other"}, true},
+		{"RFC 9111 5.2.2.4", "no-cache=field: left out of a stale response", base(`max-age=60, no-cache="Set-Cookie"`), false, Stale, []string{"Set-Cookie"}, nil, true},
+		{"RFC 9111 5.2.2.4", "no-cache=field: sent after revalidation", base(`max-age=60, no-cache="Set-Cookie"`), true, Revalidated, nil, []string{"Set-Cookie"}, true},
+		{"RFC 9111 5.2.2.4", "no-cache with a list of fields, any case", base(`no-cache="set-cookie, x-user", max-age=60`), false, Hit, []string{"Set-Cookie", "X-User"}, []string{"X-Other"}, true},
+		{"RFC 9111 5.2.2.4", "unqualified no-cache: stale at once", base(`max-age=60, no-cache`), false, Revalidated, nil, []string{"Set-Cookie"}, false},
+		{"RFC 9111 5.2.2.7", "shared: private=field is not stored", base(`max-age=60, private="X-User"`), true, Revalidated, []string{"X-User"}, []string{"Set-Cookie", "X-Other"}, true},
+		{"RFC 9111 5.2.2.7", "private cache: private=field is stored", base(`max-age=60, private="X-User"`), false, Hit, nil, []string{"X-User"}, true},
+		{"RFC 9213 2.1", "shared: CDN-Cache-Control private=(field)", http.Header{"Cdn-Cache-Control": {`max-age=60, private=("x-user")`}, "X-User": {"u"}, "X-Other": {"o"}}, true, Hit, []string{"X-User"}, []string{"X-Other"}, true},
+	}
+	get := &http.Request{Method: http.MethodGet, Header: http.Header{}}
+	for _, r := range rows {
+		t.Run(r.rfc+"/"+r.name, func(t *testing.T) {
+			tr := &Transport{o: defaultOptions()}
+			tr.o.shared = r.shared
+			if !tr.o.storableResponse(200, r.header, false) {
+				t.Fatalf("%s: not storable", r.rfc)
+			}
+			e := &Response{StatusCode: 200, Header: storedHeader(r.header), RequestTime: t0, ResponseTime: t0}
+			if !tr.setFreshness(e, Expiry{}, r.header) {
+				t.Fatalf("%s: not stored", r.rfc)
+			}
+			if e.fresh(t0) != r.wantLifetimed {
+				t.Errorf("%s: fresh = %v, want %v", r.rfc, e.fresh(t0), r.wantLifetimed)
+			}
+			h := e.httpResponse(get, r.status, t0).Header
+			for _, k := range r.absent {
+				if _, ok := h[k]; ok {
+					t.Errorf("%s: %s served", r.rfc, k)
+				}
+			}
+			for _, k := range r.present {
+				if _, ok := h[k]; !ok {
+					t.Errorf("%s: %s not served", r.rfc, k)
+				}
+			}
+		})
+	}
+}

@@ -56,7 +56,10 @@
 // levels b to e. A 500 is thus stored only when its headers ask for it,
 // and a configured expiry never makes it so. must-understand (RFC 9111
 // 5.2.2.3) makes no-store void with one of those codes, and forbids
-// storing with any other.
+// storing with any other. A qualified no-cache="Set-Cookie" stores the
+// response but serves it without the named fields unless it was just
+// revalidated; a qualified private="X-User" stores it, in shared mode
+// without the named fields (RFC 9111 5.2.2.4, 5.2.2.7).
 //
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.

@@ -7,8 +7,10 @@ import (
 
 // setFreshness works out e's expiry, directives and store TTL from its
 // headers and the configured expiry (see the package documentation for
-// the precedence); respHeader is the header as received, with its Age. It
-// returns false when e could never be used.
+// the precedence), and drops from its header the fields a shared cache
+// may not store (qualified private, RFC 9111 5.2.2.7); respHeader is the
+// header as received, with its Age. It returns false when e could never
+// be used.
 func (t *Transport) setFreshness(e *Response, expiry Expiry, respHeader http.Header) bool {
 	e.InitialAge = initialAge(respHeader, e.RequestTime, e.ResponseTime)
 	d := noDirectives
@@ -20,6 +22,12 @@ func (t *Transport) setFreshness(e *Response, expiry Expiry, respHeader http.Hea
 	e.Immutable = d.immutable
 	e.StaleIfError = max(d.staleIfError, 0)
 	e.StaleWhileRevalidate = max(d.staleRevalidate, 0)
+	e.NoCacheFields = d.noCacheFields
+	if t.o.shared {
+		for _, k := range d.privateFields {
+			delete(e.Header, k) // RFC 9111 5.2.2.7
+		}
+	}
 	if never {
 		e.Expires, e.Until = time.Time{}, time.Time{}
 		return true

@@ -191,3 +191,27 @@ func TestQualifiedFields(t *testing.T) {
 		})
 	}
 }
+
+// TestParseQualified checks the parsing of qualified no-cache and private
+// in Cache-Control (RFC 9111 5.2.2.4, 5.2.2.7): a quoted list is one
+// directive, and a quote left open loses no other directive.
+func TestParseQualified(t *testing.T) {
+	rows := []struct {
+		rfc, cc            string
+		noCache, private   []string
+		maxAge             time.Duration
+		unqualifiedNoCache bool
+	}{
+		{"RFC 9111 5.2.2.4", `no-cache="Set-Cookie, x-a", max-age=5`, []string{"Set-Cookie", "X-A"}, nil, 5 * time.Second, false},
+		{"RFC 9111 5.2.2.7", `private="x-user", max-age=5`, nil, []string{"X-User"}, 5 * time.Second, false},
+		{"RFC 9111 5.2.2.4", `no-cache=""`, nil, nil, -1, true},
+		{"RFC 9111 5.2.2.4", `no-cache="a, max-age=5`, []string{"A"}, nil, 5 * time.Second, false},
+	}
+	for _, r := range rows {
+		d := parseDirectives(cc(r.cc))
+		got := []any{d.noCacheFields, d.privateFields, d.maxAge, d.noCache}
+		if diff := cmp.Diff([]any{r.noCache, r.private, r.maxAge, r.unqualifiedNoCache}, got); diff != "" {
+			t.Errorf("%s: parseDirectives(%q) (-want +got):\n%s", r.rfc, r.cc, diff)
+		}
+	}
+}

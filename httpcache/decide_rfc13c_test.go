@@ -215,3 +215,32 @@ func TestParseQualified(t *testing.T) {
 		}
 	}
 }
+
+// TestMustRevalidateSet checks which responses are stored as never to
+// be served stale without revalidation (RFC 9111 5.2.2.2, 5.2.2.4,
+// 5.2.2.8, 5.2.2.10).
+func TestMustRevalidateSet(t *testing.T) {
+	rows := []struct {
+		rfc, cc string
+		shared  bool
+		want    bool
+	}{
+		{"RFC 9111 5.2.2.2", "max-age=10, must-revalidate", false, true},
+		{"RFC 9111 5.2.2.4", "max-age=10, no-cache", false, true},
+		{"RFC 9111 5.2.2.8", "max-age=10, proxy-revalidate", true, true},
+		{"RFC 9111 5.2.2.8", "max-age=10, proxy-revalidate", false, false},
+		{"RFC 9111 5.2.2.10", "max-age=10, s-maxage=10", true, true},
+		{"RFC 9111 5.2.2.10", "max-age=10, s-maxage=10", false, false},
+		{"RFC 9111 4.2.4", "max-age=10", true, false},
+	}
+	for _, r := range rows {
+		tr := &Transport{o: defaultOptions()}
+		tr.o.shared = r.shared
+		h := http.Header{"Cache-Control": {r.cc}, "Etag": {`"m"`}}
+		e := &Response{StatusCode: 200, Header: h, RequestTime: t0, ResponseTime: t0}
+		tr.setFreshness(e, Expiry{}, h)
+		if e.MustRevalidate != r.want {
+			t.Errorf("%s: %q (shared %v): must revalidate = %v, want %v", r.rfc, r.cc, r.shared, e.MustRevalidate, r.want)
+		}
+	}
+}

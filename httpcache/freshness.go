@@ -18,7 +18,9 @@ func (t *Transport) setFreshness(e *Response, expiry Expiry, respHeader http.Hea
 		d = t.o.responseDirectives(e.Header)
 	}
 	lifetime, never := t.o.lifetime(e, expiry, d)
-	e.MustRevalidate = d.mustRevalidate || d.noCache || (t.o.shared && d.proxyRevalidate)
+	// s-maxage carries proxy-revalidate for a shared cache (RFC 9111
+	// 5.2.2.10).
+	e.MustRevalidate = d.mustRevalidate || d.noCache || (t.o.shared && (d.proxyRevalidate || d.sMaxAge >= 0))
 	e.Immutable = d.immutable
 	e.StaleIfError = max(d.staleIfError, 0)
 	e.StaleWhileRevalidate = max(d.staleRevalidate, 0)

@@ -87,6 +87,13 @@ var mustUnderstandCases = concat(
 	byMode("must-understand with a code not understood (RFC 9111 3)", opts(httpcache.WithAllowedCodes(200, 429)), map[string]string{":status": "429", "Cache-Control": "must-understand, max-age=60"}, notStoredAs(429), notStoredAs(429)),
 )
 
+// s-maxage implies proxy-revalidate for a shared cache (RFC 9111
+// 5.2.2.10): max-stale does not serve it stale.
+var sMaxAgeCases = byMode("s-maxage forbids serving stale in a shared cache (RFC 9111 5.2.2.10)", nil,
+	map[string]string{"Cache-Control": "max-age=10, s-maxage=10"},
+	[]step{{want: httpcache.Miss}, {advance: 20 * time.Second, header: cc("max-stale=100"), want: httpcache.Stale, hits: 1}},
+	[]step{{want: httpcache.Miss}, {advance: 20 * time.Second, header: cc("max-stale=100"), want: httpcache.Miss, hits: 2}})
+
 func concat(groups ...[]stepsCase) []stepsCase {
 	var out []stepsCase
 	for _, g := range groups {
@@ -96,5 +103,5 @@ func concat(groups ...[]stepsCase) []stepsCase {
 }
 
 func init() {
-	stepsCases = append(stepsCases, concat(targetedCases, statusCases, mustUnderstandCases)...)
+	stepsCases = append(stepsCases, concat(targetedCases, statusCases, mustUnderstandCases, sMaxAgeCases)...)
 }

@@ -244,3 +244,34 @@ func TestMustRevalidateSet(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdates checks which 304 responses may update a stored response
+// (RFC 9111 4.3.4).
+func TestUpdates(t *testing.T) {
+	rows := []struct {
+		name             string
+		stored, received string // ETag; "" for none
+		want             bool
+	}{
+		{"same strong tag", `"a"`, `"a"`, true},
+		{"another strong tag", `"a"`, `"b"`, false},
+		{"a strong tag, the stored one weak", `W/"a"`, `"a"`, false},
+		{"same weak tag", `W/"a"`, `W/"a"`, true},
+		{"weak tag matching a strong one weakly", `"a"`, `W/"a"`, true},
+		{"another weak tag", `W/"a"`, `W/"b"`, false},
+		{"no tag in the 304", `"a"`, "", true},
+		{"a tag, none stored", "", `"a"`, false},
+	}
+	for _, r := range rows {
+		stored, received := http.Header{}, http.Header{}
+		if r.stored != "" {
+			stored.Set("ETag", r.stored)
+		}
+		if r.received != "" {
+			received.Set("ETag", r.received)
+		}
+		if got := updates(stored, received); got != r.want {
+			t.Errorf("RFC 9111 4.3.4: %s: updates = %v, want %v", r.name, got, r.want)
+		}
+	}
+}

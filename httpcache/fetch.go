@@ -112,6 +112,11 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 		return t.serve(lk, stale, Stale, now), flightResult{entry: stale, status: Stale}, nil
 	case ansMerge:
 		drain(resp.Body)
+		if !updates(stale.Header, resp.Header) {
+			// The 304 names another representation: it may update
+			// nothing (RFC 9111 4.3.4). Ask again, unconditionally.
+			return t.fetchOrigin(lk, nil, c)
+		}
 		if merged := t.merge(lk, stale, resp, reqTime, now); merged != nil {
 			return t.serve(lk, merged, Revalidated, now), flightResult{entry: merged, status: Revalidated}, nil
 		}

@@ -2,6 +2,7 @@ package httpcache
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -94,4 +95,21 @@ func storeUntil(expires time.Time, window, keep time.Duration) time.Time {
 		return time.Time{}
 	}
 	return expires.Add(max(window, keep))
+}
+
+// updates reports whether a 304 with header received may update the
+// stored response with header stored (RFC 9111 4.3.4): not when it
+// carries an entity tag other than the stored one (a strong one compared
+// strongly, a weak one weakly). A 304 without an entity tag is taken to
+// confirm the response whose validators were sent.
+func updates(stored, received http.Header) bool {
+	tag := received.Get("Etag")
+	if tag == "" {
+		return true
+	}
+	have := stored.Get("Etag")
+	if strings.HasPrefix(tag, "W/") {
+		return strings.TrimPrefix(have, "W/") == strings.TrimPrefix(tag, "W/")
+	}
+	return have == tag
 }

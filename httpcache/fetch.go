@@ -230,8 +230,9 @@ func (t *Transport) passUncacheable(lk *lookup, resp *http.Response, now time.Ti
 // to identical concurrent requests. A private cache serves one user: it
 // may, unless the answer is an endless event stream. A shared cache
 // serves many, who may send identical requests: it never shares a
-// response marked private or no-store, one that sets a cookie, nor one
-// to a request with credentials (RFC 9111 3.5, 5.2.2.3, 5.2.2.7).
+// response marked private, no-store or no-cache (qualified or not), one that
+// sets a cookie, nor one to a request with credentials (RFC 9111 3.5,
+// 5.2.2.3, 5.2.2.4, 5.2.2.7).
 func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		return false
@@ -243,7 +244,7 @@ func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 		return false
 	}
 	d := t.o.responseDirectives(resp.Header)
-	return !d.private && !d.noStore && !d.noCache
+	return !d.private && !d.noStore && !d.noCache && len(d.privateFields) == 0 && len(d.noCacheFields) == 0
 }
 
 // mayStore applies the configured filters and the RFC 9111 rules that do

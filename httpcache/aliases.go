@@ -110,12 +110,16 @@ func (inlineAliases) clear(context.Context) error { return nil }
 // recordRedirects stores an alias to lk's key from every hop of the
 // redirect chain that led to lk's request (http.Client sets
 // Request.Response on each redirected request), with a store TTL until
-// until.
+// until. A hop whose redirect was itself served from the cache needs
+// none: its stored redirect answers it.
 func (t *Transport) recordRedirects(lk *lookup, until time.Time) {
 	ctx := context.WithoutCancel(lk.req.Context())
 	for hop := lk.req.Response; hop != nil && hop.Request != nil; hop = hop.Request.Response {
 		hr := hop.Request
 		if hr.Method != http.MethodGet && hr.Method != http.MethodHead {
+			continue
+		}
+		if s := CacheStatus(hop); s == Hit || s == Stale || s == Revalidated {
 			continue
 		}
 		norm := t.o.normalizeURL(hr.URL)

@@ -186,7 +186,8 @@ func joinQuery(parts ...string) string {
 // (and requests with arbitrary ones) through a Transport in private and
 // shared mode. Nothing panics and every request is answered with the
 // origin's body; a response whose Cache-Control also says no-store is
-// never stored, nor is one that says private in shared mode; a stored
+// never stored (unless it says must-understand), nor is one that says
+// private in shared mode; a stored
 // response never expires before it was received.
 func FuzzCacheControl(f *testing.F) {
 	for _, s := range []struct{ resp, req string }{
@@ -196,6 +197,7 @@ func FuzzCacheControl(f *testing.F) {
 		{"max-age=99999999999999999999", "min-fresh=10"},
 		{"max-age=-1, stale-if-error=abc, stale-while-revalidate=5", "max-age=0, only-if-cached"},
 		{"private=\"Set-Cookie\", immutable, max-age=1", "max-stale=1"},
+		{`must-understand, no-cache="a, b", max-age=5`, ""},
 		{",,,=,max-age,=5,MAX-AGE=7", ",;=\"\""},
 	} {
 		f.Add(s.resp, s.req, false)
@@ -234,7 +236,8 @@ func FuzzCacheControl(f *testing.F) {
 					t.Fatalf("Cache-Control %q: expires %v before received %v", respCC, r.Expires, r.ResponseTime)
 				}
 			}
-			if n > 0 && (extra == "no-store" || (extra == "private" && shared)) {
+			mustUnderstand := strings.Contains(strings.ToLower(respCC), "must-understand") // voids no-store for a 200 (RFC 9111 5.2.2.3)
+			if n > 0 && ((extra == "no-store" && !mustUnderstand) || (extra == "private" && shared)) {
 				t.Fatalf("Cache-Control %q + %q (shared %v): %d entries stored", respCC, extra, shared, n)
 			}
 			tr.Close()

@@ -16,6 +16,14 @@ type directives struct {
 	noStore, noCache, private, public   bool
 	mustRevalidate, proxyRevalidate     bool
 	immutable, onlyIfCached             bool
+	mustUnderstand                      bool
+	// noCacheFields and privateFields are the field names of the
+	// qualified no-cache="..." and private="..." (RFC 9111 5.2.2.4,
+	// 5.2.2.7), canonical; the unqualified forms set noCache and private.
+	noCacheFields, privateFields []string
+	// targeted: read from a targeted field (RFC 9213), which replaces
+	// Cache-Control and Expires.
+	targeted bool
 }
 
 func parseDirectives(h http.Header) directives {
@@ -28,16 +36,71 @@ func parseDirectives(h http.Header) directives {
 		return d
 	}
 	for _, v := range values {
-		for part := range strings.SplitSeq(v, ",") {
+		for part := range splitDirectives(v) {
 			name, arg, hasArg := strings.Cut(strings.TrimSpace(part), "=")
 			name = strings.ToLower(strings.TrimSpace(name))
 			arg = strings.Trim(strings.TrimSpace(arg), `"`)
-			if !d.setDuration(name, arg, hasArg) {
+			if !d.setDuration(name, arg, hasArg) && !d.setFields(name, arg) {
 				d.setFlag(name)
 			}
 		}
 	}
 	return d
+}
+
+// splitDirectives yields the comma-separated directives of a
+// Cache-Control value; a comma inside a quoted string (no-cache="a, b")
+// does not split, unless a quote is left open or escaped: quotes are
+// then ignored, so that a malformed value loses no directive.
+func splitDirectives(v string) func(yield func(string) bool) {
+	quotes := strings.Count(v, `"`)%2 == 0 && !strings.Contains(v, `\`)
+	return func(yield func(string) bool) {
+		start, quoted := 0, false
+		for i := 0; i < len(v); i++ {
+			switch v[i] {
+			case '"':
+				quoted = quotes && !quoted
+			case ',':
+				if !quoted {
+					if !yield(v[start:i]) {
+						return
+					}
+					start = i + 1
+				}
+			}
+		}
+		yield(v[start:])
+	}
+}
+
+// setFields sets the qualified no-cache or private directive, and
+// reports whether name with arg is one. An empty list counts as the
+// unqualified directive.
+func (d *directives) setFields(name, arg string) bool {
+	if name != "no-cache" && name != "private" {
+		return false
+	}
+	fields := fieldNames(strings.Split(arg, ","))
+	if len(fields) == 0 {
+		return false
+	}
+	if name == "no-cache" {
+		d.noCacheFields = append(d.noCacheFields, fields...)
+	} else {
+		d.privateFields = append(d.privateFields, fields...)
+	}
+	return true
+}
+
+// fieldNames returns the canonical forms of the non-empty names.
+func fieldNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, http.CanonicalHeaderKey(n))
+		}
+	}
+	return out
 }
 
 // setDuration sets the directive name with an argument, and reports
@@ -73,8 +136,6 @@ func (d *directives) setFlag(name string) {
 	case "no-store":
 		d.noStore = true
 	case "no-cache":
-		// The qualified form (no-cache="Set-Cookie") is treated as the
-		// unqualified one: stricter, never wrong.
 		d.noCache = true
 	case "private":
 		d.private = true
@@ -88,6 +149,8 @@ func (d *directives) setFlag(name string) {
 		d.immutable = true
 	case "only-if-cached":
 		d.onlyIfCached = true
+	case "must-understand":
+		d.mustUnderstand = true
 	}
 }
 
@@ -121,7 +184,7 @@ func explicitLifetime(h http.Header, d directives, shared bool, responseTime tim
 	if d.maxAge >= 0 {
 		return d.maxAge, true
 	}
-	if len(h["Expires"]) > 0 {
+	if len(h["Expires"]) > 0 && !d.targeted {
 		t, ok := headerDate(h, "Expires", responseTime)
 		if !ok {
 			return 0, true // invalid Expires: already expired (RFC 9111 5.3)

@@ -300,7 +300,9 @@ func TestParseDirectives(t *testing.T) {
 		{"RFC 9111 1.2.2", "max-age=99999999999999", func(d directives) bool { return d.maxAge == (1<<31)*time.Second }},
 		{"RFC 9111 5.2", `MAX-AGE="60"`, func(d directives) bool { return d.maxAge == time.Minute }},
 		{"RFC 9111 5.2.3", "community=UCI, max-age=5", func(d directives) bool { return d.maxAge == 5*time.Second }},
-		{"RFC 9111 5.2.2.4", `no-cache="Set-Cookie"`, func(d directives) bool { return d.noCache }},
+		{"RFC 9111 5.2.2.4", `no-cache="Set-Cookie"`, func(d directives) bool {
+			return !d.noCache && len(d.noCacheFields) == 1 && d.noCacheFields[0] == "Set-Cookie"
+		}},
 		{"RFC 9111 5.2.2.8", "proxy-revalidate", func(d directives) bool { return d.proxyRevalidate }},
 		{"RFC 5861 3", "stale-while-revalidate=30", func(d directives) bool { return d.staleRevalidate == 30*time.Second }},
 		{"RFC 5861 4", "stale-if-error=60", func(d directives) bool { return d.staleIfError == time.Minute }},

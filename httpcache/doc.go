@@ -30,7 +30,10 @@
 //  3. The stored expiry, worked out when the response was stored or
 //     revalidated from, first that applies:
 //     a. response headers (unless WithCacheControl(false)): s-maxage (shared
-//     mode), max-age, Expires; no-cache forces revalidation;
+//     mode), max-age, Expires; no-cache forces revalidation; in shared
+//     mode a targeted field (CDN-Cache-Control, RFC 9213; see
+//     [WithTargetedCacheControl]) that is present and valid replaces
+//     Cache-Control and Expires;
 //     b. the per-request expiry, [ExpireAfter];
 //     c. the first matching per-URL pattern, [WithURLExpiry] /
 //     [WithURLExpiryRegexp];
@@ -44,6 +47,19 @@
 // [DoNotCache] at levels b to d skips the cache for the request whatever the
 // headers say. no-store and (in shared mode) private responses are never
 // stored unless Cache-Control is off.
+//
+// Which status codes are stored follows RFC 9111 3 unless
+// [WithAllowedCodes] lists them: a final status defined by RFC 9110 (but
+// 206 and 304) when the response sets its own freshness (level a), is
+// public, or is private in a private cache; the heuristically cacheable
+// ones (200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501) also with
+// levels b to e. A 500 is thus stored only when its headers ask for it,
+// and a configured expiry never makes it so. must-understand (RFC 9111
+// 5.2.2.3) makes no-store void with one of those codes, and forbids
+// storing with any other. A qualified no-cache="Set-Cookie" stores the
+// response but serves it without the named fields unless it was just
+// revalidated; a qualified private="X-User" stores it, in shared mode
+// without the named fields (RFC 9111 5.2.2.4, 5.2.2.7).
 //
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.

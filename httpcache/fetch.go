@@ -125,6 +125,11 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 		return t.serve(lk, stale, Stale, now), flightResult{entry: stale, status: Stale}, nil
 	case ansMerge:
 		drain(resp.Body)
+		if !updates(stale.Header, resp.Header) {
+			// The 304 names another representation: it may update
+			// nothing (RFC 9111 4.3.4). Ask again, unconditionally.
+			return t.fetchOrigin(lk, nil, c)
+		}
 		if merged := t.merge(lk, stale, resp, reqTime, now); merged != nil {
 			return t.serve(lk, merged, Revalidated, now), flightResult{entry: merged, status: Revalidated}, nil
 		}
@@ -238,8 +243,9 @@ func (t *Transport) passUncacheable(lk *lookup, resp *http.Response, now time.Ti
 // to identical concurrent requests. A private cache serves one user: it
 // may, unless the answer is an endless event stream. A shared cache
 // serves many, who may send identical requests: it never shares a
-// response marked private or no-store, one that sets a cookie, nor one
-// to a request with credentials (RFC 9111 3.5, 5.2.2.3, 5.2.2.7).
+// response marked private, no-store or no-cache (qualified or not), one that
+// sets a cookie, nor one to a request with credentials (RFC 9111 3.5,
+// 5.2.2.3, 5.2.2.4, 5.2.2.7).
 func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		return false
@@ -250,14 +256,14 @@ func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 	if len(req.Header["Authorization"]) > 0 || len(req.Header["Cookie"]) > 0 || len(resp.Header["Set-Cookie"]) > 0 {
 		return false
 	}
-	d := parseDirectives(resp.Header)
-	return !d.private && !d.noStore && !d.noCache
+	d := t.o.responseDirectives(resp.Header)
+	return !d.private && !d.noStore && !d.noCache && len(d.privateFields) == 0 && len(d.noCacheFields) == 0
 }
 
 // mayStore applies the configured filters and the RFC 9111 rules that do
 // not need the body.
 func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
-	if !t.o.codes[resp.StatusCode] || resp.StatusCode == http.StatusPartialContent {
+	if !t.o.codeAllowed(resp.StatusCode) || resp.StatusCode == http.StatusPartialContent {
 		return false
 	}
 	if t.o.filter != nil && !t.o.filter(resp) {
@@ -266,10 +272,7 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		return false // a stream without end
 	}
-	if !t.o.cacheControl {
-		return true
-	}
-	return storable(parseDirectives(resp.Header), t.o.shared, len(req.Header["Authorization"]) > 0)
+	return t.o.storableResponse(resp.StatusCode, resp.Header, len(req.Header["Authorization"]) > 0)
 }
 
 // storable applies the response directives that forbid storing (RFC 9111
@@ -325,8 +328,10 @@ func (t *Transport) newEntry(lk *lookup, resp *http.Response, reqTime, respTime 
 // returns the refreshed entry, stored, or nil when the 304 forbids
 // storing.
 func (t *Transport) merge(lk *lookup, stale *Response, resp *http.Response, reqTime, respTime time.Time) *Response {
-	if t.o.cacheControl && parseDirectives(resp.Header).noStore {
-		return nil
+	if t.o.cacheControl {
+		if d := t.o.responseDirectives(resp.Header); !d.applyMustUnderstand(stale.StatusCode) || d.noStore {
+			return nil
+		}
 	}
 	e := *stale
 	e.Header = stale.Header.Clone()

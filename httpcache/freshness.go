@@ -2,24 +2,35 @@ package httpcache
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
 // setFreshness works out e's expiry, directives and store TTL from its
 // headers and the configured expiry (see the package documentation for
-// the precedence); respHeader is the header as received, with its Age. It
-// returns false when e could never be used.
+// the precedence), and drops from its header the fields a shared cache
+// may not store (qualified private, RFC 9111 5.2.2.7); respHeader is the
+// header as received, with its Age. It returns false when e could never
+// be used.
 func (t *Transport) setFreshness(e *Response, expiry Expiry, respHeader http.Header) bool {
 	e.InitialAge = initialAge(respHeader, e.RequestTime, e.ResponseTime)
 	d := noDirectives
 	if t.o.cacheControl {
-		d = parseDirectives(e.Header)
+		d = t.o.responseDirectives(e.Header)
 	}
 	lifetime, never := t.o.lifetime(e, expiry, d)
-	e.MustRevalidate = d.mustRevalidate || d.noCache || (t.o.shared && d.proxyRevalidate)
+	// s-maxage carries proxy-revalidate for a shared cache (RFC 9111
+	// 5.2.2.10).
+	e.MustRevalidate = d.mustRevalidate || d.noCache || (t.o.shared && (d.proxyRevalidate || d.sMaxAge >= 0))
 	e.Immutable = d.immutable
 	e.StaleIfError = max(d.staleIfError, 0)
 	e.StaleWhileRevalidate = max(d.staleRevalidate, 0)
+	e.NoCacheFields = d.noCacheFields
+	if t.o.shared {
+		for _, k := range d.privateFields {
+			delete(e.Header, k) // RFC 9111 5.2.2.7
+		}
+	}
 	if never {
 		e.Expires, e.Until = time.Time{}, time.Time{}
 		return true
@@ -84,4 +95,21 @@ func storeUntil(expires time.Time, window, keep time.Duration) time.Time {
 		return time.Time{}
 	}
 	return expires.Add(max(window, keep))
+}
+
+// updates reports whether a 304 with header received may update the
+// stored response with header stored (RFC 9111 4.3.4): not when it
+// carries an entity tag other than the stored one (a strong one compared
+// strongly, a weak one weakly). A 304 without an entity tag is taken to
+// confirm the response whose validators were sent.
+func updates(stored, received http.Header) bool {
+	tag := received.Get("Etag")
+	if tag == "" {
+		return true
+	}
+	have := stored.Get("Etag")
+	if strings.HasPrefix(tag, "W/") {
+		return strings.TrimPrefix(have, "W/") == strings.TrimPrefix(tag, "W/")
+	}
+	return have == tag
 }

@@ -59,6 +59,7 @@ type options struct {
 	leases          leaseOptions // WithLeases
 	cacheControl    bool
 	shared          bool
+	targeted        []string // canonical names of the targeted fields (RFC 9213)
 	readOnly        bool
 	staleIfError    time.Duration
 	staleRevalidate time.Duration
@@ -81,12 +82,12 @@ type urlExpiry struct {
 func defaultOptions() options {
 	o := options{
 		base:           http.DefaultTransport,
-		codes:          map[int]bool{http.StatusOK: true},
 		methods:        map[string]bool{http.MethodGet: true, http.MethodHead: true},
 		maxBody:        DefaultMaxBodySize,
 		ignoredParams:  map[string]bool{},
 		ignoredHeaders: map[string]bool{},
 		cacheControl:   true,
+		targeted:       defaultTargeted,
 		now:            time.Now,
 		storeTimeout:   DefaultStoreTimeout,
 		breakerMin:     DefaultStoreBreakerMin,
@@ -169,8 +170,17 @@ func globRegexp(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-// WithAllowedCodes sets the status codes whose responses are stored. The
-// default is 200 only.
+// WithAllowedCodes sets the status codes whose responses are stored: a
+// response with another is never stored, and one with a listed code is
+// stored as the response directives allow. The default follows RFC 9111
+// 3: a response with a final status defined by RFC 9110 (but 206 and
+// 304) is stored when it sets its own freshness (max-age, s-maxage in a
+// shared cache, Expires), is public, or is private in a private cache;
+// one with a heuristically cacheable status (200, 203, 204, 300, 301,
+// 308, 404, 405, 410, 414, 501: RFC 9110 15.1) is stored without, and
+// gets a configured expiry or heuristic freshness (from Last-Modified).
+// With WithCacheControl(false) the default is 200 only. requests-cache's
+// allowable_codes=(200,) is WithAllowedCodes(200).
 func WithAllowedCodes(codes ...int) Option {
 	return func(o *options) {
 		o.codes = make(map[int]bool, len(codes))
@@ -248,6 +258,24 @@ func WithCacheControl(on bool) Option { return func(o *options) { o.cacheControl
 // must-revalidate), are not stored. The default is a private cache, as in
 // a browser or a client library.
 func WithShared(shared bool) Option { return func(o *options) { o.shared = shared } }
+
+// WithTargetedCacheControl sets the targeted cache-control fields (RFC
+// 9213) a shared cache obeys, in order of precedence; the default is
+// CDN-Cache-Control alone, and none turns targeting off. In shared mode
+// the first of them that a response carries with a valid, non-empty
+// Structured Field Dictionary replaces its Cache-Control and Expires:
+// its no-store, no-cache and private apply, its max-age (or s-maxage)
+// sets the freshness, and a response it makes fresh is stored even when
+// Cache-Control says no-store. An invalid one is ignored, as if absent.
+// A private cache ignores targeted fields.
+func WithTargetedCacheControl(fields ...string) Option {
+	return func(o *options) {
+		o.targeted = make([]string, 0, len(fields))
+		for _, f := range fields {
+			o.targeted = append(o.targeted, http.CanonicalHeaderKey(f))
+		}
+	}
+}
 
 // WithReadOnly makes the cache read-only: requests are answered from what
 // is stored (fresh, or revalidated with the origin, whose 304 is then

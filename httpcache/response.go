@@ -86,6 +86,10 @@ type Response struct {
 	Immutable            bool          `cbor:"im,omitempty"`
 	StaleIfError         time.Duration `cbor:"sie,omitempty"`
 	StaleWhileRevalidate time.Duration `cbor:"swr,omitempty"`
+	// NoCacheFields lists the header fields sent only in a response just
+	// revalidated with the origin: those a qualified no-cache names (RFC
+	// 9111 5.2.2.4).
+	NoCacheFields []string `cbor:"nc,omitempty"`
 
 	// Vary lists the request header names that select among variants
 	// (canonical, sorted); Variants the keys of the stored variants. Set
@@ -187,6 +191,11 @@ func (r *Response) httpResponse(req *http.Request, status Status, now time.Time)
 	}
 	h["Age"] = []string{strconv.FormatInt(int64(r.age(now)/time.Second), 10)}
 	h[StatusHeader] = []string{string(status)}
+	if status != Revalidated {
+		for _, k := range r.NoCacheFields {
+			delete(h, k)
+		}
+	}
 	major, minor, ok := http.ParseHTTPVersion(r.Proto)
 	if !ok {
 		major, minor = 1, 1

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net"
 	"net/http"
@@ -253,5 +255,61 @@ func TestHelpAndVersion(t *testing.T) {
 	out, _, code = kvcache(t, "ls", "--help")
 	if code != 0 || !strings.Contains(out, "--store=") || !strings.Contains(out, "--json") || strings.Contains(out, "--stats-store") {
 		t.Fatalf("ls --help: exit %d,\n%s", code, out)
+	}
+}
+
+// TestProxyPassesEncodingThrough: a client that asks for no encoding gets
+// the origin's identity body, and one that asks for gzip gets the gzip
+// bytes with their Content-Encoding: the proxy neither asks the origin for
+// gzip on its own nor decodes what it gets (RFC 9110 §7.7). The old proxy
+// added Accept-Encoding: gzip upstream and served the decoded body.
+func TestProxyPassesEncodingThrough(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Accept-Encoding")
+		w.Header().Set("X-Seen-Accept-Encoding", r.Header.Get("Accept-Encoding"))
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			gz := gzip.NewWriter(w)
+			gz.Write([]byte("plain body"))
+			gz.Close()
+			return
+		}
+		w.Write([]byte("plain body"))
+	}))
+	t.Cleanup(srv.Close)
+	addr := startProxy(t, "sqlite://"+filepath.Join(t.TempDir(), "cache.db"), srv.URL)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, ae := range []string{"", "gzip"} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/enc", nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if seen := resp.Header.Get("X-Seen-Accept-Encoding"); seen != ae {
+			t.Errorf("Accept-Encoding %q: the origin saw %q", ae, seen)
+		}
+		switch ae {
+		case "":
+			if string(body) != "plain body" || resp.Header.Get("Content-Encoding") != "" {
+				t.Errorf("identity: body %q, Content-Encoding %q", body, resp.Header.Get("Content-Encoding"))
+			}
+		case "gzip":
+			if resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("gzip: Content-Encoding %q, body %q", resp.Header.Get("Content-Encoding"), body)
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatalf("gzip: body is not gzip: %v", err)
+			}
+			plain, _ := io.ReadAll(zr)
+			if string(plain) != "plain body" {
+				t.Errorf("gzip: decoded body %q", plain)
+			}
+		}
 	}
 }

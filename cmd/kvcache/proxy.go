@@ -25,6 +25,19 @@ type proxyCmd struct {
 	Metrics  string        `placeholder:"ADDR" help:"Serve Prometheus metrics of the proxy and its store on ADDR (host:port) under /metrics."`
 }
 
+// upstreamTransport is how the proxy reaches the origin: Go's default
+// transport without its transparent decompression. That transport asks
+// for gzip when the client did not and hands back the decoded body
+// without its Content-Encoding, which would transform the representation
+// (RFC 9110 §7.7, no-transform) and store the decoded copy. Without it the
+// client's Accept-Encoding reaches the origin as sent, and the body comes
+// back as the origin encoded it.
+func upstreamTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableCompression = true
+	return t
+}
+
 // statsFlushInterval is how often the proxy saves its counters, so that
 // stats shows a running proxy's counts.
 const statsFlushInterval = time.Second
@@ -49,6 +62,7 @@ func (p *proxyCmd) Run(e *env) error {
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	opts := []httpcache.Option{
 		httpcache.WithShared(true),
+		httpcache.WithTransport(upstreamTransport()),
 		httpcache.WithErrorHook(func(err error) { logger.Warn("cache store error", "err", err) }),
 	}
 	if p.Expire > 0 {

@@ -13,7 +13,14 @@
 //
 // Every response the Transport returns carries its [Status] (hit, miss,
 // stale, revalidated, bypass) in the X-Cache-Status header; read it with
-// [CacheStatus].
+// [CacheStatus]. It also carries the standard Cache-Status header (RFC
+// 9211), whose last member is the Transport's: "kvcache; hit; ttl=50",
+// "kvcache; fwd=uri-miss; stored; ttl=60", "kvcache; fwd=stale;
+// fwd-status=304; stored; ttl=60" (fwd is uri-miss, vary-miss, stale,
+// request, method or bypass; ttl is the freshness left, negative once
+// stale). Members that caches nearer the origin set are kept before it.
+// [WithCacheStatusName] names the member, [WithCacheStatusKey] adds the
+// cache key. A 504 the Transport makes up (only-if-cached) gets none.
 //
 // # Expiry and its precedence
 //

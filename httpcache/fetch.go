@@ -40,6 +40,7 @@ func (t *Transport) lead(lk *lookup, stale *Response, c *call) (*http.Response, 
 		e := t.resp.load(lk.req.Context(), lk.wait, lk.primary, lk.req.Header)
 		now := t.o.now()
 		if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && freshFor(e, lk.dir, now) && t.passes(lk.req, e, now) {
+			lk.out.entry = e
 			return t.serve(lk, e, Hit, now), flightResult{entry: e, status: Hit}, nil
 		}
 	}
@@ -52,6 +53,12 @@ func (t *Transport) follow(lk *lookup, stale *Response, c *call) (*http.Response
 	res, err := c.wait(lk.req.Context())
 	if err != nil {
 		return nil, err
+	}
+	if res.entry != nil {
+		lk.out.collapsed = true
+		if !res.transient {
+			lk.out.entry = res.entry
+		}
 	}
 	switch {
 	case res.entry == nil:
@@ -102,6 +109,7 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 	if resp != nil {
 		status = resp.StatusCode
 	}
+	lk.out = outcome{forwarded: true, fwdStatus: status}
 	switch decideAnswer(lk, stale, cond, err != nil, status, t.o.staleIfError, now) {
 	case ansError:
 		return nil, flightResult{}, err
@@ -109,10 +117,13 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 		if resp != nil {
 			drain(resp.Body)
 		}
+		lk.out.entry = stale
 		return t.serve(lk, stale, Stale, now), flightResult{entry: stale, status: Stale}, nil
 	case ansMerge:
 		drain(resp.Body)
+		lk.out.entry = stale
 		if merged := t.merge(lk, stale, resp, reqTime, now); merged != nil {
+			lk.out.entry, lk.out.stored = merged, true
 			return t.serve(lk, merged, Revalidated, now), flightResult{entry: merged, status: Revalidated}, nil
 		}
 		return t.serve(lk, stale, Revalidated, now), flightResult{}, nil
@@ -171,7 +182,9 @@ func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTi
 		entry.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	t.uncacheable.clear(lk.flightKey())
+	lk.out.entry = entry
 	if t.resp.store(req.Context(), lk.wait, lk.primary, req.Header, entry, names) {
+		lk.out.stored = true
 		t.recordRedirects(lk, entry.Until)
 	}
 	// Identical requests waiting for this one share the response even when

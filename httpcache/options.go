@@ -70,6 +70,8 @@ type options struct {
 	breakerMax      time.Duration
 	meterProvider   metric.MeterProvider // nil: the global one
 	varyNorm        varyNormalizers      // nil: defaultVaryNormalizers (vary.go)
+	csName          string               // the serialised Cache-Status name; "": no Cache-Status
+	csKey           bool                 // Cache-Status carries key=
 }
 
 type urlExpiry struct {
@@ -91,6 +93,7 @@ func defaultOptions() options {
 		breakerMin:     DefaultStoreBreakerMin,
 		breakerMax:     DefaultStoreBreakerMax,
 		keepStale:      DefaultKeepStale,
+		csName:         DefaultCacheStatusName,
 	}
 	addIgnored(&o, defaultIgnored)
 	return o
@@ -378,3 +381,23 @@ func WithKeepStale(d time.Duration) Option { return func(o *options) { o.keepSta
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(o *options) { o.meterProvider = mp }
 }
+
+// WithCacheStatusName sets the name of the Transport's member of the
+// Cache-Status header (RFC 9211) of every response it returns (default
+// DefaultCacheStatusName, "kvcache"). A name that is not a
+// structured-field Token is sent as a String. An empty name leaves
+// Cache-Status alone (X-Cache-Status is always set).
+func WithCacheStatusName(name string) Option {
+	return func(o *options) {
+		o.csName = ""
+		if name != "" {
+			o.csName = sfName(name)
+		}
+	}
+}
+
+// WithCacheStatusKey makes the Transport's Cache-Status member carry the
+// cache key of the request (key="<hex>", RFC 9211 2.7). Off by default:
+// the key says nothing to most clients, and a shared cache may not want
+// to show how it keys requests.
+func WithCacheStatusKey(on bool) Option { return func(o *options) { o.csKey = on } }

@@ -22,6 +22,10 @@ type lookup struct {
 	conditional bool
 	wait        *budget // what the request may still wait on stores
 	fkey        string  // flightKey, once computed
+	// fwd: why a request that resolve lets through untouched goes to
+	// the origin (a Cache-Status forward reason).
+	fwd string
+	out outcome // what the executors did, for Cache-Status
 }
 
 // flightKey returns (and remembers) the key identical requests share.
@@ -44,8 +48,13 @@ func (t *Transport) resolve(req *http.Request, lk *lookup) bool {
 		lk.dir = parseDirectives(req.Header)
 	}
 	if bypassRequest(lk, t.o.methods[req.Method]) {
+		lk.fwd = fwdBypass
+		if !t.o.methods[req.Method] {
+			lk.fwd = fwdMethod
+		}
 		return false
 	}
+	lk.fwd = fwdBypass
 	if hasBody(req) && !t.bufferBody(lk) {
 		return false
 	}
@@ -89,6 +98,9 @@ func (t *Transport) bufferBody(lk *lookup) bool {
 type stored struct {
 	entry   *Response
 	aliased *Response
+	// varyMiss: responses of other variants are stored for the URL,
+	// none for the request's headers.
+	varyMiss bool
 }
 
 // lookupStored reads what the stores hold for lk: the entry under its key
@@ -102,7 +114,7 @@ func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
 		return s, t.o.now()
 	}
 	ctx, req := lk.req.Context(), lk.req
-	s.entry = t.resp.load(ctx, lk.wait, lk.primary, req.Header)
+	s.entry, s.varyMiss = t.resp.loadVariant(ctx, lk.wait, lk.primary, req.Header)
 	if s.entry == nil && req.Method == http.MethodHead && t.o.methods[http.MethodGet] {
 		get := shallowCopy(req)
 		get.Method = http.MethodGet

@@ -34,6 +34,8 @@ var scenarios = []scenario{
 	{"Maintenance", testMaintenance},
 	{"KeepStale", testKeepStale},
 	{"StoreErrors", testStoreErrors},
+	{"CacheStatus", testCacheStatus},
+	{"CacheStatusOptions", testCacheStatusOptions},
 }
 
 func runScenarios(t *testing.T, b backend) {

@@ -54,6 +54,9 @@
 //
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.
+// A HEAD's 200 from the origin refreshes the stored GET response the same
+// way when its validators and Content-Length match that response's, and
+// makes it stale when they do not (RFC 9111 4.3.5).
 // Stale responses may also be served by stale-if-error and
 // stale-while-revalidate ([WithStaleIfError], [WithStaleWhileRevalidate]
 // and the RFC 5861 directives), except must-revalidate and no-cache ones,

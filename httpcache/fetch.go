@@ -156,6 +156,9 @@ func (t *Transport) originRequest(lk *lookup, stale *Response) (*http.Request, b
 func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTime, now time.Time, c *call) (*http.Response, flightResult, error) {
 	req := lk.req
 	t.invalidateAfter(req, resp, lk.wait)
+	if req.Method == http.MethodHead && resp.StatusCode == http.StatusOK && t.o.methods[http.MethodGet] {
+		t.freshenFromHead(lk, stale, resp.Header, reqTime, now)
+	}
 	resp.Header.Set(StatusHeader, string(Miss))
 	if !t.mayStore(req, resp) {
 		if stale != nil && resp.StatusCode < 500 {
@@ -325,25 +328,51 @@ func (t *Transport) newEntry(lk *lookup, resp *http.Response, reqTime, respTime 
 // returns the refreshed entry, stored, or nil when the 304 forbids
 // storing.
 func (t *Transport) merge(lk *lookup, stale *Response, resp *http.Response, reqTime, respTime time.Time) *Response {
-	if t.o.cacheControl && parseDirectives(resp.Header).noStore {
+	e := t.refreshed(lk, stale, resp.Header, reqTime, respTime)
+	if e == nil || !t.resp.store(lk.req.Context(), lk.wait, t.entryKey(lk, stale), lk.req.Header, e, e.Vary) {
 		return nil
 	}
-	e := *stale
-	e.Header = stale.Header.Clone()
-	for k, v := range storedHeader(resp.Header) {
+	return e
+}
+
+// refreshed returns a copy of stored updated with the header h of a 304
+// or of a HEAD's 200 (RFC 9111 3.2): h's fields replace the stored ones
+// (Content-Length aside), and freshness is worked out anew. It returns
+// nil when h forbids storing, or the result could never be used.
+func (t *Transport) refreshed(lk *lookup, stored *Response, h http.Header, reqTime, respTime time.Time) *Response {
+	if t.o.cacheControl && parseDirectives(h).noStore {
+		return nil
+	}
+	e := *stored
+	e.Header = stored.Header.Clone()
+	for k, v := range storedHeader(h) {
 		if k == "Content-Length" {
 			continue
 		}
 		e.Header[k] = v
 	}
 	e.RequestTime, e.ResponseTime = reqTime, respTime
-	if !t.setFreshness(&e, lk.expiry, resp.Header) {
-		return nil
-	}
-	if !t.resp.store(lk.req.Context(), lk.wait, lk.primary, lk.req.Header, &e, e.Vary) {
+	if !t.setFreshness(&e, lk.expiry, h) {
 		return nil
 	}
 	return &e
+}
+
+// entryKey returns the key e, a stored response selected for lk's
+// request, lives under: the GET's for a HEAD answered from the GET's
+// response (RFC 9110 9.3.2), else lk's own.
+func (t *Transport) entryKey(lk *lookup, e *Response) string {
+	if lk.req.Method == http.MethodHead && e.Method == http.MethodGet {
+		return t.getKey(lk)
+	}
+	return lk.primary
+}
+
+// getKey returns the key of a GET of lk's URL.
+func (t *Transport) getKey(lk *lookup) string {
+	get := shallowCopy(lk.req)
+	get.Method = http.MethodGet
+	return t.o.primaryKey(get, lk.normURL, nil)
 }
 
 // drain reads a little of body so that the connection can be reused, and

@@ -116,9 +116,7 @@ func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
 	ctx, req := lk.req.Context(), lk.req
 	s.entry, s.varyMiss = t.resp.loadVariant(ctx, lk.wait, lk.primary, req.Header)
 	if s.entry == nil && req.Method == http.MethodHead && t.o.methods[http.MethodGet] {
-		get := shallowCopy(req)
-		get.Method = http.MethodGet
-		s.entry = t.resp.load(ctx, lk.wait, t.o.primaryKey(get, lk.normURL, nil), req.Header)
+		s.entry = t.resp.load(ctx, lk.wait, t.getKey(lk), req.Header)
 	}
 	now := t.o.now()
 	if s.entry != nil && !t.passes(req, s.entry, now) {

@@ -36,6 +36,9 @@ var scenarios = []scenario{
 	{"StoreErrors", testStoreErrors},
 	{"CacheStatus", testCacheStatus},
 	{"CacheStatusOptions", testCacheStatusOptions},
+	{"HeadFreshening", testHeadFreshening},
+	{"HeadInvalidates", testHeadInvalidates},
+	{"HeadRevalidatesGet", testHeadRevalidatesGet},
 }
 
 func runScenarios(t *testing.T, b backend) {

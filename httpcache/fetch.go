@@ -190,6 +190,9 @@ func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTi
 		lk.out.stored = true
 		t.recordRedirects(lk, entry.Until)
 	}
+	if t.o.answersGet(req, lk.normURL, entry, now) {
+		t.storeAsGet(lk, entry, names)
+	}
 	// Identical requests waiting for this one share the response even when
 	// the store did not take it (down, or skipped by the breaker): it is
 	// one the cache would have served them, and while a store is down is

@@ -184,7 +184,10 @@ func WithAllowedCodes(codes ...int) Option {
 
 // WithAllowedMethods sets the request methods whose responses are stored
 // and served. The default is GET and HEAD. For methods with a body (POST,
-// say) the body is part of the key.
+// say) the body is part of the key. The answer to a POST or PATCH that is
+// fresh by its own headers (max-age, s-maxage in a shared cache, Expires)
+// and whose Content-Location is the target URI also answers a later GET
+// of that URI (RFC 9110 9.3.3), when GET is allowed.
 func WithAllowedMethods(methods ...string) Option {
 	return func(o *options) {
 		o.methods = make(map[string]bool, len(methods))

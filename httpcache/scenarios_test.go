@@ -39,6 +39,7 @@ var scenarios = []scenario{
 	{"HeadFreshening", testHeadFreshening},
 	{"HeadInvalidates", testHeadInvalidates},
 	{"HeadRevalidatesGet", testHeadRevalidatesGet},
+	{"PostContentLocation", testPostContentLocation},
 }
 
 func runScenarios(t *testing.T, b backend) {

@@ -52,6 +52,11 @@
 // headers say. no-store and (in shared mode) private responses are never
 // stored unless Cache-Control is off.
 //
+// A GET of one byte range is answered from a stored complete 200 with a
+// 206 (or a 416 when the range is unsatisfiable), If-Range honoured; a
+// stale one is revalidated whole first. Other range requests, and 206
+// responses, go through uncached.
+//
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.
 // A HEAD's 200 from the origin refreshes the stored GET response the same

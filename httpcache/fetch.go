@@ -139,6 +139,10 @@ func (t *Transport) originRequest(lk *lookup, stale *Response) (*http.Request, b
 		return lk.req, false
 	}
 	out := lk.req.Clone(lk.req.Context())
+	// A Range request revalidates the whole stored response it is to
+	// be answered from.
+	delete(out.Header, "Range")
+	delete(out.Header, "If-Range")
 	if lk.body != nil {
 		out.Body = io.NopCloser(bytes.NewReader(lk.body))
 	}
@@ -156,9 +160,7 @@ func (t *Transport) originRequest(lk *lookup, stale *Response) (*http.Request, b
 func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTime, now time.Time, c *call) (*http.Response, flightResult, error) {
 	req := lk.req
 	t.invalidateAfter(req, resp, lk.wait)
-	if req.Method == http.MethodHead && resp.StatusCode == http.StatusOK && t.o.methods[http.MethodGet] {
-		t.freshenFromHead(lk, stale, resp.Header, reqTime, now)
-	}
+	t.freshenFromHead(lk, stale, resp, reqTime, now)
 	resp.Header.Set(StatusHeader, string(Miss))
 	if !t.mayStore(req, resp) {
 		if stale != nil && resp.StatusCode < 500 {
@@ -192,6 +194,11 @@ func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTi
 	}
 	if t.o.answersGet(req, lk.normURL, entry, now) {
 		t.storeAsGet(lk, entry, names)
+	}
+	if lk.hasRange {
+		// The origin sent the whole response to a Range request: the
+		// range is cut from it, as from any stored response.
+		return t.serve(lk, entry, Miss, now), flightResult{entry: entry, status: Miss}, nil
 	}
 	// Identical requests waiting for this one share the response even when
 	// the store did not take it (down, or skipped by the breaker): it is

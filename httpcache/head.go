@@ -43,10 +43,15 @@ func storedLength(e *Response) string {
 }
 
 // freshenFromHead updates the stored GET response a HEAD request could
-// have been answered with from the HEAD's 200 with header h, when it
-// matches (headMatches), and makes it stale when it does not (RFC 9111
-// 4.3.5). stale is the entry the HEAD's lookup found, nil when none.
-func (t *Transport) freshenFromHead(lk *lookup, stale *Response, h http.Header, reqTime, now time.Time) {
+// have been answered with from the origin's answer resp when it is a 200
+// that matches (headMatches), and makes it stale when it does not (RFC
+// 9111 4.3.5). stale is the entry the HEAD's lookup found, nil when none.
+// Other requests and answers are left alone.
+func (t *Transport) freshenFromHead(lk *lookup, stale *Response, resp *http.Response, reqTime, now time.Time) {
+	if lk.req.Method != http.MethodHead || resp.StatusCode != http.StatusOK || !t.o.methods[http.MethodGet] {
+		return
+	}
+	h := resp.Header
 	ctx, key := context.WithoutCancel(lk.req.Context()), t.getKey(lk)
 	e := stale
 	if e == nil || e.Method != http.MethodGet {

@@ -20,8 +20,11 @@ type lookup struct {
 	dir     directives // request directives (none when Cache-Control is off)
 	// conditional: the request carries the caller's own validators.
 	conditional bool
-	wait        *budget // what the request may still wait on stores
-	fkey        string  // flightKey, once computed
+	// rng: the request's one byte range (GET only), when hasRange.
+	rng      rangeSpec
+	hasRange bool
+	wait     *budget // what the request may still wait on stores
+	fkey     string  // flightKey, once computed
 	// fwd: why a request that resolve lets through untouched goes to
 	// the origin (a Cache-Status forward reason).
 	fwd string
@@ -44,6 +47,7 @@ var noDirectives = directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -
 // read in part.
 func (t *Transport) resolve(req *http.Request, lk *lookup) bool {
 	*lk = lookup{req: req, ctl: controlOf(req.Context()), dir: noDirectives, conditional: conditional(req.Header)}
+	lk.rng, lk.hasRange = requestRange(req)
 	if t.o.cacheControl && (len(req.Header["Cache-Control"]) > 0 || len(req.Header["Pragma"]) > 0) {
 		lk.dir = parseDirectives(req.Header)
 	}
@@ -140,24 +144,22 @@ func (t *Transport) passes(req *http.Request, e *Response, now time.Time) bool {
 
 // bypassRequest reports a request that goes to the origin untouched,
 // whatever is stored: the cache disabled for it (Disable), a method not
-// cached, request no-store (RFC 9111 5.2.1.5), a Range request (RFC 9111
-// 3.4 leaves combining parts to caches that choose to) or preconditions
-// a cache cannot evaluate for the origin (If-Match,
-// If-Unmodified-Since, If-Range: RFC 9110 13.2.1).
+// cached, request no-store (RFC 9111 5.2.1.5), a Range request other
+// than a GET of one byte range (several ranges, another unit; RFC 9111
+// 3.4 leaves combining parts to caches that choose to), If-Range without
+// such a Range, or preconditions a cache cannot evaluate for the origin
+// (If-Match, If-Unmodified-Since: RFC 9110 13.2.1).
 func bypassRequest(lk *lookup, methodAllowed bool) bool {
-	return lk.ctl.disable || !methodAllowed || lk.dir.noStore || bypassHeaders(lk.req.Header)
+	h := lk.req.Header
+	otherRange := !lk.hasRange && (len(h["Range"]) > 0 || len(h["If-Range"]) > 0)
+	return lk.ctl.disable || !methodAllowed || lk.dir.noStore || otherRange || bypassHeaders(h)
 }
 
-// bypassHeaders reports a Range request, or one with preconditions a
-// cache cannot evaluate for the origin (If-Match, If-Unmodified-Since,
-// If-Range): they go to the origin untouched.
+// bypassHeaders reports a request with preconditions a cache cannot
+// evaluate for the origin (If-Match, If-Unmodified-Since): it goes to
+// the origin untouched.
 func bypassHeaders(h http.Header) bool {
-	for _, k := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
-		if len(h[k]) > 0 {
-			return true
-		}
-	}
-	return false
+	return len(h["If-Match"]) > 0 || len(h["If-Unmodified-Since"]) > 0
 }
 
 // conditional reports a request carrying the caller's own validators.

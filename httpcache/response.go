@@ -140,8 +140,9 @@ const (
 	// Revalidated: a stored response the origin confirmed with 304.
 	Revalidated Status = "revalidated"
 	// Bypass: the request went to the origin as it was, and nothing was
-	// stored: cache disabled, method not cached, a Range request,
-	// If-Match / If-Unmodified-Since / If-Range, the caller's own
+	// stored: cache disabled, method not cached, a Range request other
+	// than one byte range of a GET, If-Match / If-Unmodified-Since, the
+	// caller's own
 	// conditional request with nothing fresh stored, request no-store, or
 	// a DoNotCache expiry.
 	Bypass Status = "bypass"

@@ -40,6 +40,7 @@ var scenarios = []scenario{
 	{"HeadInvalidates", testHeadInvalidates},
 	{"HeadRevalidatesGet", testHeadRevalidatesGet},
 	{"PostContentLocation", testPostContentLocation},
+	{"Range", testRange},
 }
 
 func runScenarios(t *testing.T, b backend) {

@@ -271,10 +271,15 @@ func (t *Transport) serve(lk *lookup, e *Response, status Status, now time.Time)
 		lk.out.entry = e
 	}
 	lk.out.marked = true
-	if t.o.csName == "" {
-		return e.httpResponse(lk.req, status, now)
+	a, br := rangeFull, byteRange{}
+	if lk.hasRange {
+		a, br = selectRange(lk.rng, lk.req.Header.Get("If-Range"), e)
 	}
-	return e.httpResponseStatus(lk.req, status, now, t.o.csName, t.cacheStatusMember(lk, e.StatusCode, now))
+	if t.o.csName == "" {
+		return partialResponse(e.httpResponse(lk.req, status, now), e, a, br)
+	}
+	m := t.cacheStatusMember(lk, a.status(e.StatusCode), now)
+	return partialResponse(e.httpResponseStatus(lk.req, status, now, t.o.csName, m), e, a, br)
 }
 
 // serveAlias serves the entry a redirect alias led to. As after the

@@ -142,9 +142,8 @@ const (
 	// Bypass: the request went to the origin as it was, and nothing was
 	// stored: cache disabled, method not cached, a Range request other
 	// than one byte range of a GET, If-Match / If-Unmodified-Since, the
-	// caller's own
-	// conditional request with nothing fresh stored, request no-store, or
-	// a DoNotCache expiry.
+	// caller's own conditional request with nothing fresh stored, request
+	// no-store, or a DoNotCache expiry.
 	Bypass Status = "bypass"
 )
 

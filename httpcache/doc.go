@@ -54,8 +54,11 @@
 //
 // A GET of one byte range is answered from a stored complete 200 with a
 // 206 (or a 416 when the range is unsatisfiable), If-Range honoured; a
-// stale one is revalidated whole first. Other range requests, and 206
-// responses, go through uncached.
+// stale one is revalidated whole first. The origin's 206 to such a
+// request is stored as a part, which answers ranges within it, and is
+// combined with parts of the same strong ETag it meets (RFC 9111 3.3,
+// 3.4); parts that make the whole are a complete response. Other range
+// requests go through uncached.
 //
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.

@@ -187,8 +187,14 @@ func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTi
 		entry.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	t.uncacheable.clear(lk.flightKey())
+	key := lk.primary
+	if entry.StatusCode == http.StatusPartialContent {
+		if entry, key = t.withStoredPart(lk, stale, entry); entry == nil {
+			return resp, flightResult{}, nil
+		}
+	}
 	lk.out.entry = entry
-	if t.resp.store(req.Context(), lk.wait, lk.primary, req.Header, entry, names) {
+	if t.resp.store(req.Context(), lk.wait, key, req.Header, entry, names) {
 		lk.out.stored = true
 		t.recordRedirects(lk, entry.Until)
 	}
@@ -270,7 +276,7 @@ func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 // mayStore applies the configured filters and the RFC 9111 rules that do
 // not need the body.
 func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
-	if !t.o.codes[resp.StatusCode] || resp.StatusCode == http.StatusPartialContent {
+	if !t.storableCode(req, resp) {
 		return false
 	}
 	if t.o.filter != nil && !t.o.filter(resp) {
@@ -283,6 +289,18 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
 		return true
 	}
 	return storable(parseDirectives(resp.Header), t.o.shared, len(req.Header["Authorization"]) > 0)
+}
+
+// storableCode reports a status code whose responses are stored: an
+// allowed one (WithAllowedCodes), or a single-part 206 to a one-range GET
+// when 200 is allowed (RFC 9111 3.3; a 206 to any other request is never
+// stored).
+func (t *Transport) storableCode(req *http.Request, resp *http.Response) bool {
+	if resp.StatusCode != http.StatusPartialContent {
+		return t.o.codes[resp.StatusCode]
+	}
+	_, oneRange := requestRange(req)
+	return oneRange && t.o.codes[http.StatusOK] && len(resp.Header["Content-Range"]) == 1
 }
 
 // storable applies the response directives that forbid storing (RFC 9111
@@ -372,7 +390,10 @@ func (t *Transport) refreshed(lk *lookup, stored *Response, h http.Header, reqTi
 // request, lives under: the GET's for a HEAD answered from the GET's
 // response (RFC 9110 9.3.2), else lk's own.
 func (t *Transport) entryKey(lk *lookup, e *Response) string {
-	if lk.req.Method == http.MethodHead && e.Method == http.MethodGet {
+	switch {
+	case e.StatusCode == http.StatusPartialContent:
+		return partialKey(lk.primary)
+	case lk.req.Method == http.MethodHead && e.Method == http.MethodGet:
 		return t.getKey(lk)
 	}
 	return lk.primary

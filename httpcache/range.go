@@ -18,8 +18,9 @@ type rangeSpec struct {
 }
 
 // byteRange is a satisfiable range: bytes first to last, inclusive, of a
-// representation of size bytes.
-type byteRange struct{ first, last, size int64 }
+// representation of size bytes; base is the position of the first byte
+// of the stored body it is cut from (a stored part's first byte).
+type byteRange struct{ first, last, size, base int64 }
 
 // parseRange parses a Range field value holding one byte range
 // (first-last, first-, -suffix; the unit is case-insensitive). It
@@ -108,6 +109,9 @@ const (
 	rangePartial
 	// rangeUnsatisfiable: 416 (RFC 9110 15.5.17).
 	rangeUnsatisfiable
+	// rangeMiss: a stored part that does not hold the range (or an
+	// If-Range that does not match it): it cannot answer (RFC 9111 3.3).
+	rangeMiss
 )
 
 // status is the status code of the answer a to a stored response of
@@ -125,6 +129,9 @@ func (a rangeAnswer) status(stored int) int {
 // selectRange decides how the request for r, with If-Range value
 // ifRange ("" when absent), is answered from stored e. It is pure.
 func selectRange(r rangeSpec, ifRange string, e *Response) (rangeAnswer, byteRange) {
+	if part, ok := partOf(e); ok {
+		return selectFromPart(r, ifRange, e, part)
+	}
 	if e.StatusCode != http.StatusOK || (ifRange != "" && !ifRangeMatches(ifRange, e)) {
 		return rangeFull, byteRange{}
 	}
@@ -132,6 +139,20 @@ func selectRange(r rangeSpec, ifRange string, e *Response) (rangeAnswer, byteRan
 	if !ok {
 		return rangeUnsatisfiable, byteRange{size: int64(len(e.Body))}
 	}
+	return rangePartial, br
+}
+
+// selectFromPart answers the request for r from a stored part of e, when
+// the range lies wholly within it (RFC 9111 3.3); otherwise rangeMiss.
+func selectFromPart(r rangeSpec, ifRange string, e *Response, part byteRange) (rangeAnswer, byteRange) {
+	if ifRange != "" && !ifRangeMatches(ifRange, e) {
+		return rangeMiss, byteRange{}
+	}
+	br, ok := r.resolve(part.size)
+	if !ok || br.first < part.first || br.last > part.last {
+		return rangeMiss, byteRange{}
+	}
+	br.base = part.first
 	return rangePartial, br
 }
 
@@ -167,7 +188,7 @@ func partialResponse(resp *http.Response, e *Response, a rangeAnswer, br byteRan
 		resp.StatusCode, resp.Status = http.StatusPartialContent, "206 Partial Content"
 		resp.Header["Content-Range"] = []string{"bytes " + strconv.FormatInt(br.first, 10) + "-" + strconv.FormatInt(br.last, 10) + "/" + size}
 		resp.Header["Content-Length"] = []string{strconv.FormatInt(n, 10)}
-		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(e.Body[br.first:br.last+1])), n
+		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(e.Body[br.first-br.base:br.last-br.base+1])), n
 	case rangeUnsatisfiable:
 		resp.StatusCode, resp.Status = http.StatusRequestedRangeNotSatisfiable, "416 Range Not Satisfiable"
 		resp.Header["Content-Range"] = []string{"bytes */" + size}

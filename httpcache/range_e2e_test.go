@@ -44,8 +44,8 @@ func testRange(t *testing.T, b backend) {
 				return out
 			}
 
-			// Nothing stored: the range goes to the origin, whose 206 is
-			// not stored.
+			// Nothing stored: the range goes to the origin (its 206 is
+			// kept as a part, testRangeParts).
 			if r := get(http.Header{"Range": {"bytes=0-1"}}); r.code != 206 || r.body != "01" {
 				t.Fatalf("range, nothing stored: %d %q %s", r.code, r.body, r.status)
 			}
@@ -132,5 +132,58 @@ func checkRangeForwarded(t *testing.T, e *env, get func(http.Header) result, ori
 	}
 	if got := originRanges(); len(got) != 1 || got[0] != "" {
 		t.Errorf("stale range: origin saw %q, want one request without Range", got)
+	}
+}
+
+// testRangeParts: a 206 to a one-range GET is stored (RFC 9111 3.3) and
+// answers later ranges wholly within it; a part that meets it (same
+// strong ETag) is combined with it (3.4), and parts that make the whole
+// representation are a complete response, which then answers plain GETs
+// too; in private and shared mode.
+func testRangeParts(t *testing.T, b backend) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			content := []byte("0123456789")
+			e := newEnv(t, b, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Cache-Control", "public, max-age=60")
+				w.Header().Set("ETag", `"p1"`)
+				http.ServeContent(w, r, "", epoch.Add(-time.Hour), bytes.NewReader(content))
+			}, httpcache.WithShared(shared))
+			steps := []struct {
+				name    string
+				rng     string // "": a plain GET
+				status  httpcache.Status
+				code    int
+				body    string
+				origins int64 // origin requests the step makes
+			}{
+				{"first part from the origin, stored", "bytes=0-3", httpcache.Miss, 206, "0123", 1},
+				{"within the part: from the cache", "bytes=1-2", httpcache.Hit, 206, "12", 0},
+				{"the whole part", "bytes=0-3", httpcache.Hit, 206, "0123", 0},
+				{"beyond the part: from the origin", "bytes=2-5", httpcache.Miss, 206, "2345", 1},
+				{"within the combined part", "bytes=1-5", httpcache.Hit, 206, "12345", 0},
+				{"a plain GET is not answered from parts", "", httpcache.Miss, 200, "0123456789", 1},
+			}
+			for _, s := range steps {
+				var h http.Header
+				if s.rng != "" {
+					h = http.Header{"Range": {s.rng}}
+				}
+				before := e.hits.Load()
+				r := e.do(e.req(context.Background(), http.MethodGet, "/p", "", h))
+				if r.status != s.status || r.code != s.code || r.body != s.body || e.hits.Load()-before != s.origins {
+					t.Fatalf("%s: %s %d %q, %d origin requests; want %s %d %q, %d", s.name, r.status, r.code, r.body, e.hits.Load()-before, s.status, s.code, s.body, s.origins)
+				}
+			}
+
+			// Parts that add up to the whole make a complete response.
+			for _, rng := range []string{"bytes=0-4", "bytes=5-"} {
+				e.do(e.req(context.Background(), http.MethodGet, "/q", "", http.Header{"Range": {rng}}))
+			}
+			before := e.hits.Load()
+			if r := e.get("/q"); r.status != httpcache.Hit || r.code != 200 || r.body != string(content) || e.hits.Load() != before {
+				t.Fatalf("GET after parts making the whole: %s %d %q, %d origin requests; want a hit with the whole body", r.status, r.code, r.body, e.hits.Load()-before)
+			}
+		})
 	}
 }

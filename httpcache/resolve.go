@@ -108,7 +108,7 @@ type stored struct {
 }
 
 // lookupStored reads what the stores hold for lk: the entry under its key
-// (for a HEAD without one, the GET's: RFC 9110 9.3.2), and, when there is
+// (without one, its stand-in: standIn), and, when there is
 // none and the decision may use one, the entry its redirect alias leads
 // to. Entries the filter (WithFilter) rejects count as absent. It returns
 // the time the decision is to be made at, read once the entry is in.
@@ -119,8 +119,8 @@ func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
 	}
 	ctx, req := lk.req.Context(), lk.req
 	s.entry, s.varyMiss = t.resp.loadVariant(ctx, lk.wait, lk.primary, req.Header)
-	if s.entry == nil && req.Method == http.MethodHead && t.o.methods[http.MethodGet] {
-		s.entry = t.resp.load(ctx, lk.wait, t.getKey(lk), req.Header)
+	if s.entry == nil {
+		s.entry = t.standIn(lk)
 	}
 	now := t.o.now()
 	if s.entry != nil && !t.passes(req, s.entry, now) {
@@ -135,6 +135,19 @@ func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
 		}
 	}
 	return s, now
+}
+
+// standIn returns the stored response that may answer lk when nothing
+// is stored under its key: for a HEAD the GET's (RFC 9110 9.3.2), for a
+// one-range GET a stored part holding the range (RFC 9111 3.3); else nil.
+func (t *Transport) standIn(lk *lookup) *Response {
+	switch {
+	case lk.req.Method == http.MethodHead && t.o.methods[http.MethodGet]:
+		return t.resp.load(lk.req.Context(), lk.wait, t.getKey(lk), lk.req.Header)
+	case lk.hasRange:
+		return t.storedPart(lk)
+	}
+	return nil
 }
 
 // passes applies the filter (WithFilter) to a stored response.

@@ -41,6 +41,7 @@ var scenarios = []scenario{
 	{"HeadRevalidatesGet", testHeadRevalidatesGet},
 	{"PostContentLocation", testPostContentLocation},
 	{"Range", testRange},
+	{"RangeParts", testRangeParts},
 }
 
 func runScenarios(t *testing.T, b backend) {

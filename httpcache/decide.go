@@ -215,6 +215,29 @@ func decideAnswer(lk *lookup, stale *Response, conditional, failed bool, status 
 	return ansPass
 }
 
+// forwardReason says why the request lk, decided d with what is stored
+// s at now, goes to the origin (RFC 9211 2.2), or "" when it does not.
+// It is pure.
+func forwardReason(lk *lookup, s stored, d decision, now time.Time) string {
+	e := s.entry
+	if e == nil {
+		e = s.aliased
+	}
+	switch {
+	case d.act != actFetch && d.act != actBypass:
+		return ""
+	case lk.ctl.forceRefresh:
+		return fwdRequest
+	case e == nil && s.varyMiss:
+		return fwdVaryMiss
+	case e == nil:
+		return fwdURIMiss
+	case e.fresh(now):
+		return fwdRequest
+	}
+	return fwdStale
+}
+
 // isServerError reports the statuses stale-if-error applies to.
 func isServerError(code int) bool {
 	return code == 500 || code == 502 || code == 503 || code == 504

@@ -31,6 +31,7 @@ func req(h http.Header, c control) *lookup {
 	}
 	r := &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "http", Host: "example.test", Path: "/"}, Header: h}
 	lk := &lookup{req: r, ctl: c, dir: noDirectives, conditional: conditional(h)}
+	lk.rng, lk.hasRange = requestRange(r)
 	if len(h["Cache-Control"]) > 0 || len(h["Pragma"]) > 0 {
 		lk.dir = parseDirectives(h)
 	}
@@ -275,7 +276,11 @@ func TestBypassRequest(t *testing.T) {
 		want      bool
 	}{
 		{"RFC 9111 5.2.1.5", "request no-store", cc("no-store"), control{}, true, true},
-		{"RFC 9111 3.4", "Range", http.Header{"Range": {"bytes=0-9"}}, control{}, true, true},
+		{"RFC 9111 3.4", "one byte range is looked up", http.Header{"Range": {"bytes=0-9"}}, control{}, true, false},
+		{"RFC 9111 3.4", "several ranges are forwarded", http.Header{"Range": {"bytes=0-1,5-9"}}, control{}, true, true},
+		{"RFC 9110 14.1", "a range of another unit is forwarded", http.Header{"Range": {"items=0-9"}}, control{}, true, true},
+		{"RFC 9110 13.1.5", "If-Range without Range is forwarded", http.Header{"If-Range": {`"a"`}}, control{}, true, true},
+		{"RFC 9110 13.1.5", "If-Range with one byte range is looked up", http.Header{"Range": {"bytes=0-9"}, "If-Range": {`"a"`}}, control{}, true, false},
 		{"RFC 9110 13.2.1", "If-Match", http.Header{"If-Match": {`"a"`}}, control{}, true, true},
 		{"RFC 9110 13.2.1", "If-Unmodified-Since", http.Header{"If-Unmodified-Since": {t0.Format(http.TimeFormat)}}, control{}, true, true},
 		{"WithAllowedMethods", "method not cached", nil, control{}, false, true},

@@ -13,7 +13,14 @@
 //
 // Every response the Transport returns carries its [Status] (hit, miss,
 // stale, revalidated, bypass) in the X-Cache-Status header; read it with
-// [CacheStatus].
+// [CacheStatus]. It also carries the standard Cache-Status header (RFC
+// 9211), whose last member is the Transport's: "kvcache; hit; ttl=50",
+// "kvcache; fwd=uri-miss; stored; ttl=60", "kvcache; fwd=stale;
+// fwd-status=304; stored; ttl=60" (fwd is uri-miss, vary-miss, stale,
+// request, method or bypass; ttl is the freshness left, negative once
+// stale). Members that caches nearer the origin set are kept before it.
+// [WithCacheStatusName] names the member, [WithCacheStatusKey] adds the
+// cache key. A 504 the Transport makes up (only-if-cached) gets none.
 //
 // # Expiry and its precedence
 //
@@ -61,8 +68,19 @@
 // revalidated; a qualified private="X-User" stores it, in shared mode
 // without the named fields (RFC 9111 5.2.2.4, 5.2.2.7).
 //
+// A GET of one byte range is answered from a stored complete 200 with a
+// 206 (or a 416 when the range is unsatisfiable), If-Range honoured; a
+// stale one is revalidated whole first. The origin's 206 to such a
+// request is stored as a part, which answers ranges within it, and is
+// combined with parts of the same strong ETag it meets (RFC 9111 3.3,
+// 3.4); parts that make the whole are a complete response. Other range
+// requests go through uncached.
+//
 // A stale response is revalidated with If-None-Match / If-Modified-Since
 // when it has a validator; a 304 refreshes the stored headers and expiry.
+// A HEAD's 200 from the origin refreshes the stored GET response the same
+// way when its validators and Content-Length match that response's, and
+// makes it stale when they do not (RFC 9111 4.3.5).
 // Stale responses may also be served by stale-if-error and
 // stale-while-revalidate ([WithStaleIfError], [WithStaleWhileRevalidate]
 // and the RFC 5861 directives), except must-revalidate and no-cache ones,

@@ -54,6 +54,7 @@ func (t *Transport) storedFresh(lk *lookup, stale *Response) (*Response, time.Ti
 	e := t.resp.load(lk.req.Context(), lk.wait, lk.primary, lk.req.Header)
 	now := t.o.now()
 	if e != nil && (stale == nil || e.ResponseTime.After(stale.ResponseTime)) && freshFor(e, lk.dir, now) && t.passes(lk.req, e, now) {
+		lk.out.entry = e
 		return e, now
 	}
 	return nil, now
@@ -65,6 +66,12 @@ func (t *Transport) follow(lk *lookup, stale *Response, c *call) (*http.Response
 	res, err := c.wait(lk.req.Context())
 	if err != nil {
 		return nil, err
+	}
+	if res.entry != nil {
+		lk.out.collapsed = true
+		if !res.transient {
+			lk.out.entry = res.entry
+		}
 	}
 	switch {
 	case res.entry == nil:
@@ -115,6 +122,7 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 	if resp != nil {
 		status = resp.StatusCode
 	}
+	lk.out = outcome{forwarded: true, fwdStatus: status}
 	switch decideAnswer(lk, stale, cond, err != nil, status, t.o.staleIfError, now) {
 	case ansError:
 		return nil, flightResult{}, err
@@ -122,6 +130,7 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 		if resp != nil {
 			drain(resp.Body)
 		}
+		lk.out.entry = stale
 		return t.serve(lk, stale, Stale, now), flightResult{entry: stale, status: Stale}, nil
 	case ansMerge:
 		drain(resp.Body)
@@ -130,7 +139,9 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 			// nothing (RFC 9111 4.3.4). Ask again, unconditionally.
 			return t.fetchOrigin(lk, nil, c)
 		}
+		lk.out.entry = stale
 		if merged := t.merge(lk, stale, resp, reqTime, now); merged != nil {
+			lk.out.entry, lk.out.stored = merged, true
 			return t.serve(lk, merged, Revalidated, now), flightResult{entry: merged, status: Revalidated}, nil
 		}
 		return t.serve(lk, stale, Revalidated, now), flightResult{}, nil
@@ -146,6 +157,10 @@ func (t *Transport) originRequest(lk *lookup, stale *Response) (*http.Request, b
 		return lk.req, false
 	}
 	out := lk.req.Clone(lk.req.Context())
+	// A Range request revalidates the whole stored response it is to
+	// be answered from.
+	delete(out.Header, "Range")
+	delete(out.Header, "If-Range")
 	if lk.body != nil {
 		out.Body = io.NopCloser(bytes.NewReader(lk.body))
 	}
@@ -163,6 +178,7 @@ func (t *Transport) originRequest(lk *lookup, stale *Response) (*http.Request, b
 func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTime, now time.Time, c *call) (*http.Response, flightResult, error) {
 	req := lk.req
 	t.invalidateAfter(req, resp, lk.wait)
+	t.freshenFromHead(lk, stale, resp, reqTime, now)
 	resp.Header.Set(StatusHeader, string(Miss))
 	if !t.mayStore(req, resp) {
 		if stale != nil && resp.StatusCode < 500 {
@@ -189,8 +205,24 @@ func (t *Transport) keep(lk *lookup, stale *Response, resp *http.Response, reqTi
 		entry.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	t.uncacheable.clear(lk.flightKey())
-	if t.resp.store(req.Context(), lk.wait, lk.primary, req.Header, entry, names) {
+	key := lk.primary
+	if entry.StatusCode == http.StatusPartialContent {
+		if entry, key = t.withStoredPart(lk, stale, entry); entry == nil {
+			return resp, flightResult{}, nil
+		}
+	}
+	lk.out.entry = entry
+	if t.resp.store(req.Context(), lk.wait, key, req.Header, entry, names) {
+		lk.out.stored = true
 		t.recordRedirects(lk, entry.Until)
+	}
+	if t.o.answersGet(req, lk.normURL, entry, now) {
+		t.storeAsGet(lk, entry, names)
+	}
+	if lk.hasRange {
+		// The origin sent the whole response to a Range request: the
+		// range is cut from it, as from any stored response.
+		return t.serve(lk, entry, Miss, now), flightResult{entry: entry, status: Miss}, nil
 	}
 	// Identical requests waiting for this one share the response even when
 	// the store did not take it (down, or skipped by the breaker): it is
@@ -263,7 +295,7 @@ func (t *Transport) shareable(req *http.Request, resp *http.Response) bool {
 // mayStore applies the configured filters and the RFC 9111 rules that do
 // not need the body.
 func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
-	if !t.o.codeAllowed(resp.StatusCode) || resp.StatusCode == http.StatusPartialContent {
+	if !t.storableCode(req, resp) {
 		return false
 	}
 	if t.o.filter != nil && !t.o.filter(resp) {
@@ -273,6 +305,18 @@ func (t *Transport) mayStore(req *http.Request, resp *http.Response) bool {
 		return false // a stream without end
 	}
 	return t.o.storableResponse(resp.StatusCode, resp.Header, len(req.Header["Authorization"]) > 0)
+}
+
+// storableCode reports a status code whose responses are stored: an
+// allowed one (WithAllowedCodes), or a single-part 206 to a one-range GET
+// when 200 is allowed (RFC 9111 3.3; a 206 to any other request is never
+// stored).
+func (t *Transport) storableCode(req *http.Request, resp *http.Response) bool {
+	if resp.StatusCode != http.StatusPartialContent {
+		return t.o.codeAllowed(resp.StatusCode)
+	}
+	_, oneRange := requestRange(req)
+	return oneRange && t.o.codeAllowed(http.StatusOK) && len(resp.Header["Content-Range"]) == 1
 }
 
 // storable applies the response directives that forbid storing (RFC 9111
@@ -328,27 +372,56 @@ func (t *Transport) newEntry(lk *lookup, resp *http.Response, reqTime, respTime 
 // returns the refreshed entry, stored, or nil when the 304 forbids
 // storing.
 func (t *Transport) merge(lk *lookup, stale *Response, resp *http.Response, reqTime, respTime time.Time) *Response {
+	e := t.refreshed(lk, stale, resp.Header, reqTime, respTime)
+	if e == nil || !t.resp.store(lk.req.Context(), lk.wait, t.entryKey(lk, stale), lk.req.Header, e, e.Vary) {
+		return nil
+	}
+	return e
+}
+
+// refreshed returns a copy of stored updated with the header h of a 304
+// or of a HEAD's 200 (RFC 9111 3.2): h's fields replace the stored ones
+// (Content-Length aside), and freshness is worked out anew. It returns
+// nil when h forbids storing, or the result could never be used.
+func (t *Transport) refreshed(lk *lookup, stored *Response, h http.Header, reqTime, respTime time.Time) *Response {
 	if t.o.cacheControl {
-		if d := t.o.responseDirectives(resp.Header); !d.applyMustUnderstand(stale.StatusCode) || d.noStore {
+		if d := t.o.responseDirectives(h); !d.applyMustUnderstand(stored.StatusCode) || d.noStore {
 			return nil
 		}
 	}
-	e := *stale
-	e.Header = stale.Header.Clone()
-	for k, v := range storedHeader(resp.Header) {
+	e := *stored
+	e.Header = stored.Header.Clone()
+	for k, v := range storedHeader(h) {
 		if k == "Content-Length" {
 			continue
 		}
 		e.Header[k] = v
 	}
 	e.RequestTime, e.ResponseTime = reqTime, respTime
-	if !t.setFreshness(&e, lk.expiry, resp.Header) {
-		return nil
-	}
-	if !t.resp.store(lk.req.Context(), lk.wait, lk.primary, lk.req.Header, &e, e.Vary) {
+	if !t.setFreshness(&e, lk.expiry, h) {
 		return nil
 	}
 	return &e
+}
+
+// entryKey returns the key e, a stored response selected for lk's
+// request, lives under: the GET's for a HEAD answered from the GET's
+// response (RFC 9110 9.3.2), else lk's own.
+func (t *Transport) entryKey(lk *lookup, e *Response) string {
+	switch {
+	case e.StatusCode == http.StatusPartialContent:
+		return partialKey(lk.primary)
+	case lk.req.Method == http.MethodHead && e.Method == http.MethodGet:
+		return t.getKey(lk)
+	}
+	return lk.primary
+}
+
+// getKey returns the key of a GET of lk's URL.
+func (t *Transport) getKey(lk *lookup) string {
+	get := shallowCopy(lk.req)
+	get.Method = http.MethodGet
+	return t.o.primaryKey(get, lk.normURL, nil)
 }
 
 // drain reads a little of body so that the connection can be reused, and

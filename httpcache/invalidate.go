@@ -56,7 +56,11 @@ func (t *Transport) deleteURL(ctx context.Context, b *budget, u *url.URL) error 
 	for _, m := range []string{http.MethodGet, http.MethodHead} {
 		r := &http.Request{Method: m, URL: u, Host: u.Host, Header: http.Header{}}
 		r = r.WithContext(ctx)
-		errs = append(errs, t.deleteURLKey(ctx, b, t.o.primaryKey(r, norm, nil)))
+		primary := t.o.primaryKey(r, norm, nil)
+		errs = append(errs, t.deleteURLKey(ctx, b, primary))
+		if m == http.MethodGet {
+			errs = append(errs, t.resp.deleteKey(ctx, b, partialKey(primary)))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -72,6 +72,8 @@ type options struct {
 	breakerMax      time.Duration
 	meterProvider   metric.MeterProvider // nil: the global one
 	varyNorm        varyNormalizers      // nil: defaultVaryNormalizers (vary.go)
+	csName          string               // the serialised Cache-Status name; "": no Cache-Status
+	csKey           bool                 // Cache-Status carries key=
 }
 
 type urlExpiry struct {
@@ -93,6 +95,7 @@ func defaultOptions() options {
 		breakerMin:     DefaultStoreBreakerMin,
 		breakerMax:     DefaultStoreBreakerMax,
 		keepStale:      DefaultKeepStale,
+		csName:         DefaultCacheStatusName,
 	}
 	addIgnored(&o, defaultIgnored)
 	return o
@@ -192,7 +195,10 @@ func WithAllowedCodes(codes ...int) Option {
 
 // WithAllowedMethods sets the request methods whose responses are stored
 // and served. The default is GET and HEAD. For methods with a body (POST,
-// say) the body is part of the key.
+// say) the body is part of the key. The answer to a POST or PATCH that is
+// fresh by its own headers (max-age, s-maxage in a shared cache, Expires)
+// and whose Content-Location is the target URI also answers a later GET
+// of that URI (RFC 9110 9.3.3), when GET is allowed.
 func WithAllowedMethods(methods ...string) Option {
 	return func(o *options) {
 		o.methods = make(map[string]bool, len(methods))
@@ -407,3 +413,23 @@ func WithKeepStale(d time.Duration) Option { return func(o *options) { o.keepSta
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(o *options) { o.meterProvider = mp }
 }
+
+// WithCacheStatusName sets the name of the Transport's member of the
+// Cache-Status header (RFC 9211) of every response it returns (default
+// DefaultCacheStatusName, "kvcache"). A name that is not a
+// structured-field Token is sent as a String. An empty name leaves
+// Cache-Status alone (X-Cache-Status is always set).
+func WithCacheStatusName(name string) Option {
+	return func(o *options) {
+		o.csName = ""
+		if name != "" {
+			o.csName = sfName(name)
+		}
+	}
+}
+
+// WithCacheStatusKey makes the Transport's Cache-Status member carry the
+// cache key of the request (key="<hex>", RFC 9211 2.7). Off by default:
+// the key says nothing to most clients, and a shared cache may not want
+// to show how it keys requests.
+func WithCacheStatusKey(on bool) Option { return func(o *options) { o.csKey = on } }

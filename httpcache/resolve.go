@@ -20,8 +20,15 @@ type lookup struct {
 	dir     directives // request directives (none when Cache-Control is off)
 	// conditional: the request carries the caller's own validators.
 	conditional bool
-	wait        *budget // what the request may still wait on stores
-	fkey        string  // flightKey, once computed
+	// rng: the request's one byte range (GET only), when hasRange.
+	rng      rangeSpec
+	hasRange bool
+	wait     *budget // what the request may still wait on stores
+	fkey     string  // flightKey, once computed
+	// fwd: why a request that resolve lets through untouched goes to
+	// the origin (a Cache-Status forward reason).
+	fwd string
+	out outcome // what the executors did, for Cache-Status
 }
 
 // flightKey returns (and remembers) the key identical requests share.
@@ -40,12 +47,18 @@ var noDirectives = directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -
 // read in part.
 func (t *Transport) resolve(req *http.Request, lk *lookup) bool {
 	*lk = lookup{req: req, ctl: controlOf(req.Context()), dir: noDirectives, conditional: conditional(req.Header)}
+	lk.rng, lk.hasRange = requestRange(req)
 	if t.o.cacheControl && (len(req.Header["Cache-Control"]) > 0 || len(req.Header["Pragma"]) > 0) {
 		lk.dir = parseDirectives(req.Header)
 	}
 	if bypassRequest(lk, t.o.methods[req.Method]) {
+		lk.fwd = fwdBypass
+		if !t.o.methods[req.Method] {
+			lk.fwd = fwdMethod
+		}
 		return false
 	}
+	lk.fwd = fwdBypass
 	if hasBody(req) && !t.bufferBody(lk) {
 		return false
 	}
@@ -89,10 +102,13 @@ func (t *Transport) bufferBody(lk *lookup) bool {
 type stored struct {
 	entry   *Response
 	aliased *Response
+	// varyMiss: responses of other variants are stored for the URL,
+	// none for the request's headers.
+	varyMiss bool
 }
 
 // lookupStored reads what the stores hold for lk: the entry under its key
-// (for a HEAD without one, the GET's: RFC 9110 9.3.2), and, when there is
+// (without one, its stand-in: standIn), and, when there is
 // none and the decision may use one, the entry its redirect alias leads
 // to. Entries the filter (WithFilter) rejects count as absent. It returns
 // the time the decision is to be made at, read once the entry is in.
@@ -102,11 +118,9 @@ func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
 		return s, t.o.now()
 	}
 	ctx, req := lk.req.Context(), lk.req
-	s.entry = t.resp.load(ctx, lk.wait, lk.primary, req.Header)
-	if s.entry == nil && req.Method == http.MethodHead && t.o.methods[http.MethodGet] {
-		get := shallowCopy(req)
-		get.Method = http.MethodGet
-		s.entry = t.resp.load(ctx, lk.wait, t.o.primaryKey(get, lk.normURL, nil), req.Header)
+	s.entry, s.varyMiss = t.resp.loadVariant(ctx, lk.wait, lk.primary, req.Header)
+	if s.entry == nil {
+		s.entry = t.standIn(lk)
 	}
 	now := t.o.now()
 	if s.entry != nil && !t.passes(req, s.entry, now) {
@@ -123,6 +137,19 @@ func (t *Transport) lookupStored(lk *lookup) (stored, time.Time) {
 	return s, now
 }
 
+// standIn returns the stored response that may answer lk when nothing
+// is stored under its key: for a HEAD the GET's (RFC 9110 9.3.2), for a
+// one-range GET a stored part holding the range (RFC 9111 3.3); else nil.
+func (t *Transport) standIn(lk *lookup) *Response {
+	switch {
+	case lk.req.Method == http.MethodHead && t.o.methods[http.MethodGet]:
+		return t.resp.load(lk.req.Context(), lk.wait, t.getKey(lk), lk.req.Header)
+	case lk.hasRange:
+		return t.storedPart(lk)
+	}
+	return nil
+}
+
 // passes applies the filter (WithFilter) to a stored response.
 func (t *Transport) passes(req *http.Request, e *Response, now time.Time) bool {
 	return t.o.filter == nil || t.o.filter(e.httpResponse(req, Hit, now))
@@ -130,24 +157,22 @@ func (t *Transport) passes(req *http.Request, e *Response, now time.Time) bool {
 
 // bypassRequest reports a request that goes to the origin untouched,
 // whatever is stored: the cache disabled for it (Disable), a method not
-// cached, request no-store (RFC 9111 5.2.1.5), a Range request (RFC 9111
-// 3.4 leaves combining parts to caches that choose to) or preconditions
-// a cache cannot evaluate for the origin (If-Match,
-// If-Unmodified-Since, If-Range: RFC 9110 13.2.1).
+// cached, request no-store (RFC 9111 5.2.1.5), a Range request other
+// than a GET of one byte range (several ranges, another unit; RFC 9111
+// 3.4 leaves combining parts to caches that choose to), If-Range without
+// such a Range, or preconditions a cache cannot evaluate for the origin
+// (If-Match, If-Unmodified-Since: RFC 9110 13.2.1).
 func bypassRequest(lk *lookup, methodAllowed bool) bool {
-	return lk.ctl.disable || !methodAllowed || lk.dir.noStore || bypassHeaders(lk.req.Header)
+	h := lk.req.Header
+	otherRange := !lk.hasRange && (len(h["Range"]) > 0 || len(h["If-Range"]) > 0)
+	return lk.ctl.disable || !methodAllowed || lk.dir.noStore || otherRange || bypassHeaders(h)
 }
 
-// bypassHeaders reports a Range request, or one with preconditions a
-// cache cannot evaluate for the origin (If-Match, If-Unmodified-Since,
-// If-Range): they go to the origin untouched.
+// bypassHeaders reports a request with preconditions a cache cannot
+// evaluate for the origin (If-Match, If-Unmodified-Since): it goes to
+// the origin untouched.
 func bypassHeaders(h http.Header) bool {
-	for _, k := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
-		if len(h[k]) > 0 {
-			return true
-		}
-	}
-	return false
+	return len(h["If-Match"]) > 0 || len(h["If-Unmodified-Since"]) > 0
 }
 
 // conditional reports a request carrying the caller's own validators.

@@ -144,10 +144,10 @@ const (
 	// Revalidated: a stored response the origin confirmed with 304.
 	Revalidated Status = "revalidated"
 	// Bypass: the request went to the origin as it was, and nothing was
-	// stored: cache disabled, method not cached, a Range request,
-	// If-Match / If-Unmodified-Since / If-Range, the caller's own
-	// conditional request with nothing fresh stored, request no-store, or
-	// a DoNotCache expiry.
+	// stored: cache disabled, method not cached, a Range request other
+	// than one byte range of a GET, If-Match / If-Unmodified-Since, the
+	// caller's own conditional request with nothing fresh stored, request
+	// no-store, or a DoNotCache expiry.
 	Bypass Status = "bypass"
 )
 
@@ -185,12 +185,37 @@ func storedHeader(h http.Header) http.Header {
 
 // httpResponse builds the *http.Response served for req from r.
 func (r *Response) httpResponse(req *http.Request, status Status, now time.Time) *http.Response {
+	return r.httpResponseStatus(req, status, now, "", csMember{})
+}
+
+// httpResponseStatus is httpResponse with the member m of the cache
+// named name appended to Cache-Status (none when name is ""). The Age
+// and Cache-Status values share one allocation, and the three headers'
+// value slices another, so that a hit pays for Cache-Status no more than
+// one string.
+func (r *Response) httpResponseStatus(req *http.Request, status Status, now time.Time, name string, m csMember) *http.Response {
 	h := r.Header.Clone()
 	if h == nil {
-		h = make(http.Header, 2)
+		h = make(http.Header, 3)
 	}
-	h["Age"] = []string{strconv.FormatInt(int64(r.age(now)/time.Second), 10)}
-	h[StatusHeader] = []string{string(status)}
+	var buf [128]byte
+	b := strconv.AppendInt(buf[:0], int64(r.age(now)/time.Second), 10)
+	n := len(b)
+	if name != "" {
+		b = m.appendTo(b, name)
+	}
+	both := string(b)
+	vals := make([]string, 3)
+	vals[0], vals[1] = both[:n], string(status)
+	h["Age"], h[StatusHeader] = vals[0:1:1], vals[1:2:2]
+	if name != "" {
+		if old := h[CacheStatusHeader]; len(old) > 0 {
+			h[CacheStatusHeader] = append(old[:len(old):len(old)], both[n:])
+		} else {
+			vals[2] = both[n:]
+			h[CacheStatusHeader] = vals[2:3:3]
+		}
+	}
 	if status != Revalidated {
 		for _, k := range r.NoCacheFields {
 			delete(h, k)

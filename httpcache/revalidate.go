@@ -21,8 +21,9 @@ func (t *Transport) revalidateInBackground(lk *lookup, stale *Response) {
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(lk.req.Context()))
 	blk := *lk
-	blk.req = lk.req.Clone(ctx)
+	blk.req = withoutRange(lk.req).Clone(ctx)
 	blk.req.Response = nil
+	blk.hasRange = false
 	blk.wait = t.newBudget()
 	go func() {
 		defer t.bgWG.Done()

@@ -34,6 +34,14 @@ var scenarios = []scenario{
 	{"Maintenance", testMaintenance},
 	{"KeepStale", testKeepStale},
 	{"StoreErrors", testStoreErrors},
+	{"CacheStatus", testCacheStatus},
+	{"CacheStatusOptions", testCacheStatusOptions},
+	{"HeadFreshening", testHeadFreshening},
+	{"HeadInvalidates", testHeadInvalidates},
+	{"HeadRevalidatesGet", testHeadRevalidatesGet},
+	{"PostContentLocation", testPostContentLocation},
+	{"Range", testRange},
+	{"RangeParts", testRangeParts},
 }
 
 func runScenarios(t *testing.T, b backend) {

@@ -3,15 +3,16 @@ package httpcache
 import "net/http"
 
 // understoodCodes are the final status codes whose caching rules this
-// cache implements (RFC 9110 15): those of RFC 9110 but 206 (partial
-// content is not stored), 304 (a validation answer, never stored as a
-// response) and the obsolete 305 and 306. A response with
+// cache implements (RFC 9110 15): those of RFC 9110 (206 among them: a
+// part is stored apart from the complete response, see storableCode)
+// but 304 (a validation answer, never stored as a response) and the
+// obsolete 305 and 306. A response with
 // must-understand is stored only with one of them (RFC 9111 3, 5.2.2.3).
 // Codes of other specifications may restrict caching (RFC 6585 forbids
 // storing 428, 429, 431 and 511), so they are not stored unless
 // WithAllowedCodes lists them.
 var understoodCodes = map[int]bool{
-	200: true, 201: true, 202: true, 203: true, 204: true, 205: true,
+	200: true, 201: true, 202: true, 203: true, 204: true, 205: true, 206: true,
 	300: true, 301: true, 302: true, 303: true, 307: true, 308: true,
 	400: true, 401: true, 402: true, 403: true, 404: true, 405: true, 406: true, 407: true, 408: true,
 	409: true, 410: true, 411: true, 412: true, 413: true, 414: true, 415: true, 416: true, 417: true,

@@ -159,8 +159,10 @@ var stepsCases = []stepsCase{
 		{want: httpcache.Miss}, {method: "HEAD", want: httpcache.Hit, hits: 1}}},
 	{name: "HEAD cached apart from GET", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{
 		{method: "HEAD", want: httpcache.Miss}, {method: "HEAD", want: httpcache.Hit, hits: 1}, {want: httpcache.Miss, hits: 2}}},
-	{name: "Range bypasses", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{
-		{header: http.Header{"Range": {"bytes=0-1"}}, want: httpcache.Bypass}, {want: httpcache.Miss, hits: 2}, {header: http.Header{"Range": {"bytes=0-1"}}, want: httpcache.Bypass, hits: 3}}},
+	{name: "Range answered from the stored response", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{
+		{header: http.Header{"Range": {"bytes=0-1"}}, want: httpcache.Miss, code: 206}, {want: httpcache.Hit, hits: 1}, {header: http.Header{"Range": {"bytes=0-1"}}, want: httpcache.Hit, code: 206, hits: 1}}},
+	{name: "multi-range bypasses", opts: opts(httpcache.WithExpireAfter(httpcache.Never())), steps: []step{
+		{want: httpcache.Miss}, {header: http.Header{"Range": {"bytes=0-1,3-4"}}, want: httpcache.Bypass, hits: 2}}},
 	{name: "206 not stored", opts: opts(httpcache.WithExpireAfter(httpcache.Never()), httpcache.WithAllowedCodes(200, 206)), hdr: map[string]string{":status": "206", "Content-Range": "bytes 0-3/10"}, steps: []step{
 		{want: httpcache.Miss, code: 206}, {want: httpcache.Miss, code: 206, hits: 2}}},
 }

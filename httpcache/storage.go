@@ -56,19 +56,27 @@ func (s *responseStore) get(ctx context.Context, b *budget, key string) *Respons
 // load returns the stored response for a request with header h under
 // primary, following a variant list.
 func (s *responseStore) load(ctx context.Context, b *budget, primary string, h http.Header) *Response {
+	e, _ := s.loadVariant(ctx, b, primary, h)
+	return e
+}
+
+// loadVariant is load, and also reports a vary miss: a variant list under
+// primary that holds no response for h.
+func (s *responseStore) loadVariant(ctx context.Context, b *budget, primary string, h http.Header) (*Response, bool) {
 	e := s.get(ctx, b, primary)
 	if e == nil {
-		return nil
+		return nil, false
 	}
 	switch e.Kind {
 	case KindResponse:
-		return e
+		return e, false
 	case KindVariants:
 		if v := s.get(ctx, b, s.vary.variantKey(primary, e.Vary, h)); v != nil && v.Kind == KindResponse {
-			return v
+			return v, false
 		}
+		return nil, true
 	}
-	return nil
+	return nil, false
 }
 
 // set writes e under key with a store TTL from e.Until. It reports

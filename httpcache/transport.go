@@ -182,10 +182,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	var lk lookup
 	if !t.resolve(req, &lk) {
-		return t.bypass(lk.req)
+		resp, err := t.bypass(lk.req)
+		if err == nil {
+			lk.out = outcome{forwarded: true, fwdStatus: resp.StatusCode}
+			t.addCacheStatus(&lk, resp, time.Time{})
+		}
+		return resp, err
 	}
 	s, now := t.lookupStored(&lk)
-	return t.act(&lk, decide(&lk, s, t.policy(), now), now)
+	d := decide(&lk, s, t.policy(), now)
+	lk.fwd = forwardReason(&lk, s, d, now)
+	resp, err := t.act(&lk, d, now)
+	if err != nil || d.act == actGatewayTimeout || lk.out.marked {
+		// A 504 the cache makes up gets no member (RFC 9211 2); serve
+		// has added it to responses built from a stored one.
+		return resp, err
+	}
+	t.addCacheStatus(&lk, resp, t.o.now())
+	return resp, nil
 }
 
 // sendOrigin sends req to the origin, and counts it.
@@ -202,7 +216,11 @@ func (t *Transport) policy() policy { return policy{staleRevalidate: t.o.staleRe
 func (t *Transport) act(lk *lookup, d decision, now time.Time) (*http.Response, error) {
 	switch d.act {
 	case actBypass:
-		return t.bypass(lk.req)
+		resp, err := t.bypass(lk.req)
+		if err == nil {
+			lk.out = outcome{forwarded: true, fwdStatus: resp.StatusCode}
+		}
+		return resp, err
 	case actHit:
 		return t.serve(lk, d.entry, Hit, now), nil
 	case actStale:
@@ -211,6 +229,7 @@ func (t *Transport) act(lk *lookup, d decision, now time.Time) (*http.Response, 
 		t.revalidateInBackground(lk, d.entry)
 		return t.serve(lk, d.entry, Stale, now), nil
 	case actNotModified:
+		lk.out.entry = d.entry
 		return notModifiedResponse(lk.req, d.entry, now), nil
 	case actAliasHit:
 		return t.serveAlias(lk, d.entry, now), nil
@@ -252,7 +271,19 @@ func (t *Transport) serve(lk *lookup, e *Response, status Status, now time.Time)
 	if lk.req.Response != nil {
 		t.recordRedirects(lk, e.Until)
 	}
-	return e.httpResponse(lk.req, status, now)
+	if lk.out.entry == nil {
+		lk.out.entry = e
+	}
+	lk.out.marked = true
+	a, br := rangeFull, byteRange{}
+	if lk.hasRange {
+		a, br = selectRange(lk.rng, lk.req.Header.Get("If-Range"), e)
+	}
+	if t.o.csName == "" {
+		return partialResponse(e.httpResponse(lk.req, status, now), e, a, br)
+	}
+	m := t.cacheStatusMember(lk, a.status(e.StatusCode), now)
+	return partialResponse(e.httpResponseStatus(lk.req, status, now, t.o.csName, m), e, a, br)
 }
 
 // serveAlias serves the entry a redirect alias led to. As after the

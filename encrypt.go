@@ -154,7 +154,9 @@ func (c encryptCodec[T]) Decode(data []byte) (T, error) {
 // Closing the returned store marks it closed and does not close raw: the
 // caller opened raw and closes it (see the package doc's Ownership).
 func EncryptStore(raw Store[string, []byte], ring *Keyring) Store[string, []byte] {
-	return offer[string, []byte](&encryptStore{raw: raw, ring: ring}, capabilitiesOf(raw))
+	c := capabilitiesOf(raw)
+	c.conditional = false // see above
+	return offer[string, []byte](&encryptStore{raw: raw, ring: ring}, c)
 }
 
 // encryptStore is the core of a store made by EncryptStore.

@@ -93,7 +93,9 @@ func Loader[K comparable, V any](s Store[K, V], load LoadFunc[K, V], opts ...Loa
 		o.maxMisses = DefaultMaxRemembered
 	}
 	l := &loader[K, V]{s: s, load: load, o: o, misses: make(map[K]miss), seed: maphash.MakeSeed()}
-	return offer[K, V](l, capabilitiesOf(s))
+	c := capabilitiesOf(s)
+	c.conditional = false
+	return offer[K, V](l, c)
 }
 
 // loader is the core of a store made by Loader.

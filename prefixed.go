@@ -31,7 +31,9 @@ const clearBatch = 500
 // and does not close s: the caller opened s and closes it, after every
 // namespace over it is done with (see the package doc's Ownership).
 func Prefixed[V any](s Store[string, V], prefix string) Store[string, V] {
-	return offer[string, V](&prefixed[V]{raw: s, prefix: prefix}, capabilitiesOf(s))
+	c := capabilitiesOf(s)
+	c.conditional = false
+	return offer[string, V](&prefixed[V]{raw: s, prefix: prefix}, c)
 }
 
 // prefixed is the core of a store made by Prefixed.

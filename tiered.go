@@ -82,7 +82,9 @@ func Tiered[K comparable, V any](near, far Store[K, V], opts ...TieredOption) St
 		}
 	}
 	t := &tiered[K, V]{near: near, far: far, o: o, seed: maphash.MakeSeed()}
-	return offer[K, V](t, capabilitiesOf(far))
+	c := capabilitiesOf(far)
+	c.conditional = false
+	return offer[K, V](t, c)
 }
 
 // tieredShards is how many write generations a Tiered keeps; a write

@@ -29,6 +29,7 @@ func Typed[K comparable, V any](raw Store[string, []byte], keys KeyCodec[K], val
 	if t.prefixes, ok = any(keys).(PrefixKeyCodec); !ok {
 		c.scan, c.keyScan = false, false
 	}
+	c.conditional = false
 	return offer[K, V](t, c)
 }
 

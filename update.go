@@ -17,9 +17,9 @@ const updateAttempts = 100
 // race to another writer.
 var ErrConflict = errors.New("kv: too many concurrent writers, update not applied")
 
-// conditionalOf returns the store's ConditionalWriter, or an error
+// needConditional returns the store's ConditionalWriter, or an error
 // wrapping ErrUnsupported.
-func conditionalOf[K comparable, V any](s Store[K, V], op string) (ConditionalWriter[K, V], error) {
+func needConditional[K comparable, V any](s Store[K, V], op string) (ConditionalWriter[K, V], error) {
 	c, ok := s.(ConditionalWriter[K, V])
 	if !ok {
 		return nil, fmt.Errorf("kv: %s: %T has no conditional writes: %w", op, s, ErrUnsupported)
@@ -42,7 +42,7 @@ func conditionalOf[K comparable, V any](s Store[K, V], op string) (ConditionalWr
 // updates.
 func Update[K comparable, V any](ctx context.Context, s Store[K, V], key K, fn func(old V, found bool) (V, error), opts ...SetOption) (V, error) {
 	var zero V
-	c, err := conditionalOf(s, "update")
+	c, err := needConditional(s, "update")
 	if err != nil {
 		return zero, err
 	}
@@ -118,7 +118,7 @@ func (b *backoff) wait(ctx context.Context) error {
 // must be positive. A store without ConditionalWriter fails with an error
 // wrapping ErrUnsupported.
 func Lock(ctx context.Context, s Store[string, []byte], key string, ttl time.Duration) (unlock func(context.Context) error, err error) {
-	c, err := conditionalOf(s, "lock")
+	c, err := needConditional(s, "lock")
 	if err != nil {
 		return nil, err
 	}

@@ -110,6 +110,12 @@ type opaqueKeys struct{}
 func (opaqueKeys) EncodeKey(k string) (string, error) { return k, nil }
 func (opaqueKeys) DecodeKey(s string) (string, error) { return s, nil }
 
+// opaqueValues is the bytes codec without the Deterministic method.
+type opaqueValues struct{}
+
+func (opaqueValues) Encode(v []byte) ([]byte, error) { return v, nil }
+func (opaqueValues) Decode(b []byte) ([]byte, error) { return bytes.Clone(b), nil }
+
 // wrapper is one of package kv's wrappers, with the capabilities it
 // declares over a store that has c. A wrapper is made for each open of a
 // location, over the store of that location, which outlives it.
@@ -133,7 +139,6 @@ func wrappers(t testing.TB) []wrapper {
 	// and two wrappers on it share it.
 	same := func(c conformance.Capabilities) conformance.Capabilities {
 		c.Persistent, c.SharedHandles = true, true
-		c.Conditional = false
 		return c
 	}
 	near := func() *memory.Store[string, []byte] {
@@ -149,7 +154,25 @@ func wrappers(t testing.TB) []wrapper {
 				c.PrefixScan, c.KeyScan = false, false
 				return same(c)
 			}},
-		{"encrypted", func(s byteStore) byteStore { return kv.EncryptStore(s, ring) }, same},
+		{"typed-opaque-values", func(s byteStore) byteStore { return kv.Typed(s, kv.StringKeys(), opaqueValues{}) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// No conditional writes through a codec that does not
+				// say it is deterministic.
+				c.Conditional = false
+				return same(c)
+			}},
+		{"typed-encrypted-values", func(s byteStore) byteStore { return kv.Typed(s, kv.StringKeys(), kv.EncryptCodec(kv.Bytes(), ring)) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// EncryptCodec says it is not deterministic.
+				c.Conditional = false
+				return same(c)
+			}},
+		{"encrypted", func(s byteStore) byteStore { return kv.EncryptStore(s, ring) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// Ciphertexts differ per write: no conditional writes.
+				c.Conditional = false
+				return same(c)
+			}},
 		{"prefixed", func(s byteStore) byteStore { return kv.Prefixed(s, "ns:") }, same},
 		{"prefixed-empty", func(s byteStore) byteStore { return kv.Prefixed(s, "") }, same},
 		{"tiered", func(s byteStore) byteStore { return kv.Tiered[string, []byte](near(), s) },
@@ -208,8 +231,8 @@ func TestWrappersOfferExactlyTheWrappedCapabilities(t *testing.T) {
 }
 
 // TestWrappersConformance runs the whole suite on every wrapper over a
-// store with none, all and only the batch capabilities (the memory
-// store's), declaring what the wrapper offers, so each forwarded
+// store with none, all and only the batch and conditional capabilities
+// (the memory store's), declaring what the wrapper offers, so each forwarded
 // capability is shown to work and each fallback too. (Which combination
 // a wrapper offers is TestWrappersOfferExactlyTheWrappedCapabilities's.) The
 // store under the wrapper is made once per location and outlives the
@@ -217,12 +240,12 @@ func TestWrappersOfferExactlyTheWrappedCapabilities(t *testing.T) {
 // location persists and is shared between handles.
 func TestWrappersConformance(t *testing.T) {
 	if testing.Short() {
-		t.Skip("long: 24 runs of the suite")
+		t.Skip("long: 30 runs of the suite")
 	}
 	sets := []conformance.Capabilities{
 		{TTL: true},
-		{TTL: true, Batch: true},
-		{TTL: true, Batch: true, PrefixScan: true, KeyScan: true},
+		{TTL: true, Batch: true, Conditional: true}, // the memory store's
+		{TTL: true, Batch: true, PrefixScan: true, KeyScan: true, Conditional: true},
 	}
 	for _, w := range wrappers(t) {
 		for _, c := range sets {

@@ -31,7 +31,10 @@ func needConditional[K comparable, V any](s Store[K, V], op string) (Conditional
 // (found reports whether the key is present), computes the new one with fn
 // and writes it only if nobody wrote the key in between (SetIfAbsent when
 // it was absent, CompareAndSwap otherwise), retrying from the read when
-// somebody did. fn may run several times and must have no other effect. It
+// somebody did. fn may run several times and must have no other effect,
+// and must not modify old: the swap compares old with what the store
+// holds, so a map or slice of old changed in place makes it fail every
+// time (through Typed, old is encoded again for the comparison). It
 // returns the value written. opts apply to the written value.
 //
 // An error from fn stops Update and is returned as is. Update gives up with

@@ -21,38 +21,7 @@ import (
 // which is what Typed's CompareAndSwap after a Get needs.
 func TestValueCodecsAreDeterministic(t *testing.T) {
 	for name, c := range map[string]kv.Codec[record]{"cbor": kv.CBOR[record](), "json": kv.JSON[record]()} {
-		t.Run(name, func(t *testing.T) {
-			d, ok := c.(kv.DeterministicCodec[record])
-			if !ok || !d.Deterministic() {
-				t.Fatalf("%s does not say it is deterministic", name)
-			}
-			var first []byte
-			for i := range 20 {
-				v := sample()
-				v.Headers = map[string][]string{}
-				for j := range 30 {
-					k := strconv.Itoa((j*7 + i) % 30) // another insertion order each time
-					v.Headers[k] = []string{k}
-				}
-				b, err := c.Encode(v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if first == nil {
-					first = b
-				} else if !bytes.Equal(b, first) {
-					t.Fatalf("one value encoded to different bytes:\n%q\n%q", first, b)
-				}
-			}
-			back, err := c.Decode(first)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := c.Encode(back)
-			if err != nil || !bytes.Equal(again, first) {
-				t.Fatalf("a decoded value encodes to other bytes (%v):\n%q\n%q", err, first, again)
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkDeterministic(t, c) })
 	}
 	for name, c := range map[string]any{"bytes": kv.Bytes(), "string": kv.String()} {
 		if d, ok := c.(interface{ Deterministic() bool }); !ok || !d.Deterministic() {
@@ -65,6 +34,41 @@ func TestValueCodecsAreDeterministic(t *testing.T) {
 	}
 	if d, ok := kv.EncryptCodec(kv.Bytes(), ring).(kv.DeterministicCodec[[]byte]); !ok || d.Deterministic() {
 		t.Error("EncryptCodec does not say it is not deterministic")
+	}
+}
+
+// checkDeterministic checks that c says it is deterministic, encodes one
+// value (a map filled in different orders) to the same bytes every time,
+// and a decoded value back to the bytes it came from.
+func checkDeterministic(t *testing.T, c kv.Codec[record]) {
+	t.Helper()
+	if d, ok := c.(kv.DeterministicCodec[record]); !ok || !d.Deterministic() {
+		t.Fatal("the codec does not say it is deterministic")
+	}
+	var first []byte
+	for i := range 20 {
+		v := sample()
+		v.Headers = map[string][]string{}
+		for j := range 30 {
+			k := strconv.Itoa((j*7 + i) % 30) // another insertion order each time
+			v.Headers[k] = []string{k}
+		}
+		b, err := c.Encode(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(b, first) {
+			t.Fatalf("one value encoded to different bytes:\n%q\n%q", first, b)
+		}
+	}
+	back, err := c.Decode(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.Encode(back); err != nil || !bytes.Equal(again, first) {
+		t.Fatalf("a decoded value encodes to other bytes (%v):\n%q\n%q", err, first, again)
 	}
 }
 
@@ -158,30 +162,22 @@ func TestTieredConditionalIsDecidedByFar(t *testing.T) {
 	a, b := tier(), tier()
 	ca := a.(kv.ConditionalWriter[string, []byte])
 	cb := b.(kv.ConditionalWriter[string, []byte])
-	if ok, err := ca.SetIfAbsent(ctx, "k", []byte("1")); err != nil || !ok {
-		t.Fatalf("SetIfAbsent = %v, %v", ok, err)
-	}
+	wantDone(t, "SetIfAbsent", true)(ca.SetIfAbsent(ctx, "k", []byte("1")))
 	if v, _ := b.Get(ctx, "k"); string(v) != "1" {
 		t.Fatalf("b.Get = %q, want 1", v)
 	}
-	if ok, err := cb.CompareAndSwap(ctx, "k", []byte("1"), []byte("2")); err != nil || !ok {
-		t.Fatalf("b.CompareAndSwap = %v, %v", ok, err)
-	}
+	wantDone(t, "b.CompareAndSwap", true)(cb.CompareAndSwap(ctx, "k", []byte("1"), []byte("2")))
 	// a's near copy still says 1 (the documented staleness) ...
 	if v, _ := a.Get(ctx, "k"); string(v) != "1" {
 		t.Fatalf("a.Get = %q; the test expects a's near copy to be stale", v)
 	}
 	// ... but the swap is far's to decide, and the stale copy goes.
-	if ok, err := ca.CompareAndSwap(ctx, "k", []byte("1"), []byte("3")); err != nil || ok {
-		t.Fatalf("a.CompareAndSwap against its stale copy = %v, %v; want false", ok, err)
-	}
+	wantDone(t, "a.CompareAndSwap against its stale copy", false)(ca.CompareAndSwap(ctx, "k", []byte("1"), []byte("3")))
 	if v, _ := a.Get(ctx, "k"); string(v) != "2" {
 		t.Fatalf("a.Get after the refused swap = %q, want 2 (read from far)", v)
 	}
 	// Update through a, whose near copy b makes stale again, lands.
-	if ok, err := cb.CompareAndSwap(ctx, "k", []byte("2"), []byte("10")); err != nil || !ok {
-		t.Fatalf("b.CompareAndSwap = %v, %v", ok, err)
-	}
+	wantDone(t, "b.CompareAndSwap", true)(cb.CompareAndSwap(ctx, "k", []byte("2"), []byte("10")))
 	got, err := kv.Update(ctx, a, "k", increment)
 	if err != nil || string(got) != "11" {
 		t.Fatalf("Update through a = %q, %v; want 11", got, err)
@@ -190,11 +186,21 @@ func TestTieredConditionalIsDecidedByFar(t *testing.T) {
 		t.Fatalf("far holds %q, want 11", v)
 	}
 	// A CompareAndDelete through b removes b's near copy too.
-	if ok, err := cb.CompareAndDelete(ctx, "k", []byte("11")); err != nil || !ok {
-		t.Fatalf("b.CompareAndDelete = %v, %v", ok, err)
-	}
+	wantDone(t, "b.CompareAndDelete", true)(cb.CompareAndDelete(ctx, "k", []byte("11")))
 	if _, err := b.Get(ctx, "k"); !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("b.Get after CompareAndDelete: %v, want ErrNotFound", err)
+	}
+}
+
+// wantDone stops the test unless a conditional write reported want with
+// no error.
+func wantDone(t *testing.T, what string, want bool) func(bool, error) {
+	t.Helper()
+	return func(got bool, err error) {
+		t.Helper()
+		if err != nil || got != want {
+			t.Fatalf("%s = %v, %v; want %v", what, got, err, want)
+		}
 	}
 }
 

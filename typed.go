@@ -24,7 +24,9 @@ import (
 // CompareAndSwap and CompareAndDelete compare the encoding of old with the
 // bytes raw holds, atomically as raw does. Only a deterministic codec
 // makes that comparison one of values; through another, equal values
-// could compare unequal, and Update would retry until it gave up.
+// could compare unequal, and Update would retry until it gave up. Values
+// are then equal when their encodings are: through JSON a nil and an
+// empty slice differ (null and []), as they do not in a byte store.
 //
 // Closing the returned store marks it closed (its methods report
 // ErrClosed) and does not close raw: the caller opened raw and closes it,

@@ -5,29 +5,50 @@ import (
 	"iter"
 )
 
-// How the wrappers of this package (Typed, EncryptStore, Prefixed) offer
-// exactly the capabilities of the store they wrap.
+// How the wrappers of this package (Typed, EncryptStore, Prefixed, Tiered,
+// Loader) offer exactly the capabilities of the store they wrap.
 //
 // A Go type cannot drop methods at run time, so a wrapper that always had
 // GetMany would claim a batch capability its store lacks, and one that
 // never had Scan would turn every kv.Scan into a full scan. Each wrapper is
-// therefore built once, at construction, as one of eight small types: the
-// core (every Store method, plus unexported versions of the optional
-// ones) and the exported optional methods of the capabilities the wrapped
-// store has. The choice is made once; a store's capabilities do not change
-// after it is made.
+// therefore built once, at construction, as one of sixteen small types:
+// the core (every Store method, plus unexported versions of the optional
+// ones it can forward) and the exported methods of the capabilities the
+// wrapped store has. The choice is made once; a store's capabilities do
+// not change after it is made.
+//
+// Four capabilities make sixteen combinations, and each new one doubles
+// them, so they are not written by hand: internal/capgen writes them into
+// combinations.go, with offer, which picks one by the bits of the set
+// (the same generator writes otelkv's). What is written by hand is one
+// core interface and one small exporting type per capability, below.
+// A wrapper that cannot keep a capability meaningful (EncryptStore and
+// conditional writes) clears it from the set before calling offer, and
+// its core need not implement that capability's interface.
 
-// wrapper is the core of a wrapping store: the Store methods and the
-// optional operations, which the capability types below export only when
-// the wrapped store has them.
-type wrapper[K comparable, V any] interface {
-	Store[K, V]
-	getMany(ctx context.Context, keys []K) (map[K]V, error)
-	setMany(ctx context.Context, entries []Entry[K, V]) error
-	deleteMany(ctx context.Context, keys []K) error
-	scan(ctx context.Context, prefix string) iter.Seq2[Entry[string, V], error]
-	scanKeys(ctx context.Context, prefix string) iter.Seq2[string, error]
-}
+//go:generate go run ./internal/capgen
+
+// The core interfaces, one per capability: the unexported versions of its
+// methods, which a wrapper's core (a Store) implements for each capability
+// it can forward and offer exports only when the wrapped store has it.
+type (
+	batchCore[K comparable, V any] interface {
+		getMany(ctx context.Context, keys []K) (map[K]V, error)
+		setMany(ctx context.Context, entries []Entry[K, V]) error
+		deleteMany(ctx context.Context, keys []K) error
+	}
+	scanCore[V any] interface {
+		scan(ctx context.Context, prefix string) iter.Seq2[Entry[string, V], error]
+	}
+	keyScanCore interface {
+		scanKeys(ctx context.Context, prefix string) iter.Seq2[string, error]
+	}
+	condCore[K comparable, V any] interface {
+		setIfAbsent(ctx context.Context, key K, value V, opts ...SetOption) (bool, error)
+		compareAndSwap(ctx context.Context, key K, old, new V, opts ...SetOption) (bool, error)
+		compareAndDelete(ctx context.Context, key K, old V) (bool, error)
+	}
+)
 
 // capabilities is a set of the optional interfaces of package kv.
 type capabilities struct {
@@ -39,6 +60,21 @@ type capabilities struct {
 	scan bool
 	// keyScan is KeyScanner.
 	keyScan bool
+	// conditional is ConditionalWriter.
+	conditional bool
+}
+
+// bits returns c as the index of offer's combinations: bit i for the i-th
+// capability of internal/capgen's list (batch, scan, keyScan,
+// conditional).
+func (c capabilities) bits() int {
+	bits := 0
+	for i, has := range [...]bool{c.batch, c.scan, c.keyScan, c.conditional} {
+		if has {
+			bits |= 1 << i
+		}
+	}
+	return bits
 }
 
 // capabilitiesOf returns the capabilities a store has.
@@ -48,38 +84,16 @@ func capabilitiesOf[K comparable, V any](s Store[K, V]) capabilities {
 	_, d := s.(BatchDeleter[K])
 	_, sc := s.(PrefixScanner[V])
 	_, ks := s.(KeyScanner)
+	_, cw := s.(ConditionalWriter[K, V])
 	if _, stringKeys := any(s).(Store[string, V]); !stringKeys {
 		sc, ks = false, false // prefix scans are of string keys
 	}
-	return capabilities{batch: g && st && d, scan: sc, keyScan: ks}
-}
-
-// offer returns w with the exported methods of exactly the capabilities c.
-func offer[K comparable, V any](w wrapper[K, V], c capabilities) Store[K, V] {
-	b, s, k := batchOf[K, V]{w}, scanOf[K, V]{w}, keyScanOf[K, V]{w}
-	switch c {
-	case capabilities{}:
-		return bare[K, V]{w}
-	case capabilities{batch: true}:
-		return withB[K, V]{w, b}
-	case capabilities{scan: true}:
-		return withS[K, V]{w, s}
-	case capabilities{keyScan: true}:
-		return withK[K, V]{w, k}
-	case capabilities{batch: true, scan: true}:
-		return withBS[K, V]{w, b, s}
-	case capabilities{batch: true, keyScan: true}:
-		return withBK[K, V]{w, b, k}
-	case capabilities{scan: true, keyScan: true}:
-		return withSK[K, V]{w, s, k}
-	default:
-		return withBSK[K, V]{w, b, s, k}
-	}
+	return capabilities{batch: g && st && d, scan: sc, keyScan: ks, conditional: cw}
 }
 
 // The exported methods of each capability, calling the core's.
 
-type batchOf[K comparable, V any] struct{ w wrapper[K, V] }
+type batchOf[K comparable, V any] struct{ w batchCore[K, V] }
 
 func (b batchOf[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 	return b.w.getMany(ctx, keys)
@@ -93,58 +107,28 @@ func (b batchOf[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 	return b.w.deleteMany(ctx, keys)
 }
 
-type scanOf[K comparable, V any] struct{ w wrapper[K, V] }
+type scanOf[K comparable, V any] struct{ w scanCore[V] }
 
 func (s scanOf[K, V]) Scan(ctx context.Context, prefix string) iter.Seq2[Entry[string, V], error] {
 	return s.w.scan(ctx, prefix)
 }
 
-type keyScanOf[K comparable, V any] struct{ w wrapper[K, V] }
+type keyScanOf[K comparable, V any] struct{ w keyScanCore }
 
 func (s keyScanOf[K, V]) ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error] {
 	return s.w.scanKeys(ctx, prefix)
 }
 
-// The eight combinations.
+type conditionalOf[K comparable, V any] struct{ w condCore[K, V] }
 
-type bare[K comparable, V any] struct{ wrapper[K, V] }
-
-type withB[K comparable, V any] struct {
-	wrapper[K, V]
-	batchOf[K, V]
+func (c conditionalOf[K, V]) SetIfAbsent(ctx context.Context, key K, value V, opts ...SetOption) (bool, error) {
+	return c.w.setIfAbsent(ctx, key, value, opts...)
 }
 
-type withS[K comparable, V any] struct {
-	wrapper[K, V]
-	scanOf[K, V]
+func (c conditionalOf[K, V]) CompareAndSwap(ctx context.Context, key K, old, new V, opts ...SetOption) (bool, error) {
+	return c.w.compareAndSwap(ctx, key, old, new, opts...)
 }
 
-type withK[K comparable, V any] struct {
-	wrapper[K, V]
-	keyScanOf[K, V]
-}
-
-type withBS[K comparable, V any] struct {
-	wrapper[K, V]
-	batchOf[K, V]
-	scanOf[K, V]
-}
-
-type withBK[K comparable, V any] struct {
-	wrapper[K, V]
-	batchOf[K, V]
-	keyScanOf[K, V]
-}
-
-type withSK[K comparable, V any] struct {
-	wrapper[K, V]
-	scanOf[K, V]
-	keyScanOf[K, V]
-}
-
-type withBSK[K comparable, V any] struct {
-	wrapper[K, V]
-	batchOf[K, V]
-	scanOf[K, V]
-	keyScanOf[K, V]
+func (c conditionalOf[K, V]) CompareAndDelete(ctx context.Context, key K, old V) (bool, error) {
+	return c.w.compareAndDelete(ctx, key, old)
 }

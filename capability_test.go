@@ -26,6 +26,24 @@ type batchStore interface {
 	kv.BatchDeleter[string]
 }
 
+// caps0 hides every optional method of the store it holds.
+type caps0 struct{ byteStore }
+
+// batchPart gives a store the memory store's batch methods.
+type batchPart struct{ m batchStore }
+
+func (p batchPart) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	return p.m.GetMany(ctx, keys)
+}
+
+func (p batchPart) SetMany(ctx context.Context, entries []kv.Entry[string, []byte]) error {
+	return p.m.SetMany(ctx, entries)
+}
+
+func (p batchPart) DeleteMany(ctx context.Context, keys []string) error {
+	return p.m.DeleteMany(ctx, keys)
+}
+
 // scanPart gives a store PrefixScanner over base (a store with no
 // capability, so that kv.Scan filters its All).
 type scanPart struct{ base byteStore }
@@ -41,76 +59,49 @@ func (p keyScanPart) ScanKeys(ctx context.Context, prefix string) iter.Seq2[stri
 	return kv.ScanKeys(ctx, p.base, prefix)
 }
 
-// The eight combinations of batch (B), prefix scan (S) and key scan (K),
-// each over the memory store.
-type (
-	caps0 struct{ byteStore }
-	capsB struct{ batchStore }
-	capsS struct {
-		byteStore
-		scanPart
-	}
-	capsK struct {
-		byteStore
-		keyScanPart
-	}
-	capsSK struct {
-		byteStore
-		scanPart
-		keyScanPart
-	}
-	capsBS struct {
-		batchStore
-		scanPart
-	}
-	capsBK struct {
-		batchStore
-		keyScanPart
-	}
-	capsBSK struct {
-		batchStore
-		scanPart
-		keyScanPart
-	}
-)
+// conditionalPart gives a store the memory store's conditional writes.
+type conditionalPart struct {
+	m kv.ConditionalWriter[string, []byte]
+}
+
+func (p conditionalPart) SetIfAbsent(ctx context.Context, key string, value []byte, opts ...kv.SetOption) (bool, error) {
+	return p.m.SetIfAbsent(ctx, key, value, opts...)
+}
+
+func (p conditionalPart) CompareAndSwap(ctx context.Context, key string, old, new []byte, opts ...kv.SetOption) (bool, error) {
+	return p.m.CompareAndSwap(ctx, key, old, new, opts...)
+}
+
+func (p conditionalPart) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	return p.m.CompareAndDelete(ctx, key, old)
+}
 
 // withCapabilities returns a store over m that has exactly the
-// capabilities c declares (PrefixScan, KeyScan and Batch).
+// capabilities c declares (Batch, PrefixScan, KeyScan and Conditional),
+// one of the sixteen combinations internal/capgen writes into
+// capabilities_test.go.
 func withCapabilities(m *memory.Store[string, []byte], c conformance.Capabilities) byteStore {
-	base := caps0{m} // hides the memory store's batch methods
-	s, k := scanPart{base}, keyScanPart{base}
-	switch [3]bool{c.Batch, c.PrefixScan, c.KeyScan} {
-	case [3]bool{false, false, false}:
-		return base
-	case [3]bool{true, false, false}:
-		return capsB{m}
-	case [3]bool{false, true, false}:
-		return capsS{m, s}
-	case [3]bool{false, false, true}:
-		return capsK{m, k}
-	case [3]bool{false, true, true}:
-		return capsSK{m, s, k}
-	case [3]bool{true, true, false}:
-		return capsBS{m, s}
-	case [3]bool{true, false, true}:
-		return capsBK{m, k}
-	default:
-		return capsBSK{m, s, k}
+	bits := 0
+	for i, has := range [...]bool{c.Batch, c.PrefixScan, c.KeyScan, c.Conditional} {
+		if has {
+			bits |= 1 << i
+		}
 	}
+	return combine(caps0{m}, m, bits)
 }
 
 // everyCapabilitySet is every combination of the optional capabilities,
 // with TTL (which the memory store has).
 func everyCapabilitySet() []conformance.Capabilities {
 	var out []conformance.Capabilities
-	for i := range 8 {
-		out = append(out, conformance.Capabilities{TTL: true, Batch: i&1 != 0, PrefixScan: i&2 != 0, KeyScan: i&4 != 0})
+	for i := range 16 {
+		out = append(out, conformance.Capabilities{TTL: true, Batch: i&1 != 0, PrefixScan: i&2 != 0, KeyScan: i&4 != 0, Conditional: i&8 != 0})
 	}
 	return out
 }
 
 func capsName(c conformance.Capabilities) string {
-	return fmt.Sprintf("batch=%v,scan=%v,keyscan=%v", c.Batch, c.PrefixScan, c.KeyScan)
+	return fmt.Sprintf("batch=%v,scan=%v,keyscan=%v,conditional=%v", c.Batch, c.PrefixScan, c.KeyScan, c.Conditional)
 }
 
 // opaqueKeys is a string key codec that does not say it keeps prefixes.
@@ -118,6 +109,12 @@ type opaqueKeys struct{}
 
 func (opaqueKeys) EncodeKey(k string) (string, error) { return k, nil }
 func (opaqueKeys) DecodeKey(s string) (string, error) { return s, nil }
+
+// opaqueValues is the bytes codec without the Deterministic method.
+type opaqueValues struct{}
+
+func (opaqueValues) Encode(v []byte) ([]byte, error) { return v, nil }
+func (opaqueValues) Decode(b []byte) ([]byte, error) { return bytes.Clone(b), nil }
 
 // wrapper is one of package kv's wrappers, with the capabilities it
 // declares over a store that has c. A wrapper is made for each open of a
@@ -157,7 +154,25 @@ func wrappers(t testing.TB) []wrapper {
 				c.PrefixScan, c.KeyScan = false, false
 				return same(c)
 			}},
-		{"encrypted", func(s byteStore) byteStore { return kv.EncryptStore(s, ring) }, same},
+		{"typed-opaque-values", func(s byteStore) byteStore { return kv.Typed(s, kv.StringKeys(), opaqueValues{}) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// No conditional writes through a codec that does not
+				// say it is deterministic.
+				c.Conditional = false
+				return same(c)
+			}},
+		{"typed-encrypted-values", func(s byteStore) byteStore { return kv.Typed(s, kv.StringKeys(), kv.EncryptCodec(kv.Bytes(), ring)) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// EncryptCodec says it is not deterministic.
+				c.Conditional = false
+				return same(c)
+			}},
+		{"encrypted", func(s byteStore) byteStore { return kv.EncryptStore(s, ring) },
+			func(c conformance.Capabilities) conformance.Capabilities {
+				// Ciphertexts differ per write: no conditional writes.
+				c.Conditional = false
+				return same(c)
+			}},
 		{"prefixed", func(s byteStore) byteStore { return kv.Prefixed(s, "ns:") }, same},
 		{"prefixed-empty", func(s byteStore) byteStore { return kv.Prefixed(s, "") }, same},
 		{"tiered", func(s byteStore) byteStore { return kv.Tiered[string, []byte](near(), s) },
@@ -202,6 +217,7 @@ func TestWrappersOfferExactlyTheWrappedCapabilities(t *testing.T) {
 					func(c *conformance.Capabilities) { c.Batch = !c.Batch },
 					func(c *conformance.Capabilities) { c.PrefixScan = !c.PrefixScan },
 					func(c *conformance.Capabilities) { c.KeyScan = !c.KeyScan },
+					func(c *conformance.Capabilities) { c.Conditional = !c.Conditional },
 				} {
 					wrong := want
 					flip(&wrong)
@@ -215,8 +231,8 @@ func TestWrappersOfferExactlyTheWrappedCapabilities(t *testing.T) {
 }
 
 // TestWrappersConformance runs the whole suite on every wrapper over a
-// store with none, all and only the batch capabilities (the memory
-// store's), declaring what the wrapper offers, so each forwarded
+// store with none, all and only the batch and conditional capabilities
+// (the memory store's), declaring what the wrapper offers, so each forwarded
 // capability is shown to work and each fallback too. (Which combination
 // a wrapper offers is TestWrappersOfferExactlyTheWrappedCapabilities's.) The
 // store under the wrapper is made once per location and outlives the
@@ -224,12 +240,12 @@ func TestWrappersOfferExactlyTheWrappedCapabilities(t *testing.T) {
 // location persists and is shared between handles.
 func TestWrappersConformance(t *testing.T) {
 	if testing.Short() {
-		t.Skip("long: 24 runs of the suite")
+		t.Skip("long: 30 runs of the suite")
 	}
 	sets := []conformance.Capabilities{
 		{TTL: true},
-		{TTL: true, Batch: true},
-		{TTL: true, Batch: true, PrefixScan: true, KeyScan: true},
+		{TTL: true, Batch: true, Conditional: true}, // the memory store's
+		{TTL: true, Batch: true, PrefixScan: true, KeyScan: true, Conditional: true},
 	}
 	for _, w := range wrappers(t) {
 		for _, c := range sets {

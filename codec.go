@@ -17,6 +17,27 @@ type Codec[T any] interface {
 	Decode(data []byte) (T, error)
 }
 
+// DeterministicCodec is a Codec that says whether it is deterministic:
+// whether it encodes equal values to equal bytes, every time and in every
+// process, and encoding a value it decoded gives back the bytes it decoded
+// from. Typed offers a store's conditional writes only through a codec
+// that is (a comparison of stored bytes is then a comparison of values);
+// a codec that does not implement this interface is taken not to be.
+//
+// Of this package's codecs, CBOR (core deterministic encoding: map keys
+// sorted, shortest lengths), JSON (encoding/json sorts map keys, and
+// formats numbers and escapes strings one way), Bytes and String are
+// deterministic; EncryptCodec is not (it seals with a random nonce). A
+// value type's own MarshalJSON, MarshalCBOR or MarshalBinary method must be
+// deterministic too, and so must the values decoded into an interface
+// type (a CBOR float32 held in an any decodes as a float64 and encodes to
+// other bytes, so kv.Update on it never matches). encoding/gob is not
+// deterministic: it encodes maps in iteration order, which varies.
+type DeterministicCodec[T any] interface {
+	Codec[T]
+	Deterministic() bool
+}
+
 // KeyCodec turns keys of type K into the strings a byte-level store keys
 // its entries by, and back. Encoding must be injective: two different keys
 // never give the same string.
@@ -86,6 +107,9 @@ func (cborCodec[T]) Encode(v T) ([]byte, error) {
 	return b, nil
 }
 
+// Deterministic reports true: the encoding is RFC 8949 core deterministic.
+func (cborCodec[T]) Deterministic() bool { return true }
+
 func (cborCodec[T]) Decode(data []byte) (v T, err error) {
 	defer recoverCorrupt("cbor", &err)
 	if err := cborDec.Unmarshal(data, &v); err != nil {
@@ -108,6 +132,10 @@ func (jsonCodec[T]) Encode(v T) ([]byte, error) {
 	return b, nil
 }
 
+// Deterministic reports true: encoding/json sorts map keys and writes each
+// value one way.
+func (jsonCodec[T]) Deterministic() bool { return true }
+
 func (jsonCodec[T]) Decode(data []byte) (v T, err error) {
 	defer recoverCorrupt("json", &err)
 	if err := json.Unmarshal(data, &v); err != nil {
@@ -124,6 +152,7 @@ func Bytes() Codec[[]byte] { return bytesCodec{} }
 type bytesCodec struct{}
 
 func (bytesCodec) Encode(v []byte) ([]byte, error) { return v, nil }
+func (bytesCodec) Deterministic() bool             { return true }
 func (bytesCodec) Decode(data []byte) ([]byte, error) {
 	return append([]byte{}, data...), nil
 }
@@ -134,6 +163,7 @@ func String() Codec[string] { return stringCodec{} }
 type stringCodec struct{}
 
 func (stringCodec) Encode(v string) ([]byte, error)    { return []byte(v), nil }
+func (stringCodec) Deterministic() bool                { return true }
 func (stringCodec) Decode(data []byte) (string, error) { return string(data), nil }
 
 // StringKeys returns the key codec for string keys: the key is its own

@@ -132,6 +132,10 @@ func (c encryptCodec[T]) Encode(v T) ([]byte, error) {
 	return c.ring.seal(plain, nil)
 }
 
+// Deterministic reports false: each Encode seals with a new random nonce,
+// so one value never encodes to the same bytes twice.
+func (c encryptCodec[T]) Deterministic() bool { return false }
+
 func (c encryptCodec[T]) Decode(data []byte) (T, error) {
 	plain, err := c.ring.open(data, nil)
 	if err != nil {
@@ -151,10 +155,17 @@ func (c encryptCodec[T]) Decode(data []byte) (T, error) {
 // one call to raw's with every value opened. Keys are not sealed, so a
 // prefix scan of raw is a prefix scan of the encrypted store.
 //
+// It never has ConditionalWriter, even over a raw that has it: each value
+// is sealed with a fresh random nonce, so the bytes raw holds never equal
+// a new sealing of the value they hold, and raw's byte comparison could
+// not check a condition on values.
+//
 // Closing the returned store marks it closed and does not close raw: the
 // caller opened raw and closes it (see the package doc's Ownership).
 func EncryptStore(raw Store[string, []byte], ring *Keyring) Store[string, []byte] {
-	return offer[string, []byte](&encryptStore{raw: raw, ring: ring}, capabilitiesOf(raw))
+	c := capabilitiesOf(raw)
+	c.conditional = false // see above: ciphertexts differ per write
+	return offer[string, []byte](&encryptStore{raw: raw, ring: ring}, c)
 }
 
 // encryptStore is the core of a store made by EncryptStore.

@@ -72,15 +72,19 @@ const DefaultMaxRemembered = 10_000
 //   - A loaded value that s fails to store is still returned.
 //   - A load never overwrites a Set or Delete of the key (or a Clear) made
 //     through the Loader while it ran: its value is then returned and not
-//     stored. A write to s by anyone else while a load runs may be
-//     overwritten by the loaded value: s has no conditional write the
-//     Loader could use.
+//     stored. When s is a ConditionalWriter, the loaded value is stored
+//     with SetIfAbsent, so it never overwrites a write to s by anyone
+//     else either; without it, a write to s by another client while a
+//     load runs may be overwritten by the loaded value.
 //
 // Every other method is s's: Set, Delete and Clear write s (and forget the
 // remembered misses and errors of what they touch), Has, Len, Keys and All
 // read s and never load. GetMany gets from s in one call when s can and
 // loads each key it did not find. The store has exactly the capabilities
-// of s, chosen once here. Closing it marks it closed and does not close s
+// of s, chosen once here; its conditional writes are s's, with conditions
+// on what s holds (a key absent from s is absent for SetIfAbsent even when
+// load would find it), and forget what is remembered of their key like
+// Set. Closing it marks it closed and does not close s
 // (see the package doc's Ownership).
 func Loader[K comparable, V any](s Store[K, V], load LoadFunc[K, V], opts ...LoaderOption) Store[K, V] {
 	o := loaderOptions{maxMisses: DefaultMaxRemembered}
@@ -93,12 +97,14 @@ func Loader[K comparable, V any](s Store[K, V], load LoadFunc[K, V], opts ...Loa
 		o.maxMisses = DefaultMaxRemembered
 	}
 	l := &loader[K, V]{s: s, load: load, o: o, misses: make(map[K]miss), seed: maphash.MakeSeed()}
+	l.cond, _ = s.(ConditionalWriter[K, V])
 	return offer[K, V](l, capabilitiesOf(s))
 }
 
 // loader is the core of a store made by Loader.
 type loader[K comparable, V any] struct {
 	s      Store[K, V]
+	cond   ConditionalWriter[K, V] // s, when it has it; else nil
 	load   LoadFunc[K, V]
 	o      loaderOptions
 	flight singleflight.Group
@@ -227,11 +233,22 @@ func (l *loader[K, V]) loadAndStore(ctx context.Context, key K) (V, error) {
 		if sh.gen == gen {
 			// A value that cannot be stored is still the answer; the
 			// next Get loads it again.
-			_ = l.s.Set(ctx, key, v, WithTTL(ttl))
+			l.store(ctx, key, v, ttl)
 		}
 		sh.mu.Unlock()
 	}
 	return v, nil
+}
+
+// store stores a loaded value: with SetIfAbsent when s has it, so that
+// the value never replaces one another client of s wrote while the load
+// ran, and with Set otherwise.
+func (l *loader[K, V]) store(ctx context.Context, key K, v V, ttl time.Duration) {
+	if l.cond != nil {
+		_, _ = l.cond.SetIfAbsent(ctx, key, v, WithTTL(ttl))
+		return
+	}
+	_ = l.s.Set(ctx, key, v, WithTTL(ttl))
 }
 
 // remembered returns the remembered error of key, if one is still due.
@@ -302,26 +319,54 @@ func (l *loader[K, V]) forget(all bool, keys ...K) {
 	}
 }
 
-func (l *loader[K, V]) Set(ctx context.Context, key K, value V, opts ...SetOption) error {
-	if err := l.check(loaderName, "set"); err != nil {
+// write runs op, a write of key to s, as write op: it checks Close, bumps
+// key's generation before and after, so that no load under way stores
+// over it, and forgets what is remembered of key.
+func (l *loader[K, V]) write(op string, key K, write func() error) error {
+	if err := l.check(loaderName, op); err != nil {
 		return err
 	}
 	l.bump(key)
-	err := l.s.Set(ctx, key, value, opts...)
+	err := write()
 	l.bump(key)
 	l.forget(false, key)
 	return err
 }
 
+func (l *loader[K, V]) Set(ctx context.Context, key K, value V, opts ...SetOption) error {
+	return l.write("set", key, func() error { return l.s.Set(ctx, key, value, opts...) })
+}
+
 func (l *loader[K, V]) Delete(ctx context.Context, key K) error {
-	if err := l.check(loaderName, "delete"); err != nil {
+	return l.write("delete", key, func() error { return l.s.Delete(ctx, key) })
+}
+
+// The conditional writes, offered when s has them, are s's: their
+// conditions are on what s holds (a key absent from s is absent for them,
+// even when load would find it).
+
+func (l *loader[K, V]) setIfAbsent(ctx context.Context, key K, value V, opts ...SetOption) (done bool, err error) {
+	err = l.write("set if absent", key, func() error {
+		done, err = l.cond.SetIfAbsent(ctx, key, value, opts...)
 		return err
-	}
-	l.bump(key)
-	err := l.s.Delete(ctx, key)
-	l.bump(key)
-	l.forget(false, key)
-	return err
+	})
+	return done, err
+}
+
+func (l *loader[K, V]) compareAndSwap(ctx context.Context, key K, old, new V, opts ...SetOption) (done bool, err error) {
+	err = l.write("compare and swap", key, func() error {
+		done, err = l.cond.CompareAndSwap(ctx, key, old, new, opts...)
+		return err
+	})
+	return done, err
+}
+
+func (l *loader[K, V]) compareAndDelete(ctx context.Context, key K, old V) (done bool, err error) {
+	err = l.write("compare and delete", key, func() error {
+		done, err = l.cond.CompareAndDelete(ctx, key, old)
+		return err
+	})
+	return done, err
 }
 
 func (l *loader[K, V]) Has(ctx context.Context, key K) (bool, error) {

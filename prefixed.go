@@ -24,20 +24,24 @@ const clearBatch = 500
 // or filters s.All.
 //
 // It has exactly the capabilities of s, chosen once here (see Typed): the
-// batch methods, PrefixScanner and KeyScanner when s has them, each one
-// call to s's with the prefix added and removed.
+// batch methods, PrefixScanner, KeyScanner and ConditionalWriter when s
+// has them, each one call to s's with the prefix added and removed (a
+// conditional write is s's, as atomic as s makes it).
 //
 // Closing the namespace marks it closed (its methods report ErrClosed)
 // and does not close s: the caller opened s and closes it, after every
 // namespace over it is done with (see the package doc's Ownership).
 func Prefixed[V any](s Store[string, V], prefix string) Store[string, V] {
-	return offer[string, V](&prefixed[V]{raw: s, prefix: prefix}, capabilitiesOf(s))
+	p := &prefixed[V]{raw: s, prefix: prefix}
+	p.cond, _ = s.(ConditionalWriter[string, V])
+	return offer[string, V](p, capabilitiesOf(s))
 }
 
 // prefixed is the core of a store made by Prefixed.
 type prefixed[V any] struct {
 	raw    Store[string, V]
 	prefix string
+	cond   ConditionalWriter[string, V] // raw, when it has it; else nil
 	closeFlag
 }
 
@@ -214,4 +218,25 @@ func (s *prefixed[V]) scanKeys(ctx context.Context, prefix string) iter.Seq2[str
 		return ErrorSeq[string](err)
 	}
 	return s.trimKeys(ScanKeys(ctx, s.raw, s.prefix+prefix))
+}
+
+func (s *prefixed[V]) setIfAbsent(ctx context.Context, key string, value V, opts ...SetOption) (bool, error) {
+	if err := s.check(prefixedName, "set if absent"); err != nil {
+		return false, err
+	}
+	return s.cond.SetIfAbsent(ctx, s.prefix+key, value, opts...)
+}
+
+func (s *prefixed[V]) compareAndSwap(ctx context.Context, key string, old, new V, opts ...SetOption) (bool, error) {
+	if err := s.check(prefixedName, "compare and swap"); err != nil {
+		return false, err
+	}
+	return s.cond.CompareAndSwap(ctx, s.prefix+key, old, new, opts...)
+}
+
+func (s *prefixed[V]) compareAndDelete(ctx context.Context, key string, old V) (bool, error) {
+	if err := s.check(prefixedName, "compare and delete"); err != nil {
+		return false, err
+	}
+	return s.cond.CompareAndDelete(ctx, s.prefix+key, old)
 }

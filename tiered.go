@@ -71,8 +71,17 @@ func WithNearTTL(d time.Duration) TieredOption {
 // handles, for the reason above. Give it a near store of its own: Clear
 // clears all of near.
 //
-// Tiered has the capabilities of far (batch, PrefixScanner, KeyScanner),
-// chosen once here. Closing it marks it closed and closes neither near
+// Conditional writes (ConditionalWriter, when far has it) are far's and
+// only far's: the condition is checked by far, atomically, never against
+// near, so a stale near copy can make a CompareAndSwap fail but never
+// succeed wrongly. A conditional write that wrote puts its value in near
+// as a Set does (a CompareAndDelete removes the key); one that did not, or
+// failed, removes the key from near, so that the Get of a kv.Update that
+// retries reads far. Writes by other clients are still seen by Get only
+// within the near TTL: an Update then costs a retry, not a lost update.
+//
+// Tiered has the capabilities of far (batch, PrefixScanner, KeyScanner,
+// ConditionalWriter), chosen once here. Closing it marks it closed and closes neither near
 // nor far (see the package doc's Ownership).
 func Tiered[K comparable, V any](near, far Store[K, V], opts ...TieredOption) Store[K, V] {
 	o := tieredOptions{nearTTL: DefaultNearTTL}
@@ -82,6 +91,7 @@ func Tiered[K comparable, V any](near, far Store[K, V], opts ...TieredOption) St
 		}
 	}
 	t := &tiered[K, V]{near: near, far: far, o: o, seed: maphash.MakeSeed()}
+	t.cond, _ = far.(ConditionalWriter[K, V])
 	return offer[K, V](t, capabilitiesOf(far))
 }
 
@@ -92,6 +102,7 @@ const tieredShards = 64
 // tiered is the core of a store made by Tiered.
 type tiered[K comparable, V any] struct {
 	near, far Store[K, V]
+	cond      ConditionalWriter[K, V] // far, when it has it; else nil
 	o         tieredOptions
 	seed      maphash.Seed
 	shards    [tieredShards]tieredShard
@@ -385,4 +396,61 @@ func (t *tiered[K, V]) scanKeys(ctx context.Context, prefix string) iter.Seq2[st
 		return ErrorSeq[string](errors.New("kv: tiered scan keys: far store is not a KeyScanner"))
 	}
 	return p.ScanKeys(ctx, prefix)
+}
+
+// conditionally runs write, a conditional write of key to far, between the
+// begin and end of a write of key: when it wrote, value (nil for a delete)
+// goes to near as endWrite decides; when it did not, or failed, the key
+// leaves near, since its copy may be what made the caller's condition
+// wrong.
+func (t *tiered[K, V]) conditionally(ctx context.Context, key K, value *V, expiresAt time.Time, write func() (bool, error)) (bool, error) {
+	sh, gen := t.beginWrite(key)
+	done, err := write()
+	if err != nil || !done {
+		value = nil
+	}
+	t.endWrite(ctx, key, sh, gen, value, expiresAt)
+	return done, err
+}
+
+// conditionalStart checks that t is open and ctx live, and resolves opts
+// as Set does.
+func (t *tiered[K, V]) conditionalStart(ctx context.Context, op string, opts []SetOption) (SetOptions, error) {
+	if err := t.start(ctx, op); err != nil {
+		return SetOptions{}, err
+	}
+	o, err := NewSetOptions(time.Now(), opts...)
+	if err != nil {
+		return SetOptions{}, fmt.Errorf("kv: %s %s: %w", tieredName, op, err)
+	}
+	return o, nil
+}
+
+func (t *tiered[K, V]) setIfAbsent(ctx context.Context, key K, value V, opts ...SetOption) (bool, error) {
+	o, err := t.conditionalStart(ctx, "set if absent", opts)
+	if err != nil {
+		return false, err
+	}
+	return t.conditionally(ctx, key, &value, o.ExpiresAt, func() (bool, error) {
+		return t.cond.SetIfAbsent(ctx, key, value, WithExpiresAt(o.ExpiresAt))
+	})
+}
+
+func (t *tiered[K, V]) compareAndSwap(ctx context.Context, key K, old, new V, opts ...SetOption) (bool, error) {
+	o, err := t.conditionalStart(ctx, "compare and swap", opts)
+	if err != nil {
+		return false, err
+	}
+	return t.conditionally(ctx, key, &new, o.ExpiresAt, func() (bool, error) {
+		return t.cond.CompareAndSwap(ctx, key, old, new, WithExpiresAt(o.ExpiresAt))
+	})
+}
+
+func (t *tiered[K, V]) compareAndDelete(ctx context.Context, key K, old V) (bool, error) {
+	if err := t.start(ctx, "compare and delete"); err != nil {
+		return false, err
+	}
+	return t.conditionally(ctx, key, nil, time.Time{}, func() (bool, error) {
+		return t.cond.CompareAndDelete(ctx, key, old)
+	})
 }

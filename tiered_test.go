@@ -272,7 +272,7 @@ func TestTieredConformanceRedis(t *testing.T) {
 				return kv.Tiered[string, []byte](near, far), nil
 			}
 		},
-		Capabilities: conformance.Capabilities{TTL: true, Persistent: true, Batch: true, PrefixScan: true, KeyScan: true},
+		Capabilities: conformance.Capabilities{TTL: true, Persistent: true, Batch: true, PrefixScan: true, KeyScan: true, Conditional: true},
 	})
 }
 

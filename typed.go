@@ -17,7 +17,16 @@ import (
 // scan through any other key codec could not be translated into a scan of
 // raw: the encodings of the keys that start with "ab" need not share any
 // prefix (IntKeys: the keys 1 and 10 do, but a CBOR or hashed key codec
-// would not), so it is left to kv.Scan's fallback over All.
+// would not), so it is left to kv.Scan's fallback over All. And
+// ConditionalWriter when raw has it and values is a DeterministicCodec
+// that reports itself deterministic (CBOR, JSON, Bytes and String are;
+// EncryptCodec is not): SetIfAbsent stores the encoded value,
+// CompareAndSwap and CompareAndDelete compare the encoding of old with the
+// bytes raw holds, atomically as raw does. Only a deterministic codec
+// makes that comparison one of values; through another, equal values
+// could compare unequal, and Update would retry until it gave up. Values
+// are then equal when their encodings are: through JSON a nil and an
+// empty slice differ (null and []), as they do not in a byte store.
 //
 // Closing the returned store marks it closed (its methods report
 // ErrClosed) and does not close raw: the caller opened raw and closes it,
@@ -29,6 +38,12 @@ func Typed[K comparable, V any](raw Store[string, []byte], keys KeyCodec[K], val
 	if t.prefixes, ok = any(keys).(PrefixKeyCodec); !ok {
 		c.scan, c.keyScan = false, false
 	}
+	if d, ok := values.(DeterministicCodec[V]); !ok || !d.Deterministic() {
+		c.conditional = false
+	}
+	if c.conditional {
+		t.cond = raw.(ConditionalWriter[string, []byte])
+	}
 	return offer[K, V](t, c)
 }
 
@@ -37,7 +52,8 @@ type typed[K comparable, V any] struct {
 	raw      Store[string, []byte]
 	keys     KeyCodec[K]
 	values   Codec[V]
-	prefixes PrefixKeyCodec // keys, when it keeps prefixes; else nil
+	prefixes PrefixKeyCodec                    // keys, when it keeps prefixes; else nil
+	cond     ConditionalWriter[string, []byte] // raw, when offered; else nil
 	closeFlag
 }
 
@@ -283,4 +299,47 @@ func (s *typed[K, V]) scanKeys(ctx context.Context, prefix string) iter.Seq2[str
 			}
 		}
 	}
+}
+
+// encode encodes key and value for op.
+func (s *typed[K, V]) encode(op string, key K, value V) (string, []byte, error) {
+	k, err := s.start(op, key)
+	if err != nil {
+		return "", nil, err
+	}
+	b, err := s.values.Encode(value)
+	if err != nil {
+		return "", nil, fmt.Errorf("kv: typed %s %q: %w", op, k, err)
+	}
+	return k, b, nil
+}
+
+// setIfAbsent, compareAndSwap and compareAndDelete are offered only when
+// raw is a ConditionalWriter and s.values is deterministic.
+func (s *typed[K, V]) setIfAbsent(ctx context.Context, key K, value V, opts ...SetOption) (bool, error) {
+	k, b, err := s.encode("set if absent", key, value)
+	if err != nil {
+		return false, err
+	}
+	return s.cond.SetIfAbsent(ctx, k, b, opts...)
+}
+
+func (s *typed[K, V]) compareAndSwap(ctx context.Context, key K, old, new V, opts ...SetOption) (bool, error) {
+	k, ob, err := s.encode("compare and swap", key, old)
+	if err != nil {
+		return false, err
+	}
+	_, nb, err := s.encode("compare and swap", key, new)
+	if err != nil {
+		return false, err
+	}
+	return s.cond.CompareAndSwap(ctx, k, ob, nb, opts...)
+}
+
+func (s *typed[K, V]) compareAndDelete(ctx context.Context, key K, old V) (bool, error) {
+	k, b, err := s.encode("compare and delete", key, old)
+	if err != nil {
+		return false, err
+	}
+	return s.cond.CompareAndDelete(ctx, k, b)
 }

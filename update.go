@@ -17,9 +17,9 @@ const updateAttempts = 100
 // race to another writer.
 var ErrConflict = errors.New("kv: too many concurrent writers, update not applied")
 
-// conditionalOf returns the store's ConditionalWriter, or an error
+// needConditional returns the store's ConditionalWriter, or an error
 // wrapping ErrUnsupported.
-func conditionalOf[K comparable, V any](s Store[K, V], op string) (ConditionalWriter[K, V], error) {
+func needConditional[K comparable, V any](s Store[K, V], op string) (ConditionalWriter[K, V], error) {
 	c, ok := s.(ConditionalWriter[K, V])
 	if !ok {
 		return nil, fmt.Errorf("kv: %s: %T has no conditional writes: %w", op, s, ErrUnsupported)
@@ -31,7 +31,10 @@ func conditionalOf[K comparable, V any](s Store[K, V], op string) (ConditionalWr
 // (found reports whether the key is present), computes the new one with fn
 // and writes it only if nobody wrote the key in between (SetIfAbsent when
 // it was absent, CompareAndSwap otherwise), retrying from the read when
-// somebody did. fn may run several times and must have no other effect. It
+// somebody did. fn may run several times and must have no other effect,
+// and must not modify old: the swap compares old with what the store
+// holds, so a map or slice of old changed in place makes it fail every
+// time (through Typed, old is encoded again for the comparison). It
 // returns the value written. opts apply to the written value.
 //
 // An error from fn stops Update and is returned as is. Update gives up with
@@ -42,7 +45,7 @@ func conditionalOf[K comparable, V any](s Store[K, V], op string) (ConditionalWr
 // updates.
 func Update[K comparable, V any](ctx context.Context, s Store[K, V], key K, fn func(old V, found bool) (V, error), opts ...SetOption) (V, error) {
 	var zero V
-	c, err := conditionalOf(s, "update")
+	c, err := needConditional(s, "update")
 	if err != nil {
 		return zero, err
 	}
@@ -118,7 +121,7 @@ func (b *backoff) wait(ctx context.Context) error {
 // must be positive. A store without ConditionalWriter fails with an error
 // wrapping ErrUnsupported.
 func Lock(ctx context.Context, s Store[string, []byte], key string, ttl time.Duration) (unlock func(context.Context) error, err error) {
-	c, err := conditionalOf(s, "lock")
+	c, err := needConditional(s, "lock")
 	if err != nil {
 		return nil, err
 	}

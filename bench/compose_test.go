@@ -129,3 +129,43 @@ func redisBytes(b *testing.B) kv.Store[string, []byte] {
 	})
 	return s
 }
+
+// BenchmarkWrappedConditional: CompareAndSwap of a 1 KiB value through kv.Typed
+// (string keys, kv.Bytes values) and kv.Prefixed over the memory store,
+// against the memory store's own CompareAndSwap (impl=bare, the
+// baseline). Each iteration swaps one key between two values, so every
+// swap succeeds.
+func BenchmarkWrappedConditional(b *testing.B) {
+	other := append([]byte{}, composeValue...)
+	other[len(other)-1] ^= 1
+	for _, impl := range inRoundOrder([]string{"bare", "typed", "prefixed"}) {
+		b.Run("impl="+impl, func(b *testing.B) {
+			m := memory.New[string, []byte]()
+			b.Cleanup(func() { m.Close() })
+			var s kv.Store[string, []byte] = m
+			switch impl {
+			case "typed":
+				s = kv.Typed(m, kv.StringKeys(), kv.Bytes())
+			case "prefixed":
+				s = kv.Prefixed(m, "ns:")
+			}
+			c, ok := s.(kv.ConditionalWriter[string, []byte])
+			if !ok {
+				b.Fatalf("%s: no conditional writes", impl)
+			}
+			ctx := context.Background()
+			if err := s.Set(ctx, "k", composeValue); err != nil {
+				b.Fatal(err)
+			}
+			from, to := composeValue, other
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if ok, err := c.CompareAndSwap(ctx, "k", from, to); err != nil || !ok {
+					b.Fatalf("CompareAndSwap = %v, %v", ok, err)
+				}
+				from, to = to, from
+			}
+		})
+	}
+}

@@ -15,7 +15,8 @@ import (
 // Capabilities.Conditional is declared: each operation on an absent, an
 // expired and a present key, the TTL of the written value, values of every
 // size, a counter that concurrent kv.Update calls must not lose increments
-// of, and the same over two handles on one location.
+// of, and the same over two handles on one location, and concurrent
+// SetIfAbsent calls of one key of which exactly one stores.
 
 func (s *suite) conditional(t *testing.T) {
 	t.Run("SetIfAbsent", s.test(testSetIfAbsent))
@@ -25,6 +26,7 @@ func (s *suite) conditional(t *testing.T) {
 	t.Run("Values", s.test(testConditionalValues))
 	t.Run("Counter", s.test(testCounter))
 	t.Run("SharedHandles", s.test(testCounterShared))
+	t.Run("Race", s.test(testSetIfAbsentRace))
 }
 
 // conditionalStore opens a handle and returns its ConditionalWriter,
@@ -234,4 +236,49 @@ func testCounterShared(t *testing.T, h *harness) {
 	h.needs("SharedHandles", h.caps.SharedHandles)
 	s, _ := h.conditionalStore()
 	runCounter(t, h, s, h.store())
+}
+
+// raceWriters is how many goroutines testSetIfAbsentRace starts at once.
+const raceWriters = 16
+
+// testSetIfAbsentRace has raceWriters goroutines, on two handles when the
+// store has SharedHandles, SetIfAbsent one absent key at once, and checks
+// that exactly one stored and that the key holds its value.
+func testSetIfAbsentRace(t *testing.T, h *harness) {
+	s, c := h.conditionalStore()
+	writers := []kv.ConditionalWriter[string, []byte]{c}
+	if h.caps.SharedHandles {
+		other, ok := h.store().(kv.ConditionalWriter[string, []byte])
+		if !ok {
+			t.Fatal("a second handle is not a kv.ConditionalWriter")
+		}
+		writers = append(writers, other)
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		stored [][]byte
+	)
+	start := make(chan struct{})
+	for i := range raceWriters {
+		w, v := writers[i%len(writers)], []byte(strconv.Itoa(i))
+		wg.Go(func() {
+			<-start
+			ok, err := w.SetIfAbsent(h.ctx, "race", v)
+			if err != nil {
+				t.Errorf("SetIfAbsent: %v", err)
+			}
+			if ok {
+				mu.Lock()
+				stored = append(stored, v)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(stored) != 1 {
+		t.Fatalf("%d of %d concurrent SetIfAbsent calls of one key stored, want 1", len(stored), raceWriters)
+	}
+	wantValue(t, h.ctx, s, "race", stored[0])
 }

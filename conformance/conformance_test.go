@@ -184,6 +184,7 @@ func brokenCases() []brokenCase {
 		{run: "Conditional/SharedHandles", store: broken(casGetThenSet)},
 		{run: "Conditional/SetIfAbsent", store: broken(setIfAbsentSeesExpired)},
 		{run: "Conditional/CompareAndSwap", store: broken(casSwapsAbsent)},
+		{run: "Conditional/Race", store: broken(setIfAbsentHasThenSet)},
 		{name: "undeclared-conditional", run: "Capabilities", store: refConfig{shape: full, caps: Capabilities{Batch: true, PrefixScan: true}}},
 
 		{run: "Basic/GetSet", store: broken(getHangs), watchdog: 500 * time.Millisecond, output: "watchdog: subtest still running"},

@@ -15,6 +15,7 @@ const (
 	casGetThenSet          fault = "cas-get-then-set"           // CompareAndSwap is a Get, then a Set
 	setIfAbsentSeesExpired fault = "set-if-absent-sees-expired" // SetIfAbsent treats an expired entry as present
 	casSwapsAbsent         fault = "cas-swaps-absent"           // CompareAndSwap of an absent key with nil old creates it
+	setIfAbsentHasThenSet  fault = "set-if-absent-has-then-set" // SetIfAbsent is a Has, then a Set
 )
 
 // conditionalWrite runs cond on the live entry (ok false: absent) and, when
@@ -43,6 +44,13 @@ func (s *refStore) conditionalWrite(ctx context.Context, op, key string, opts []
 }
 
 func (s refFull) SetIfAbsent(ctx context.Context, key string, value []byte, opts ...kv.SetOption) (bool, error) {
+	if s.faults[setIfAbsentHasThenSet] {
+		if ok, err := s.Has(ctx, key); err != nil || ok {
+			return false, err
+		}
+		time.Sleep(time.Millisecond)
+		return true, s.Set(ctx, key, value, opts...)
+	}
 	return s.conditionalWrite(ctx, "setifabsent", key, opts,
 		func(_ refEntry, ok bool) bool { return !ok },
 		func(k string, exp, now time.Time) {

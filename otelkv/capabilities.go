@@ -11,10 +11,10 @@ import (
 // Wrap picks the combination that the wrapped store has, so a type
 // assertion on the wrapper finds exactly what it would find on the store.
 // The 64 combinations (six capabilities, each present or not) are
-// generated into combinations.go by internal/capgen: run go generate
-// after changing the list there.
+// generated into combinations.go by the module's internal/capgen (which
+// writes package kv's too): run go generate after changing its list.
 
-//go:generate go run ./internal/capgen -o combinations.go
+//go:generate go run ../internal/capgen -root ..
 
 type getMany[K comparable, V any] struct{ s *store[K, V] }
 

@@ -50,7 +50,7 @@
 // kv.ScanKeys take the same path through it as without it, and a
 // conditional write is the wrapped store's own atomic one. Each set of
 // capabilities is its own type, generated (go generate) from the list in
-// internal/capgen: six capabilities make 64 types, too many to write by
+// the module's internal/capgen, which writes package kv's too: six capabilities make 64 types, too many to write by
 // hand and keep exact.
 //
 // Close only what you opened: Wrap does not take the store it is given.

@@ -1,3 +1,8 @@
+// Package conditionaltest checks conditional writes (kv.ConditionalWriter)
+// across OS processes, for the stores several processes share (file,
+// SQLite): Processes runs the calling test again as child processes on
+// one location. The checks within one process are the conformance
+// suite's Conditional subtests.
 package conditionaltest
 
 import (
@@ -18,6 +23,12 @@ import (
 
 	"github.com/kvkit/kv"
 )
+
+// Store is a byte store with the capability.
+type Store interface {
+	kv.Store[string, []byte]
+	kv.ConditionalWriter[string, []byte]
+}
 
 // The environment of a child process of Processes.
 const (

@@ -8,21 +8,8 @@ import (
 	"time"
 
 	"github.com/kvkit/kv"
-	"github.com/kvkit/kv/internal/conditionaltest"
 	ddbstore "github.com/kvkit/kv/stores/dynamodb"
 )
-
-// TestConditional runs the shared checks with two stores on one table,
-// each with a client of its own, for the concurrent counter and race.
-func TestConditional(t *testing.T) {
-	s, _ := newStore(t)
-	other, err := ddbstore.New(testClient(t), s.Table())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conditionaltest.Run(t, s, other)
-}
 
 // TestConditionalChunked checks the conditional writes of values large
 // enough to be stored in chunks: they are compared whole (a value that

@@ -1,8 +1,11 @@
 package dynamodb_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/conformance"
@@ -25,12 +28,17 @@ func BenchmarkConformance(b *testing.B) {
 	conformance.Benchmark(b, conformanceConfig(b))
 }
 
+// conformanceConfig opens each handle of a location on the next of two
+// clients in turn, so that two handles on one table (the shared-handle and
+// conditional subtests) are two clients, as two processes would be.
 func conformanceConfig(tb testing.TB) conformance.Config {
-	client := testClient(tb)
+	clients := []*dynamodb.Client{testClient(tb), testClient(tb)}
 	return conformance.Config{
 		NewStore: func(t testing.TB) conformance.Opener {
-			table := newTable(t, client)
+			table := newTable(t, clients[0])
+			var opened atomic.Int64
 			return func() (kv.Store[string, []byte], error) {
+				client := clients[int(opened.Add(1)-1)%len(clients)]
 				return ddbstore.New(client, table, ddbstore.WithCreateTable(true), ddbstore.WithMaxValueSize(conformanceMaxValue))
 			}
 		},

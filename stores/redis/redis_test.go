@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,22 +98,29 @@ var capabilities = conformance.Capabilities{
 	Conditional:   true,
 }
 
-// conformanceConfig opens every location on client with opts.
-func conformanceConfig(client rueidis.Client, opts ...redis.Option) conformance.Config {
+// conformanceConfig opens every location with opts, each handle on the
+// next of clients in turn: with two clients, two handles on one location
+// (the shared-handle and conditional subtests) talk to the server over
+// clients of their own, as two processes would.
+func conformanceConfig(clients []rueidis.Client, opts ...redis.Option) conformance.Config {
 	return conformance.Config{
 		NewStore: func(t testing.TB) conformance.Opener {
 			name := uniqueName(t)
-			t.Cleanup(func() { clearName(t, client, name) })
-			return func() (kv.Store[string, []byte], error) { return redis.New(client, name, opts...) }
+			t.Cleanup(func() { clearName(t, clients[0], name) })
+			var opened atomic.Int64
+			return func() (kv.Store[string, []byte], error) {
+				client := clients[int(opened.Add(1)-1)%len(clients)]
+				return redis.New(client, name, opts...)
+			}
 		},
 		Capabilities: capabilities,
 	}
 }
 
 func TestConformanceStandalone(t *testing.T) {
-	conformance.Run(t, conformanceConfig(newClient(t, standaloneOption(t))))
+	conformance.Run(t, conformanceConfig([]rueidis.Client{newClient(t, standaloneOption(t)), newClient(t, standaloneOption(t))}))
 }
 
 func TestConformanceCluster(t *testing.T) {
-	conformance.Run(t, conformanceConfig(newClient(t, clusterOption(t))))
+	conformance.Run(t, conformanceConfig([]rueidis.Client{newClient(t, clusterOption(t)), newClient(t, clusterOption(t))}))
 }

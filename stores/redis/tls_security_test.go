@@ -69,7 +69,7 @@ func TestTLSAuthSecurity(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(client.Close)
-		conformance.Run(t, conformanceConfig(client))
+		conformance.Run(t, conformanceConfig([]rueidis.Client{client}))
 	})
 
 	refused := []struct {

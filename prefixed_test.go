@@ -97,10 +97,10 @@ func backends(t *testing.T) []backend {
 	scanning := conformance.Capabilities{TTL: true, Persistent: true, SharedHandles: true, Batch: true, PrefixScan: true}
 	// Each of these lists the keys of a range without reading values.
 	scanning.KeyScan = true
+	// SQLite, Badger and Redis have conditional writes.
+	scanning.Conditional = true
 	badgerCaps := scanning
-	// SQLite and Redis have conditional writes; Badger has not.
 	sqliteCaps := scanning
-	sqliteCaps.Conditional = true
 	redisCaps := sqliteCaps
 	badgerCaps.MaxKeySize = 65000 - len(badger.DefaultPrefix) - 1 - len("ns:")
 	return []backend{

@@ -104,52 +104,68 @@ func RunCrash(t *testing.T, cfg CrashConfig) CrashStats {
 			st.OpenFailed++
 			t.Fatalf("round %d: reopen after SIGKILL: %v", round, err)
 		}
-		ctx := context.Background()
-		for i := range cfg.Keys {
-			k := crashKey(i)
-			v, err := s.Get(ctx, k)
-			switch {
-			case errors.Is(err, kv.ErrNotFound):
-				if known[k] > 0 {
-					st.Lost++
-					t.Errorf("round %d: %s absent, but generation %d was acknowledged", round, k, known[k])
-				}
-				st.Absent++
-				continue
-			case err != nil:
-				st.Torn++
-				t.Errorf("round %d: get %s: %v", round, k, err)
-				continue
-			}
-			st.Checked++
-			gen, err := Check(k, v)
-			if err != nil {
-				st.Torn++
-				t.Errorf("round %d: %s: %v", round, k, err)
-				continue
-			}
-			switch {
-			case gen < known[k]:
-				st.Lost++
-				t.Errorf("round %d: %s holds generation %d, but %d was acknowledged", round, k, gen, known[k])
-			case gen > acks[k].gen && acks[k].gen > 0 && gen != acks[k].gen+1:
-				t.Errorf("round %d: %s holds generation %d, acknowledged %d: more than one write ahead", round, k, gen, acks[k].gen)
-			case gen > known[k]:
-				st.Unacked++
-				known[k] = gen
-			}
-		}
-		for _, err := range s.All(ctx) {
-			if err != nil {
-				st.IterErrors++
-				t.Errorf("round %d: All after SIGKILL: %v", round, err)
-			}
-		}
+		checkRound(t, s, cfg.Keys, round, known, acks, &st)
 		if err := s.Close(); err != nil {
 			t.Errorf("round %d: close: %v", round, err)
 		}
 	}
 	return st
+}
+
+// checkRound reads back every key of a round from s, the store reopened
+// after the kill, and counts what it finds in st; known is the newest
+// generation seen or acknowledged per key, acks the round's own.
+func checkRound(t *testing.T, s kv.Store[string, []byte], keys, round int, known map[string]int, acks map[string]ack, st *CrashStats) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range keys {
+		k := crashKey(i)
+		v, err := s.Get(ctx, k)
+		switch {
+		case errors.Is(err, kv.ErrNotFound):
+			if known[k] > 0 {
+				st.Lost++
+				t.Errorf("round %d: %s absent, but generation %d was acknowledged", round, k, known[k])
+			}
+			st.Absent++
+			continue
+		case err != nil:
+			st.Torn++
+			t.Errorf("round %d: get %s: %v", round, k, err)
+			continue
+		}
+		st.Checked++
+		checkGeneration(t, k, v, round, known, acks[k], st)
+	}
+	for _, err := range s.All(ctx) {
+		if err != nil {
+			st.IterErrors++
+			t.Errorf("round %d: All after SIGKILL: %v", round, err)
+		}
+	}
+}
+
+// checkGeneration checks the value v read back for key k: it verifies,
+// and its generation is no older than the newest acknowledged and at most
+// one write ahead of the round's last acknowledgement a.
+func checkGeneration(t *testing.T, k string, v []byte, round int, known map[string]int, a ack, st *CrashStats) {
+	t.Helper()
+	gen, err := Check(k, v)
+	if err != nil {
+		st.Torn++
+		t.Errorf("round %d: %s: %v", round, k, err)
+		return
+	}
+	switch {
+	case gen < known[k]:
+		st.Lost++
+		t.Errorf("round %d: %s holds generation %d, but %d was acknowledged", round, k, gen, known[k])
+	case gen > a.gen && a.gen > 0 && gen != a.gen+1:
+		t.Errorf("round %d: %s holds generation %d, acknowledged %d: more than one write ahead", round, k, gen, a.gen)
+	case gen > known[k]:
+		st.Unacked++
+		known[k] = gen
+	}
 }
 
 type ack struct{ gen, count int }

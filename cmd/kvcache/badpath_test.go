@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -311,5 +312,39 @@ func TestProxyPassesEncodingThrough(t *testing.T) {
 				t.Errorf("gzip: decoded body %q", plain)
 			}
 		}
+	}
+}
+
+// TestCompletion: with COMP_LINE set (how bash, zsh and fish ask a
+// command registered with `complete -C`), kvcache prints the commands or
+// flags that complete the line and exits 0; `kvcache completion` prints
+// the line that registers it.
+func TestCompletion(t *testing.T) {
+	for line, want := range map[string][]string{
+		"kvcache l":        {"ls"},
+		"kvcache c":        {"clear", "completion", "copy"},
+		"kvcache ls --so":  {"--sort"},
+		"kvcache copy --f": {"--from", "--from-redirects"},
+	} {
+		cmd := exec.Command(binary)
+		cmd.Env = append(os.Environ(), "COMP_LINE="+line)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("COMP_LINE=%q: %v", line, err)
+		}
+		got := strings.Fields(string(out))
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("COMP_LINE=%q: completions %q, want %q", line, got, want)
+		}
+	}
+	cmd := exec.Command(binary, "completion")
+	cmd.Env = append(os.Environ(), "SHELL=/bin/bash")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "complete -C " + binary + " kvcache\n"; string(out) != want {
+		t.Errorf("kvcache completion: %q, want %q", out, want)
 	}
 }

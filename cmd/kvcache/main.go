@@ -7,6 +7,7 @@
 //	kvcache proxy --listen :8080 --upstream https://example.com
 //	kvcache ls | stats | purge | clear | rm URL
 //	kvcache copy --from sqlite:///tmp/c.db --to redis://localhost:6379/0?prefix=c
+//	eval "$(kvcache completion)"                 shell completion (bash, zsh, fish)
 //
 // A cache is the store (or two) of httpcache.NewFromStores, in the
 // library's own layout: --store names the responses store (see package
@@ -37,6 +38,7 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"github.com/willabides/kongplete"
 )
 
 // cli is the command line. Flags and commands are declared as struct tags
@@ -54,6 +56,8 @@ type cli struct {
 	Clear clearCmd `cmd:"" help:"Delete every cached response."`
 	Copy  copyCmd  `cmd:"" help:"Copy a cache, every entry with its remaining lifetime, from one store to another."`
 	Help  helpCmd  `cmd:"" help:"Show the help of kvcache or of a command."`
+
+	Completion kongplete.InstallCompletions `cmd:"" help:"Print the shell line that completes kvcache's commands and flags (bash, zsh, fish): eval \"$(kvcache completion)\"."`
 }
 
 // helpCmd is "kvcache help [command]"; run turns it into --help.
@@ -109,6 +113,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	if err != nil {
 		fmt.Fprintln(stderr, "kvcache:", err)
 		return exitFailed
+	}
+	// A shell asking for completions (COMP_LINE set) gets them here.
+	kongplete.Complete(parser, kongplete.WithExitFunc(func(code int) { exited = code }))
+	if exited >= 0 {
+		return exited
 	}
 	kctx, err := parser.Parse(helpArgs(args))
 	if exited >= 0 { // --help, --version

@@ -275,3 +275,35 @@ func TestUpdates(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdatesLastModified: without an entity tag in the 304, its
+// Last-Modified must correspond to the stored one for the 304 to update
+// it (RFC 9111 4.3.4, second rule); a 304 without it confirms (RFC 9110
+// 15.4.5 does not require it). The old check updated on any tag-less 304.
+func TestUpdatesLastModified(t *testing.T) {
+	const mon, tue = "Mon, 02 Nov 2026 10:00:00 GMT", "Tue, 03 Nov 2026 10:00:00 GMT"
+	rows := []struct {
+		name             string
+		stored, received string // Last-Modified; "" for none
+		want             bool
+	}{
+		{"same date", mon, mon, true},
+		{"same instant, RFC 850 form", mon, "Monday, 02-Nov-26 10:00:00 GMT", true},
+		{"another date", mon, tue, false},
+		{"none in the 304", mon, "", true},
+		{"one in the 304, none stored", "", tue, true},
+		{"neither", "", "", true},
+	}
+	for _, r := range rows {
+		stored, received := http.Header{}, http.Header{}
+		if r.stored != "" {
+			stored.Set("Last-Modified", r.stored)
+		}
+		if r.received != "" {
+			received.Set("Last-Modified", r.received)
+		}
+		if got := updates(stored, received); got != r.want {
+			t.Errorf("RFC 9111 4.3.4: %s: updates = %v, want %v", r.name, got, r.want)
+		}
+	}
+}

@@ -100,16 +100,34 @@ func storeUntil(expires time.Time, window, keep time.Duration) time.Time {
 // updates reports whether a 304 with header received may update the
 // stored response with header stored (RFC 9111 4.3.4): not when it
 // carries an entity tag other than the stored one (a strong one compared
-// strongly, a weak one weakly). A 304 without an entity tag is taken to
-// confirm the response whose validators were sent.
+// strongly, a weak one weakly), nor, without an entity tag, when its
+// Last-Modified differs from the stored one (the weak validator it
+// carries then corresponds to no stored response). A 304 without either
+// is taken to confirm the response whose validators were sent: RFC 9110
+// 15.4.5 does not require a 304 to repeat Last-Modified.
 func updates(stored, received http.Header) bool {
 	tag := received.Get("Etag")
 	if tag == "" {
-		return true
+		lm, have := received.Get("Last-Modified"), stored.Get("Last-Modified")
+		return lm == "" || have == "" || sameDate(lm, have)
 	}
 	have := stored.Get("Etag")
 	if strings.HasPrefix(tag, "W/") {
 		return strings.TrimPrefix(have, "W/") == strings.TrimPrefix(tag, "W/")
 	}
 	return have == tag
+}
+
+// sameDate reports whether two Last-Modified values name the same
+// instant: compared as HTTP-dates, or as text when either is not one.
+// Both are read against one reference time, so an RFC 850 date's
+// two-digit year lands in the same century for both.
+func sameDate(a, b string) bool {
+	ref := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	ta, okA := parseHTTPDate(a, ref)
+	tb, okB := parseHTTPDate(b, ref)
+	if !okA || !okB {
+		return a == b
+	}
+	return ta.Equal(tb)
 }

@@ -27,13 +27,6 @@ func headMatches(stored *Response, head http.Header) bool {
 	return cl == "" || cl == storedLength(stored)
 }
 
-// sameDate reports whether two HTTP-dates name the same time.
-func sameDate(a, b string) bool {
-	ta, errA := http.ParseTime(a)
-	tb, errB := http.ParseTime(b)
-	return errA == nil && errB == nil && ta.Equal(tb)
-}
-
 // storedLength is the Content-Length of a stored response.
 func storedLength(e *Response) string {
 	if cl := e.Header.Get("Content-Length"); cl != "" {

@@ -396,7 +396,10 @@ func testConcurrentMisses(t *testing.T, b backend) {
 	}
 	started.Wait()
 	waitFor(t, func() bool { return e.hits.Load() >= 1 })
-	time.Sleep(50 * time.Millisecond) // let the others queue behind the first
+	// Every other request finds nothing stored and queues behind the
+	// first: wait until they all have (on a loaded machine a fixed sleep
+	// let some look up only after the first had finished).
+	waitFor(t, func() bool { return httpcache.Followers(e.tr) == n-1 })
 	close(release)
 	wg.Wait()
 	if failures.Load() > 0 {

@@ -28,7 +28,7 @@ func TestMongoStoppedFault(t *testing.T) {
 		store:        store,
 		kill:         srv.Kill,
 		start:        func() { srv.Start(t) },
-		storeTimeout: 250 * time.Millisecond,
+		storeTimeout: 300 * time.Millisecond, // two of them stay well above one failing call plus the origin on a loaded 2-core machine
 		direct:       500 * time.Millisecond,
 		down:         2500 * time.Millisecond,
 		hung:         5 * time.Second,

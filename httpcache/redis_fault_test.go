@@ -33,7 +33,7 @@ func TestRedisStoppedFault(t *testing.T) {
 		store:        store,
 		kill:         srv.Kill,
 		start:        func() { srv.Start(t) },
-		storeTimeout: 150 * time.Millisecond,
+		storeTimeout: 300 * time.Millisecond, // two of them stay well above one failing call plus the origin on a loaded 2-core machine
 		direct:       200 * time.Millisecond,
 		down:         time.Second,
 		hung:         3 * time.Second,

@@ -437,7 +437,7 @@ func (s *Store) Clear(ctx context.Context) error {
 // scan runs the find of q and calls each with every document until it
 // returns false; it closes the cursor however it ends.
 func (s *Store) scan(ctx context.Context, op string, q query, projection any, each func(bson.Raw) bool) error {
-	cur, err := s.coll.Find(ctx, q.filter(s.now.Now()), q.options(projection))
+	cur, err := s.coll.Find(ctx, q.filter(s.now.Now()), q.findOptions(projection))
 	if err != nil {
 		return errs.Err(op, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
@@ -70,17 +71,7 @@ func (c *sentItems) take() (items, batchGets int) {
 // reads the chunks of the matching large value only.
 func TestScanKeysSendsMatchesOnly(t *testing.T) {
 	var sent sentItems
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		append(localConfig(), config.WithRegion("us-east-1"), config.WithLogger(logging.Nop{}))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := endpoint(t)
-	client := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(ep)
-		o.HTTPClient = &http.Client{Transport: &sent}
-	})
-	s, err := ddbstore.New(client, newTable(t, client), ddbstore.WithCreateTable(true))
+	s, err := ddbstore.New(countingClient(t, &sent), newTable(t, testClient(t)), ddbstore.WithCreateTable(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,10 +83,8 @@ func TestScanKeysSendsMatchesOnly(t *testing.T) {
 		"ns:a": []byte("1"), "ns:b": []byte("2"), long: []byte("3"), "ns:big": big,
 		"other": []byte("4"), "x" + long: []byte("5"), "other:big": big, "n": []byte("6"),
 	}
-	for k, v := range values {
-		if err := s.Set(ctx, k, v); err != nil {
-			t.Fatal(err)
-		}
+	if err := kv.SetMany(ctx, kv.Store[string, []byte](s), entriesOf(values)); err != nil {
+		t.Fatal(err)
 	}
 	if err := s.Set(ctx, "ns:gone", []byte("x"), kv.WithExpiresAt(time.Now().Add(-time.Hour))); err != nil {
 		t.Fatal(err)
@@ -104,33 +93,18 @@ func TestScanKeysSendsMatchesOnly(t *testing.T) {
 	slices.Sort(want)
 	sent.take()
 
-	keys, err := kv.Collect(s.ScanKeys(ctx, "ns:"))
-	if err != nil {
-		t.Fatalf("ScanKeys: %v", err)
-	}
-	slices.Sort(keys)
-	if !slices.Equal(keys, want) {
-		t.Errorf("ScanKeys(ns:) = %q, want %q", keys, want)
-	}
+	wantKeys(t, "ScanKeys(ns:)", s.ScanKeys(ctx, "ns:"), want)
 	if items, gets := sent.take(); items != len(want) || gets != 0 {
 		t.Errorf("ScanKeys(ns:) received %d items and made %d BatchGetItem calls, want %d and 0", items, gets, len(want))
 	}
 
-	entries, err := kv.Collect(s.Scan(ctx, "ns:"))
-	if err != nil {
-		t.Fatalf("Scan: %v", err)
-	}
-	var got []string
-	for _, e := range entries {
+	scanned := kv.MapSeq(s.Scan(ctx, "ns:"), func(e kv.Entry[string, []byte]) (string, bool, error) {
 		if !bytes.Equal(e.Value, values[e.Key]) {
 			t.Errorf("Scan(ns:): %q holds %d bytes, want %d", e.Key, len(e.Value), len(values[e.Key]))
 		}
-		got = append(got, e.Key)
-	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("Scan(ns:) = %q, want %q", got, want)
-	}
+		return e.Key, false, nil
+	})
+	wantKeys(t, "Scan(ns:)", scanned, want)
 	if items, gets := sent.take(); items != len(want) || gets != 1 {
 		t.Errorf("Scan(ns:) received %d items and made %d BatchGetItem calls, want %d and 1 (ns:big's chunks)", items, gets, len(want))
 	}
@@ -141,5 +115,44 @@ func TestScanKeysSendsMatchesOnly(t *testing.T) {
 	}
 	if items, _ := sent.take(); items != len(values) {
 		t.Errorf("Keys received %d items, want all %d live entries (the count sees the items sent)", items, len(values))
+	}
+}
+
+// countingClient returns a client of the test server whose Scan and
+// BatchGetItem replies sent counts.
+func countingClient(t *testing.T, sent *sentItems) *dynamodb.Client {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background(),
+		append(localConfig(), config.WithRegion("us-east-1"), config.WithLogger(logging.Nop{}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := endpoint(t)
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(ep)
+		o.HTTPClient = &http.Client{Transport: sent}
+	})
+}
+
+// entriesOf returns values as entries without expiry.
+func entriesOf(values map[string][]byte) []kv.Entry[string, []byte] {
+	var out []kv.Entry[string, []byte]
+	for k, v := range values {
+		out = append(out, kv.Entry[string, []byte]{Key: k, Value: v})
+	}
+	return out
+}
+
+// wantKeys checks that seq yields no error and the keys of want (sorted),
+// in any order.
+func wantKeys(t *testing.T, what string, seq iter.Seq2[string, error], want []string) {
+	t.Helper()
+	got, err := kv.Collect(seq)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s = %q, want %q", what, got, want)
 	}
 }

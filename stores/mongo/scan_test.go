@@ -2,6 +2,8 @@ package mongo_test
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -97,14 +99,7 @@ func TestScanKeysReadsTheRangeOnly(t *testing.T) {
 	want := []string{"ns:\x00bin", "ns:a", "ns:b", long}
 	r.take()
 
-	keys, err := kv.Collect(s.ScanKeys(ctx, "ns:"))
-	if err != nil {
-		t.Fatalf("ScanKeys: %v", err)
-	}
-	slices.Sort(keys)
-	if !slices.Equal(keys, want) {
-		t.Errorf("ScanKeys(ns:) = %q, want %q", keys, want)
-	}
+	wantKeys(t, "ScanKeys(ns:)", s.ScanKeys(ctx, "ns:"), want)
 	// ns:a and ns:b from the range; the three hashed keys (two of them
 	// outside the prefix) from the binary _ids. The expired one is
 	// filtered by the server.
@@ -112,21 +107,13 @@ func TestScanKeysReadsTheRangeOnly(t *testing.T) {
 		t.Errorf("ScanKeys(ns:) received %d documents, %d of them with a value; want 5 and 0", docs, vals)
 	}
 
-	entries, err := kv.Collect(s.Scan(ctx, "ns:"))
-	if err != nil {
-		t.Fatalf("Scan: %v", err)
-	}
-	var got []string
-	for _, e := range entries {
+	scanned := kv.MapSeq(s.Scan(ctx, "ns:"), func(e kv.Entry[string, []byte]) (string, bool, error) {
 		if string(e.Value) != "v-"+e.Key {
 			t.Errorf("Scan(ns:): %q holds %q", e.Key, e.Value)
 		}
-		got = append(got, e.Key)
-	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("Scan(ns:) = %q, want %q", got, want)
-	}
+		return e.Key, false, nil
+	})
+	wantKeys(t, "Scan(ns:)", scanned, want)
 	if docs, _ := r.take(); docs != 5 {
 		t.Errorf("Scan(ns:) received %d documents, want 5", docs)
 	}
@@ -154,20 +141,27 @@ func TestScanKeysRanges(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"", "a", "é", "\xc3", "\xf0\x9f", "\xed"} {
-		got, err := kv.Collect(s.ScanKeys(ctx, p))
-		if err != nil {
-			t.Fatalf("ScanKeys(%q): %v", p, err)
-		}
 		var want []string
 		for _, k := range keys {
 			if strings.HasPrefix(k, p) {
 				want = append(want, k)
 			}
 		}
-		slices.Sort(got)
 		slices.Sort(want)
-		if !slices.Equal(got, want) {
-			t.Errorf("ScanKeys(%q) = %q, want %q", p, got, want)
-		}
+		wantKeys(t, fmt.Sprintf("ScanKeys(%q)", p), s.ScanKeys(ctx, p), want)
+	}
+}
+
+// wantKeys checks that seq yields no error and the keys of want (sorted),
+// in any order.
+func wantKeys(t *testing.T, what string, seq iter.Seq2[string, error], want []string) {
+	t.Helper()
+	got, err := kv.Collect(seq)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s = %q, want %q", what, got, want)
 	}
 }

@@ -70,9 +70,10 @@
 // another default collation would misplace keys), or any binary _id, since
 // a hashed key's _id says nothing of the key; the keys found are compared
 // with the prefix in the process. ScanKeys projects _id, "k" and "xn", so
-// no value is sent. On MongoDB the range is a bounded walk of the _id
-// index; hashed keys (binary, with NUL, or longer than MaxPlainKeySize)
-// are read on every scan, so a store made mostly of them gains little.
+// no value is sent. On MongoDB both parts of the filter are bounds on the
+// _id index (not measured: the tests run against FerretDB); hashed keys
+// (binary, with NUL, or longer than MaxPlainKeySize) are read on every
+// scan, so a store made mostly of them gains little.
 // FerretDB evaluates the filter document by document: there the scan reads
 // the whole collection on the server, and sends only what matches.
 package mongo

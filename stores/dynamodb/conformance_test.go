@@ -47,6 +47,8 @@ func conformanceConfig(tb testing.TB) conformance.Config {
 			Persistent:    true,
 			SharedHandles: true,
 			Batch:         true,
+			PrefixScan:    true,
+			KeyScan:       true,
 			Conditional:   true,
 			// Expiry is exact to the nanosecond, but a round trip to a
 			// loaded local server can take hundreds of milliseconds, and

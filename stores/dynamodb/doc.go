@@ -86,4 +86,14 @@
 // values; items DynamoDB leaves unprocessed are retried with exponential
 // backoff that honours the context. Len, Keys, All and Clear scan the
 // whole table: they cost what reading it costs.
+//
+// The store is a kv.PrefixScanner and a kv.KeyScanner, but partition keys
+// are hashed by DynamoDB, so no request reads only a prefix: Scan and
+// ScanKeys are still a Scan of the whole table, filtered on the server
+// with begins_with (on the partition key for inline keys, on "ok" for
+// hashed ones; chunk items never match). Every item is read and counts
+// against read capacity, as for Keys; what the filter saves is what is
+// sent: only the matching items, ScanKeys without their values, and Scan
+// reads the chunks of matching large values only, where a filter of All
+// in the process would read every one.
 package dynamodb

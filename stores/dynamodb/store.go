@@ -56,7 +56,9 @@ const (
 
 // Store is a kv.Store[string, []byte] over one DynamoDB table. It also
 // implements kv.BatchGetter, kv.BatchSetter and kv.BatchDeleter with
-// BatchGetItem and BatchWriteItem. It is safe for concurrent use.
+// BatchGetItem and BatchWriteItem, and kv.PrefixScanner and kv.KeyScanner
+// with a Scan of the whole table filtered by begins_with (see Scan). It
+// is safe for concurrent use.
 //
 // Make one with New or Open; the zero Store is not usable.
 type Store struct {
@@ -738,43 +740,30 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 	if err := s.life.Begin(ctx); err != nil {
 		return kv.ErrorSeq[string](errs.Err("keys", err))
 	}
+	return s.keys(ctx, "keys", scope{})
+}
+
+// keys yields the live keys of the items sc selects, from a scan
+// projecting their key attributes and expiry.
+func (s *Store) keys(ctx context.Context, op string, sc scope) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
-			TableName:                 s.table,
-			ConsistentRead:            aws.Bool(true),
-			FilterExpression:          aws.String(liveFilter),
-			ProjectionExpression:      aws.String("#k, #ok, #xn"),
-			ExpressionAttributeNames:  liveNames(map[string]string{"#k": attrKey, "#ok": attrOrig}),
-			ExpressionAttributeValues: liveValues(s.now.Now()),
-		})
-		for p.HasMorePages() {
-			if s.life.Closed() {
-				yield("", errs.Err("keys", kv.ErrClosed))
-				return
-			}
-			out, err := p.NextPage(ctx)
+		for it, err := range s.items(ctx, op, sc.input(s.table, s.now.Now(), true)) {
 			if err != nil {
-				yield("", errs.Err("keys", err))
+				yield("", err)
 				return
 			}
-			for _, it := range out.Items {
-				if err := ctx.Err(); err != nil {
-					yield("", errs.Err("keys", err))
+			h, err := decodeHead(it, false)
+			if err != nil {
+				if !yield("", errs.Err(op, err)) {
 					return
 				}
-				h, err := decodeHead(it, false)
-				if err != nil {
-					if !yield("", errs.Err("keys", err)) {
-						return
-					}
-					continue
-				}
-				if s.now.Expired(h.expiresAt) {
-					continue
-				}
-				if !yield(h.key, nil) {
-					return
-				}
+				continue
+			}
+			if s.now.Expired(h.expiresAt) || !sc.wants(h.key) {
+				continue
+			}
+			if !yield(h.key, nil) {
+				return
 			}
 		}
 	}
@@ -784,40 +773,56 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 // consistent, paginated Scan; chunked values are read as they come.
 // Breaking out of the loop stops the scan.
 func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
-	type entry = kv.Entry[string, []byte]
 	if err := s.life.Begin(ctx); err != nil {
-		return kv.ErrorSeq[entry](errs.Err("all", err))
+		return kv.ErrorSeq[kv.Entry[string, []byte]](errs.Err("all", err))
 	}
+	return s.entries(ctx, "all", scope{})
+}
+
+// entries yields the live entries of the items sc selects.
+func (s *Store) entries(ctx context.Context, op string, sc scope) iter.Seq2[kv.Entry[string, []byte], error] {
+	type entry = kv.Entry[string, []byte]
 	return func(yield func(entry, error) bool) {
-		p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
-			TableName:                 s.table,
-			ConsistentRead:            aws.Bool(true),
-			FilterExpression:          aws.String(liveFilter),
-			ExpressionAttributeNames:  liveNames(nil),
-			ExpressionAttributeValues: liveValues(s.now.Now()),
-		})
+		for it, err := range s.items(ctx, op, sc.input(s.table, s.now.Now(), false)) {
+			if err != nil {
+				yield(entry{}, err)
+				return
+			}
+			e, skip, err := s.entryOf(ctx, op, sc, it)
+			switch {
+			case err != nil:
+				if !yield(entry{}, err) || !errors.Is(err, kv.ErrCorrupt) {
+					return
+				}
+			case !skip && !yield(e, nil):
+				return
+			}
+		}
+	}
+}
+
+// items yields the items of a paginated scan, page by page; an error
+// (the store closed, ctx done, a failed page) is yielded once and ends
+// the sequence.
+func (s *Store) items(ctx context.Context, op string, in *dynamodb.ScanInput) iter.Seq2[map[string]types.AttributeValue, error] {
+	return func(yield func(map[string]types.AttributeValue, error) bool) {
+		p := dynamodb.NewScanPaginator(s.client, in)
 		for p.HasMorePages() {
 			if s.life.Closed() {
-				yield(entry{}, errs.Err("all", kv.ErrClosed))
+				yield(nil, errs.Err(op, kv.ErrClosed))
 				return
 			}
 			out, err := p.NextPage(ctx)
 			if err != nil {
-				yield(entry{}, errs.Err("all", err))
+				yield(nil, errs.Err(op, err))
 				return
 			}
 			for _, it := range out.Items {
 				if err := ctx.Err(); err != nil {
-					yield(entry{}, errs.Err("all", err))
+					yield(nil, errs.Err(op, err))
 					return
 				}
-				e, skip, err := s.allItem(ctx, it)
-				switch {
-				case err != nil:
-					if !yield(entry{}, err) || !errors.Is(err, kv.ErrCorrupt) {
-						return
-					}
-				case !skip && !yield(e, nil):
+				if !yield(it, nil) {
 					return
 				}
 			}
@@ -825,15 +830,16 @@ func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], err
 	}
 }
 
-// allItem decodes one item of All's scan, reading the chunks of a large
-// value. skip is true for an entry that expired, or went, since the scan
-// read it. An error wrapping kv.ErrCorrupt is about this item alone.
-func (s *Store) allItem(ctx context.Context, it map[string]types.AttributeValue) (e kv.Entry[string, []byte], skip bool, err error) {
+// entryOf decodes one item of a scan of entries, reading the chunks of a
+// large value. skip is true for an entry that expired, or went, since the
+// scan read it, and for one sc does not want. An error wrapping
+// kv.ErrCorrupt is about this item alone.
+func (s *Store) entryOf(ctx context.Context, op string, sc scope, it map[string]types.AttributeValue) (e kv.Entry[string, []byte], skip bool, err error) {
 	h, err := decodeHead(it, true)
 	if err != nil {
-		return e, false, errs.Err("all", err)
+		return e, false, errs.Err(op, err)
 	}
-	if s.now.Expired(h.expiresAt) {
+	if s.now.Expired(h.expiresAt) || !sc.wants(h.key) {
 		return e, true, nil
 	}
 	v := h.value
@@ -843,7 +849,7 @@ func (s *Store) allItem(ctx context.Context, it map[string]types.AttributeValue)
 			return e, true, nil // deleted or expired since the scan read it
 		}
 		if err != nil {
-			return e, false, errs.Key("all", h.key, err)
+			return e, false, errs.Key(op, h.key, err)
 		}
 	}
 	return kv.Entry[string, []byte]{Key: h.key, Value: v, ExpiresAt: h.expiresAt}, false, nil
@@ -854,4 +860,6 @@ var (
 	_ kv.BatchGetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchDeleter[string]        = (*Store)(nil)
+	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+	_ kv.KeyScanner                  = (*Store)(nil)
 )

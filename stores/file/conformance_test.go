@@ -33,6 +33,8 @@ func TestConformance(t *testing.T) {
 					TTL:           true,
 					Persistent:    true,
 					SharedHandles: true,
+					PrefixScan:    true,
+					KeyScan:       true,
 					Conditional:   file.Conditional,
 					MaxKeySize:    file.MaxKeySize,
 				},

@@ -136,6 +136,16 @@
 // has open (a subdirectory it confines its own files to, say); closing the
 // store leaves that os.Root open.
 //
+// # Prefix scans
+//
+// The store is a kv.PrefixScanner and a kv.KeyScanner. A "k" file name is
+// the key escaped byte by byte, so the name alone says whether the key
+// starts with a prefix: Scan and ScanKeys list the directory as All and
+// Keys do, but open only the "k" files of the prefix and every "h" file
+// (a key too long for its name, which only the file holds). ScanKeys reads
+// their header and key, never the value, and leaves out expired entries
+// by the header's expiry. A directory of mostly long keys gains little.
+//
 // The store does not implement the batch capabilities: a batch of files is
 // no faster than a loop, and kv.GetMany and the other helpers loop.
 package file

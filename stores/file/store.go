@@ -600,7 +600,7 @@ func (s *Store) remove(name string) error {
 // header of every entry file; damaged entries are not counted.
 func (s *Store) Len(ctx context.Context) (int, error) {
 	n := 0
-	for _, err := range s.scan(ctx, "len", false) {
+	for _, err := range s.scan(ctx, "len", scope{}, false) {
 		if errors.Is(err, kv.ErrCorrupt) {
 			continue
 		}
@@ -679,7 +679,7 @@ func (s *Store) removeStaleTemps(names []string) error {
 // and the loop may go on past it; any other error ends the sequence.
 func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		for e, err := range s.scan(ctx, "keys", false) {
+		for e, err := range s.scan(ctx, "keys", scope{}, false) {
 			if !yield(e.Key, err) {
 				return
 			}
@@ -690,13 +690,14 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 // All yields every entry present and not expired, under the rules of
 // Keys. It reads whole files and verifies their checksums.
 func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
-	return s.scan(ctx, "all", true)
+	return s.scan(ctx, "all", scope{}, true)
 }
 
-// scan lists the directory once and yields the live entries in it, with
-// their values when withValues is set. Each file is read under the read
-// lock, which is not held while yield runs.
-func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[kv.Entry[string, []byte], error] {
+// scan lists the directory once and yields the live entries in it that sc
+// lists, with their values when withValues is set. A file whose name
+// tells sc does not want it is not opened. Each file is read under the
+// read lock, which is not held while yield runs.
+func (s *Store) scan(ctx context.Context, op string, sc scope, withValues bool) iter.Seq2[kv.Entry[string, []byte], error] {
 	return func(yield func(kv.Entry[string, []byte], error) bool) {
 		var zero kv.Entry[string, []byte]
 		if err := s.gate.Begin(ctx); err != nil {
@@ -712,7 +713,7 @@ func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[
 		// Sorted so that the order is stable across calls and platforms.
 		slices.Sort(names)
 		for _, name := range names {
-			if !isEntryName(name) {
+			if !isEntryName(name) || !sc.mayHold(name) {
 				continue
 			}
 			if err := s.gate.Begin(ctx); err != nil {
@@ -736,7 +737,7 @@ func (s *Store) scan(ctx context.Context, op string, withValues bool) iter.Seq2[
 				}
 				continue
 			}
-			if live && !yield(e, nil) {
+			if live && sc.wants(e.Key) && !yield(e, nil) {
 				return
 			}
 		}

@@ -2,10 +2,13 @@ package mongo_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kvkit/kv"
 )
 
 // Run with a short count, e.g.
@@ -67,4 +70,40 @@ func BenchmarkSet(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkScanKeys compares ScanKeys (a range query on _id) with the
+// fallback a store without it gets from kv.ScanKeys (Keys, filtered in the
+// process), listing 10 keys of 2000.
+func BenchmarkScanKeys(b *testing.B) {
+	s, _ := newStore(b)
+	ctx := context.Background()
+	entries := make([]kv.Entry[string, []byte], 0, 2000)
+	for i := range cap(entries) {
+		prefix := "other:"
+		if i%200 == 0 {
+			prefix = "ns:"
+		}
+		entries = append(entries, kv.Entry[string, []byte]{Key: fmt.Sprintf("%s%05d", prefix, i), Value: benchValue})
+	}
+	if err := s.SetMany(ctx, entries); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, st kv.Store[string, []byte]) {
+		for b.Loop() {
+			n := 0
+			for _, err := range kv.ScanKeys(ctx, st, "ns:") {
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n != 10 {
+				b.Fatalf("%d keys, want 10", n)
+			}
+		}
+	}
+	b.Run("ScanKeys", func(b *testing.B) { run(b, s) })
+	// The store without its KeyScanner and PrefixScanner.
+	b.Run("KeysFilter", func(b *testing.B) { run(b, struct{ kv.Store[string, []byte] }{s}) })
 }

@@ -60,4 +60,20 @@
 // cursor (closed when the loop ends or breaks), Clear a deleteMany of
 // every document of the collection. All of them work on MongoDB 4.2 and
 // later and on FerretDB.
+//
+// # Prefix scans
+//
+// The store is a kv.PrefixScanner and a kv.KeyScanner. Scan and ScanKeys
+// are one find: the string _ids of the prefix's range (lo <= _id < hi;
+// strings compare byte by byte under the simple collation, which a
+// collection the store creates has: a collection made beforehand with
+// another default collation would misplace keys), or any binary _id, since
+// a hashed key's _id says nothing of the key; the keys found are compared
+// with the prefix in the process. ScanKeys projects _id, "k" and "xn", so
+// no value is sent. On MongoDB both parts of the filter are bounds on the
+// _id index (not measured: the tests run against FerretDB); hashed keys
+// (binary, with NUL, or longer than MaxPlainKeySize) are read on every
+// scan, so a store made mostly of them gains little.
+// FerretDB evaluates the filter document by document: there the scan reads
+// the whole collection on the server, and sends only what matches.
 package mongo

@@ -40,8 +40,9 @@ const MaxValueSize = 15 << 20
 const inBatch = 1000
 
 // Store is a kv.Store[string, []byte] over one MongoDB collection. It also
-// implements kv.BatchGetter, kv.BatchSetter and kv.BatchDeleter. It is safe
-// for concurrent use.
+// implements kv.BatchGetter, kv.BatchSetter, kv.BatchDeleter,
+// kv.PrefixScanner (a range query on _id) and kv.KeyScanner (the same
+// query projecting keys and expiry only). It is safe for concurrent use.
 //
 // Make one with New or Open; the zero Store is not usable.
 type Store struct {
@@ -433,14 +434,10 @@ func (s *Store) Clear(ctx context.Context) error {
 	return nil
 }
 
-// scan runs a find over the live documents and calls each with every
-// document until it returns false; it closes the cursor however it ends.
-func (s *Store) scan(ctx context.Context, op string, projection any, each func(bson.Raw) bool) error {
-	opts := options.Find()
-	if projection != nil {
-		opts.SetProjection(projection)
-	}
-	cur, err := s.coll.Find(ctx, liveFilter(s.now.Now()), opts)
+// scan runs the find of q and calls each with every document until it
+// returns false; it closes the cursor however it ends.
+func (s *Store) scan(ctx context.Context, op string, q query, projection any, each func(bson.Raw) bool) error {
+	cur, err := s.coll.Find(ctx, q.filter(s.now.Now()), q.findOptions(projection))
 	if err != nil {
 		return errs.Err(op, err)
 	}
@@ -465,15 +462,21 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 	if err := s.life.Begin(ctx); err != nil {
 		return kv.ErrorSeq[string](errs.Err("keys", err))
 	}
+	return s.keys(ctx, "keys", query{})
+}
+
+// keys yields the live keys q lists, reading their _id, key and expiry
+// only.
+func (s *Store) keys(ctx context.Context, op string, q query) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		stopped := false
-		err := s.scan(ctx, "keys", keysProjection, func(doc bson.Raw) bool {
+		err := s.scan(ctx, op, q, keysProjection, func(doc bson.Raw) bool {
 			d, err := decode(doc, false)
 			if err != nil {
-				stopped = !yield("", errs.Err("keys", err))
+				stopped = !yield("", errs.Err(op, err))
 				return !stopped
 			}
-			if s.now.Expired(d.expiresAt) {
+			if s.now.Expired(d.expiresAt) || !q.wants(d.key) {
 				return true
 			}
 			stopped = !yield(d.key, nil)
@@ -488,19 +491,24 @@ func (s *Store) Keys(ctx context.Context) iter.Seq2[string, error] {
 // All yields every entry that is present and not expired, from one cursor
 // over the collection. Breaking out of the loop closes the cursor.
 func (s *Store) All(ctx context.Context) iter.Seq2[kv.Entry[string, []byte], error] {
-	type entry = kv.Entry[string, []byte]
 	if err := s.life.Begin(ctx); err != nil {
-		return kv.ErrorSeq[entry](errs.Err("all", err))
+		return kv.ErrorSeq[kv.Entry[string, []byte]](errs.Err("all", err))
 	}
+	return s.entries(ctx, "all", query{})
+}
+
+// entries yields the live entries q lists.
+func (s *Store) entries(ctx context.Context, op string, q query) iter.Seq2[kv.Entry[string, []byte], error] {
+	type entry = kv.Entry[string, []byte]
 	return func(yield func(entry, error) bool) {
 		stopped := false
-		err := s.scan(ctx, "all", nil, func(doc bson.Raw) bool {
+		err := s.scan(ctx, op, q, nil, func(doc bson.Raw) bool {
 			d, err := decode(doc, true)
 			if err != nil {
-				stopped = !yield(entry{}, errs.Err("all", err))
+				stopped = !yield(entry{}, errs.Err(op, err))
 				return !stopped
 			}
-			if s.now.Expired(d.expiresAt) {
+			if s.now.Expired(d.expiresAt) || !q.wants(d.key) {
 				return true
 			}
 			stopped = !yield(entry{Key: d.key, Value: d.value, ExpiresAt: d.expiresAt}, nil)
@@ -517,4 +525,6 @@ var (
 	_ kv.BatchGetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchSetter[string, []byte] = (*Store)(nil)
 	_ kv.BatchDeleter[string]        = (*Store)(nil)
+	_ kv.PrefixScanner[[]byte]       = (*Store)(nil)
+	_ kv.KeyScanner                  = (*Store)(nil)
 )

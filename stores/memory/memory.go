@@ -27,7 +27,10 @@ const DefaultSweepInterval = time.Minute
 //
 // Make one with New; the zero Store is not usable.
 type Store[K comparable, V any] struct {
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// entries holds a pointer to each entry: holding them by value
+	// measured more heap at 10⁶ entries (134 against 120 bytes each with
+	// string values, bench/RESULTS.md) and no faster Get.
 	entries map[K]*entry[K, V]
 	life    storekit.Lifecycle // changed under mu, so a call holding mu sees it settled
 

@@ -183,6 +183,29 @@ func storedHeader(h http.Header) http.Header {
 	return out
 }
 
+// cloneHeader copies h into a map sized for extra more fields (so that
+// adding them does not grow it, as it would after http.Header.Clone),
+// with every value slice in one allocation, and returns extra more value
+// slots from that allocation for the fields the caller adds.
+func cloneHeader(h http.Header, extra int) (http.Header, []string) {
+	nv := 0
+	for _, vv := range h {
+		nv += len(vv)
+	}
+	sv := make([]string, nv+extra)
+	out := make(http.Header, len(h)+extra)
+	for k, vv := range h {
+		if vv == nil {
+			out[k] = nil
+			continue
+		}
+		n := copy(sv, vv)
+		out[k] = sv[:n:n]
+		sv = sv[n:]
+	}
+	return out, sv[:extra:extra]
+}
+
 // httpResponse builds the *http.Response served for req from r.
 func (r *Response) httpResponse(req *http.Request, status Status, now time.Time) *http.Response {
 	return r.httpResponseStatus(req, status, now, "", csMember{})
@@ -194,10 +217,7 @@ func (r *Response) httpResponse(req *http.Request, status Status, now time.Time)
 // value slices another, so that a hit pays for Cache-Status no more than
 // one string.
 func (r *Response) httpResponseStatus(req *http.Request, status Status, now time.Time, name string, m csMember) *http.Response {
-	h := r.Header.Clone()
-	if h == nil {
-		h = make(http.Header, 3)
-	}
+	h, vals := cloneHeader(r.Header, 3)
 	var buf [128]byte
 	b := strconv.AppendInt(buf[:0], int64(r.age(now)/time.Second), 10)
 	n := len(b)
@@ -205,7 +225,6 @@ func (r *Response) httpResponseStatus(req *http.Request, status Status, now time
 		b = m.appendTo(b, name)
 	}
 	both := string(b)
-	vals := make([]string, 3)
 	vals[0], vals[1] = both[:n], string(status)
 	h["Age"], h[StatusHeader] = vals[0:1:1], vals[1:2:2]
 	if name != "" {

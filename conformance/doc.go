@@ -74,6 +74,12 @@
 //     after reopening, a failed Get returns no value and the next one reads
 //     the entry, an iteration yields the error once and stops, and Close
 //     still works, ErrClosed after.
+//   - Read-only (ReadOnly, only with Config.NewReadOnlyStore, for a
+//     Persistent store): a store opened read-only on a location reads what
+//     was written there before, and every write (Set, Delete, Clear, the
+//     batch and conditional writes it has) fails with an error wrapping
+//     kv.ErrReadOnly and changes nothing, neither for it nor for a
+//     writable store opened after it.
 //
 // # Injected faults
 //

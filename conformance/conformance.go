@@ -39,6 +39,14 @@ type Config struct {
 	// can be made to fail: the Faults it returns arms the failures (see
 	// Faults). The Faults subtests use it; without it they are skipped.
 	NewFaultyStore func(t testing.TB) (Opener, Faults)
+
+	// NewReadOnlyStore, if set, is NewStore for a location that can also
+	// be opened read-only: write opens it as NewStore's Opener does, read
+	// opens it read-only, a store on which every write fails with an
+	// error wrapping kv.ErrReadOnly and changes nothing (see
+	// kv.ErrReadOnly). The ReadOnly subtest uses it; without it, it is
+	// skipped.
+	NewReadOnlyStore func(t testing.TB) (write, read Opener)
 }
 
 // Capabilities lists the optional behaviour a store declares.

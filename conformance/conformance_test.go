@@ -180,6 +180,9 @@ func brokenCases() []brokenCase {
 		{run: "Close/AfterClose", store: broken(emptyBatchUnchecked), output: "of no keys after Close"},
 		{run: "Context", store: broken(emptyBatchUnchecked), output: "of no entries with a cancelled context"},
 
+		{run: "ReadOnly", store: broken(readOnlyWrites), output: "Set of a present key on a read-only store"},
+		{run: "ReadOnly", store: broken(readOnlyDeletes), output: "CompareAndDelete on a read-only store"},
+
 		{run: "Conditional/Counter", store: broken(casGetThenSet)},
 		{run: "Conditional/SharedHandles", store: broken(casGetThenSet)},
 		{run: "Conditional/SetIfAbsent", store: broken(setIfAbsentSeesExpired)},

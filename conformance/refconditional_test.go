@@ -21,7 +21,7 @@ const (
 // conditionalWrite runs cond on the live entry (ok false: absent) and, when
 // it holds, write, under the location's lock.
 func (s *refStore) conditionalWrite(ctx context.Context, op, key string, opts []kv.SetOption, cond func(e refEntry, ok bool) bool, write func(k string, exp, now time.Time)) (bool, error) {
-	if err := s.check(ctx, op); err != nil {
+	if err := s.checkWrite(ctx, op, op != "compareanddelete"); err != nil {
 		return false, err
 	}
 	now := time.Now()

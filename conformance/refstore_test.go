@@ -77,6 +77,8 @@ const (
 	faultSwallowed       fault = "fault-swallowed"         // a Set whose write fails returns nil
 	faultWritesAnyway    fault = "fault-writes-anyway"     // a Set whose write fails writes, then reports it
 	faultIterationGoesOn fault = "fault-iteration-goes-on" // an iteration goes on after yielding its error
+	readOnlyWrites       fault = "read-only-writes"        // a read-only store writes like any other
+	readOnlyDeletes      fault = "read-only-deletes"       // a read-only store refuses only the writes that set
 )
 
 // shape is which optional interfaces the reference store has.
@@ -128,6 +130,17 @@ func (rc refConfig) config() Config {
 			inj := &FaultSet{}
 			return location(t, inj), inj.Arm
 		},
+		NewReadOnlyStore: func(t testing.TB) (Opener, Opener) {
+			write := location(t, nil)
+			read := func() (kv.Store[string, []byte], error) {
+				s, err := write()
+				if err == nil {
+					s.(interface{ ref() *refStore }).ref().readOnly = true
+				}
+				return s, err
+			}
+			return write, read
+		},
 	}
 }
 
@@ -161,7 +174,10 @@ type refStore struct {
 	doneOnce sync.Once
 
 	closedRacy bool // closed, without synchronization, for closeRaces
+	readOnly   bool // every write fails with kv.ErrReadOnly
 }
+
+func (s *refStore) ref() *refStore { return s }
 
 func (rc refConfig) open(loc *refLocation) kv.Store[string, []byte] {
 	return rc.openInjected(loc, nil)
@@ -208,6 +224,18 @@ func (s *refStore) check(ctx context.Context, op string) error {
 	}
 	if err := ctx.Err(); err != nil && !s.faults[ignoreContext] {
 		return fmt.Errorf("kv/ref: %s: %w", op, err)
+	}
+	return nil
+}
+
+// checkWrite is check for a write (setting when set, else deleting):
+// kv.ErrReadOnly on a read-only store.
+func (s *refStore) checkWrite(ctx context.Context, op string, set bool) error {
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	if s.readOnly && !s.faults[readOnlyWrites] && (set || !s.faults[readOnlyDeletes]) {
+		return fmt.Errorf("kv/ref: %s: %w", op, kv.ErrReadOnly)
 	}
 	return nil
 }
@@ -326,7 +354,7 @@ func (s *refStore) Has(ctx context.Context, key string) (bool, error) {
 
 func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv.SetOption) error {
 	if !s.faults[writeThenCtxErr] {
-		if err := s.check(ctx, "set"); err != nil {
+		if err := s.checkWrite(ctx, "set", true); err != nil {
 			return err
 		}
 	}
@@ -383,13 +411,13 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 		return fmt.Errorf("kv/ref: set %q: %w", key, kv.ErrTooLarge)
 	}
 	if s.faults[writeThenCtxErr] {
-		return s.check(ctx, "set")
+		return s.checkWrite(ctx, "set", true)
 	}
 	return nil
 }
 
 func (s *refStore) Delete(ctx context.Context, key string) error {
-	if err := s.check(ctx, "delete"); err != nil {
+	if err := s.checkWrite(ctx, "delete", false); err != nil {
 		return err
 	}
 	s.loc.mu.Lock()
@@ -418,7 +446,7 @@ func (s *refStore) Len(ctx context.Context) (int, error) {
 }
 
 func (s *refStore) Clear(ctx context.Context) error {
-	if err := s.check(ctx, "clear"); err != nil {
+	if err := s.checkWrite(ctx, "clear", false); err != nil {
 		return err
 	}
 	s.loc.mu.Lock()
@@ -569,7 +597,7 @@ func (s *refStore) setMany(ctx context.Context, entries []kv.Entry[string, []byt
 	if len(entries) == 0 && s.faults[emptyBatchUnchecked] {
 		return nil
 	}
-	if err := s.check(ctx, "set many"); err != nil {
+	if err := s.checkWrite(ctx, "set many", true); err != nil {
 		return err
 	}
 	for i, e := range entries {
@@ -597,7 +625,7 @@ func (s *refStore) deleteMany(ctx context.Context, keys []string) error {
 	if len(keys) == 0 && s.faults[emptyBatchUnchecked] {
 		return nil
 	}
-	if err := s.check(ctx, "delete many"); err != nil {
+	if err := s.checkWrite(ctx, "delete many", false); err != nil {
 		return err
 	}
 	s.loc.mu.Lock()

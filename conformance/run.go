@@ -87,6 +87,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Scan", s.test(testScan))
 	t.Run("Conditional", s.conditional)
 	t.Run("Faults", s.faults)
+	t.Run("ReadOnly", s.readOnly)
 }
 
 // suite is one call of Run.

@@ -29,6 +29,11 @@ func TestConformance(t *testing.T) {
 					}
 				},
 				NewFaultyStore: newFaultyStore(c.opts),
+				NewReadOnlyStore: func(t testing.TB) (conformance.Opener, conformance.Opener) {
+					dir := filepath.Join(t.TempDir(), "store")
+					return func() (kv.Store[string, []byte], error) { return file.Open(dir, c.opts...) },
+						func() (kv.Store[string, []byte], error) { return file.OpenReadOnly(dir, c.opts...) }
+				},
 				Capabilities: conformance.Capabilities{
 					TTL:           true,
 					Persistent:    true,

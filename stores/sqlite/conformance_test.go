@@ -31,7 +31,12 @@ func TestConformance(t *testing.T) {
 			return func() (kv.Store[string, []byte], error) { return sqlite.Open(path) }
 		},
 		NewFaultyStore: newFaultyStore,
-		Capabilities:   capabilities,
+		NewReadOnlyStore: func(t testing.TB) (conformance.Opener, conformance.Opener) {
+			path := filepath.Join(t.TempDir(), "kv.db")
+			return func() (kv.Store[string, []byte], error) { return sqlite.Open(path) },
+				func() (kv.Store[string, []byte], error) { return sqlite.OpenReadOnly(path) }
+		},
+		Capabilities: capabilities,
 	})
 }
 

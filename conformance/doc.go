@@ -72,7 +72,8 @@
 //     failing write, read or iteration comes back wrapped (errors.Is finds
 //     the injected one), a failed Set leaves the old value whole, also
 //     after reopening, a failed Get returns no value and the next one reads
-//     the entry, an iteration yields the error once and stops, and Close
+//     the entry, a failed GetMany returns no values (not a partial map),
+//     an iteration yields the error once and stops, and Close
 //     still works, ErrClosed after.
 //   - Read-only (ReadOnly, only with Config.NewReadOnlyStore, for a
 //     Persistent store): a store opened read-only on a location reads what

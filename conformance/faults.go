@@ -53,6 +53,7 @@ func (s *suite) faults(t *testing.T) {
 	}
 	t.Run("SetKeepsOld", s.faulty(testFaultSetKeepsOld))
 	t.Run("GetReports", s.faulty(testFaultGetReports))
+	t.Run("GetManyReports", s.faulty(testFaultGetManyReports))
 	t.Run("IterationStops", s.faulty(testFaultIterationStops))
 	t.Run("CloseAfterFault", s.faulty(testFaultClose))
 }
@@ -122,6 +123,27 @@ func testFaultGetReports(t *testing.T, h *harness, fail Faults) {
 		t.Error("Has under an injected fault reported the key present")
 	}
 	wantValue(t, h.ctx, s, "k", []byte("v"))
+}
+
+// testFaultGetManyReports: a GetMany whose read fails returns the fault
+// and no values (never a partial map that looks like missing keys), and
+// the next GetMany reads every entry. It goes through kv.GetMany, so a
+// store without BatchGetter is checked through its Gets.
+func testFaultGetManyReports(t *testing.T, h *harness, fail Faults) {
+	s := h.store()
+	mustSet(t, h.ctx, s, "a", []byte("1"))
+	mustSet(t, h.ctx, s, "b", []byte("2"))
+	fail(FaultRead, 1, errInjected)
+	got, err := kv.GetMany(h.ctx, s, []string{"a", "b"})
+	fail(FaultRead, 0, nil)
+	wantInjected(t, "GetMany", err)
+	if len(got) != 0 {
+		t.Errorf("GetMany under an injected fault returned values %q", got)
+	}
+	got, err = kv.GetMany(h.ctx, s, []string{"a", "b"})
+	if err != nil || string(got["a"]) != "1" || string(got["b"]) != "2" || len(got) != 2 {
+		t.Fatalf("GetMany after the fault = %q, %v; want both entries", got, err)
+	}
 }
 
 // testFaultIterationStops: an iteration whose read fails yields the fault

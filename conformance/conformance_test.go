@@ -174,6 +174,7 @@ func brokenCases() []brokenCase {
 		{run: "Faults/SetKeepsOld", store: broken(faultSwallowed)},
 		{run: "Faults/SetKeepsOld", store: broken(faultWritesAnyway)},
 		{run: "Faults/IterationStops", store: broken(faultIterationGoesOn)},
+		{run: "Faults/GetManyReports", store: broken(getManyFaultMissing)},
 		{run: "Keys/TooLarge", store: limited(setManyChecksFirst), output: "in the middle"},
 		{run: "TTL/Reported", store: broken(expiresAtLate), output: "from the expected"},
 		{run: "Iterate/Complete", store: broken(iterateIgnoresCancel), output: "cancelled after the first item"},

@@ -75,6 +75,7 @@ const (
 	emptyBatchUnchecked  fault = "empty-batch-unchecked"   // an empty batch returns nil, closed or not
 	escapeWithoutMarker  fault = "escape-without-marker"   // keys are stored with bytes other than a-z0-9 as bare hex
 	faultSwallowed       fault = "fault-swallowed"         // a Set whose write fails returns nil
+	getManyFaultMissing  fault = "get-many-fault-missing"  // a GetMany whose read fails reports the keys missing
 	faultWritesAnyway    fault = "fault-writes-anyway"     // a Set whose write fails writes, then reports it
 	faultIterationGoesOn fault = "fault-iteration-goes-on" // an iteration goes on after yielding its error
 	readOnlyWrites       fault = "read-only-writes"        // a read-only store writes like any other
@@ -576,6 +577,12 @@ func (s *refStore) getMany(ctx context.Context, keys []string) (map[string][]byt
 	}
 	if err := s.check(ctx, "get many"); err != nil {
 		return nil, err
+	}
+	if err := s.inject.Take(FaultRead); err != nil {
+		if s.faults[getManyFaultMissing] {
+			return map[string][]byte{}, nil
+		}
+		return nil, fmt.Errorf("kv/ref: get many: %w", err)
 	}
 	s.loc.mu.Lock()
 	defer s.loc.mu.Unlock()

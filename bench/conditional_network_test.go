@@ -81,21 +81,7 @@ func openDynamoCond(b *testing.B) condOps {
 // with v = :old, on items {k: key bytes, v: value bytes}.
 func openDynamoCondRaw(b *testing.B) condOps {
 	c := dynamoClient(b)
-	table := aws.String(uniqueName(b, "raw"))
-	ctx := context.Background()
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            table,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeB}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := dynamodb.NewTableExistsWaiter(c).Wait(ctx, &dynamodb.DescribeTableInput{TableName: table}, time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: table}) })
+	table := rawDynamoTable(b, c)
 	put := func(ctx context.Context, key string, value []byte, cond string, vals map[string]types.AttributeValue) (bool, error) {
 		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: table,

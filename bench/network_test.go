@@ -291,10 +291,9 @@ func dynamoClient(b *testing.B) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ep) })
 }
 
-// openDynamoRaw is GetItem (consistent read, as the store reads) and
-// PutItem through the AWS SDK, on items {k: key bytes, v: CBOR bytes}.
-func openDynamoRaw(b *testing.B) ops {
-	c := dynamoClient(b)
+// rawDynamoTable creates a table of items {k: key bytes, v: value bytes}
+// for the raw baselines, deleted when the benchmark ends.
+func rawDynamoTable(b *testing.B, c *dynamodb.Client) *string {
 	table := aws.String(uniqueName(b, "raw"))
 	ctx := context.Background()
 	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -310,6 +309,14 @@ func openDynamoRaw(b *testing.B) ops {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: table}) })
+	return table
+}
+
+// openDynamoRaw is GetItem (consistent read, as the store reads) and
+// PutItem through the AWS SDK, on items {k: key bytes, v: CBOR bytes}.
+func openDynamoRaw(b *testing.B) ops {
+	c := dynamoClient(b)
+	table := rawDynamoTable(b, c)
 	return ops{
 		get: func(ctx context.Context, key string) (Record, error) {
 			out, err := c.GetItem(ctx, &dynamodb.GetItemInput{

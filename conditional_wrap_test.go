@@ -215,34 +215,3 @@ func increment(old []byte, found bool) ([]byte, error) {
 	}
 	return []byte(strconv.Itoa(n + 1)), nil
 }
-
-// TestLoaderDoesNotOverwriteAnotherWriter checks that a Loader over a
-// ConditionalWriter stores a loaded value only if nobody wrote the key in
-// s while the load ran, through the Loader or not.
-func TestLoaderDoesNotOverwriteAnotherWriter(t *testing.T) {
-	ctx := context.Background()
-	m := memory.New[string, string]()
-	defer m.Close()
-	started, release := make(chan struct{}), make(chan struct{})
-	l := kv.Loader[string, string](m, func(context.Context, string) (string, time.Duration, error) {
-		close(started)
-		<-release
-		return "loaded", 0, nil
-	})
-	done := make(chan string)
-	go func() {
-		v, _ := l.Get(ctx, "k")
-		done <- v
-	}()
-	<-started
-	if err := m.Set(ctx, "k", "other client"); err != nil {
-		t.Fatal(err)
-	}
-	close(release)
-	if v := <-done; v != "loaded" {
-		t.Fatalf("the loading Get returned %q, want loaded", v)
-	}
-	if v, err := m.Get(ctx, "k"); err != nil || v != "other client" {
-		t.Fatalf("the store holds %q, %v; want the other client's write", v, err)
-	}
-}

@@ -234,32 +234,45 @@ func TestLoaderWaitHonoursContext(t *testing.T) {
 	}
 }
 
-// A Set through the Loader while a load of the key runs is not
-// overwritten by the loaded value.
-func TestLoaderLoadDoesNotOverwriteASetMeanwhile(t *testing.T) {
-	ctx := context.Background()
-	m := memory.New[string, string]()
-	defer m.Close()
-	started, release := make(chan struct{}), make(chan struct{})
-	l := kv.Loader[string, string](m, func(context.Context, string) (string, time.Duration, error) {
-		close(started)
-		<-release
-		return "loaded", 0, nil
-	})
-	done := make(chan string)
-	go func() {
-		v, _ := l.Get(ctx, "k")
-		done <- v
-	}()
-	<-started
-	if err := l.Set(ctx, "k", "set"); err != nil {
-		t.Fatal(err)
-	}
-	close(release)
-	if v := <-done; v != "loaded" {
-		t.Fatalf("the loading Get returned %q, want loaded", v)
-	}
-	if v, err := l.Get(ctx, "k"); err != nil || v != "set" {
-		t.Fatalf("Get after the load = %q, %v; want set (the Set made meanwhile)", v, err)
+// A write of the key while a load of it runs is not overwritten by the
+// loaded value: a Set through the Loader, and (the store being a
+// ConditionalWriter, so the load is stored with SetIfAbsent) a Set by
+// another client of the store.
+func TestLoaderLoadDoesNotOverwriteAWriteMeanwhile(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		writer func(l, m kv.Store[string, string]) kv.Store[string, string]
+	}{
+		{"through the Loader", func(l, _ kv.Store[string, string]) kv.Store[string, string] { return l }},
+		{"by another client of the store", func(_, m kv.Store[string, string]) kv.Store[string, string] { return m }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			m := memory.New[string, string]()
+			defer m.Close()
+			started, release := make(chan struct{}), make(chan struct{})
+			l := kv.Loader[string, string](m, func(context.Context, string) (string, time.Duration, error) {
+				close(started)
+				<-release
+				return "loaded", 0, nil
+			})
+			done := make(chan string)
+			go func() {
+				v, _ := l.Get(ctx, "k")
+				done <- v
+			}()
+			<-started
+			w := tc.writer(l, m)
+			if err := w.Set(ctx, "k", "written"); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if v := <-done; v != "loaded" {
+				t.Fatalf("the loading Get returned %q, want loaded", v)
+			}
+			if v, err := w.Get(ctx, "k"); err != nil || v != "written" {
+				t.Fatalf("Get after the load = %q, %v; want the write made meanwhile", v, err)
+			}
+		})
 	}
 }

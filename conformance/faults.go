@@ -58,17 +58,23 @@ func (s *suite) faults(t *testing.T) {
 	t.Run("CloseAfterFault", s.faulty(testFaultClose))
 }
 
+// openWith makes h open its stores with the Opener that newStore (a
+// Config hook that makes a location: NewFaultyStore, NewReadOnlyStore)
+// returns, and returns what the hook gives beside it.
+func openWith[T any](t *testing.T, h *harness, newStore func(testing.TB) (Opener, T)) T {
+	h.newStoreMu.Lock()
+	defer h.newStoreMu.Unlock()
+	var extra T
+	h.open, extra = newStore(t)
+	return extra
+}
+
 // faulty is test over a location of NewFaultyStore.
 func (s *suite) faulty(fn func(*testing.T, *harness, Faults)) func(*testing.T) {
 	return func(t *testing.T) {
 		t.Helper()
 		h := s.newHarness(t)
-		var fail Faults
-		func() {
-			h.newStoreMu.Lock()
-			defer h.newStoreMu.Unlock()
-			h.open, fail = s.cfg.NewFaultyStore(t)
-		}()
+		fail := openWith(t, h, s.cfg.NewFaultyStore)
 		if h.open == nil || fail == nil {
 			t.Fatal("Config.NewFaultyStore returned a nil Opener or Faults")
 		}

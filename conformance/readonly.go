@@ -20,12 +20,7 @@ func (s *suite) readOnly(t *testing.T) {
 		t.Skip("the store is not Persistent: there is nothing to open read-only")
 	}
 	h := s.newHarness(t)
-	var read Opener
-	func() {
-		h.newStoreMu.Lock()
-		defer h.newStoreMu.Unlock()
-		h.open, read = s.cfg.NewReadOnlyStore(t)
-	}()
+	read := openWith(t, h, s.cfg.NewReadOnlyStore)
 	if h.open == nil || read == nil {
 		t.Fatal("Config.NewReadOnlyStore returned a nil Opener")
 	}

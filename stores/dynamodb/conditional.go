@@ -19,16 +19,22 @@ import (
 //
 //   - SetIfAbsent puts the head with the condition
 //     "attribute_not_exists(k) OR xn <= :now": no item, or an expired one.
-//   - CompareAndSwap and CompareAndDelete read the head first (strongly
-//     consistent). An inline value is compared in the condition itself
-//     ("v = :old"). A chunked value cannot be: its chunks are read and
-//     compared with old in the process, and the write is conditional on
-//     the head's generation ("g = :g"), which is drawn at random for every
-//     write, so the condition holds only while the head is still the one
-//     whose value was compared. Both also require the head to be live at
-//     :now. When the condition fails (a concurrent write came between the
-//     read and the write), the read and the comparison start again, at
-//     most maxConditionalAttempts times.
+//   - CompareAndSwap and CompareAndDelete with an old value that fits in
+//     one item (with its key) are the write alone, with the comparison in
+//     its condition: "v = :old", and the head live at :now. A stored value
+//     equal to such an old value is inline too (whether a value is inline
+//     depends on its size and its key only), and a chunked head has no
+//     "v", so the condition holds exactly when the entry is live and holds
+//     old. No read comes first, and a failed condition is the answer.
+//   - With a larger old value they read the head first (strongly
+//     consistent): the chunks are read and compared with old in the
+//     process, and the write is conditional on the head's generation
+//     ("g = :g"), which is drawn at random for every write, so the
+//     condition holds only while the head is still the one whose value was
+//     compared, and on the head being live at :now. When the condition
+//     fails (a concurrent write came between the read and the write), the
+//     read and the comparison start again, at most maxConditionalAttempts
+//     times.
 //
 // A new chunked value follows the chunk protocol of Set: its chunks are
 // written first and only the head makes them visible, so readers never
@@ -63,21 +69,29 @@ func sameCondition(h head, now time.Time) condition {
 		names:  map[string]string{"#xn": attrExpNs},
 		values: map[string]types.AttributeValue{":now": n(now.UnixNano())},
 	}
-	if h.chunks.gen != nil {
-		c.expr = "#g = :g"
-		c.names["#g"] = attrGen
-		c.values[":g"] = b(h.chunks.gen)
-	} else {
-		c.expr = "#v = :v"
-		c.names["#v"] = attrValue
-		v := h.value
-		if v == nil {
-			v = []byte{}
-		}
-		c.values[":v"] = b(v)
+	if h.chunks.gen == nil {
+		return valueCondition(h.value, now)
 	}
-	c.expr += " AND (attribute_not_exists(#xn) OR #xn > :now)"
+	c.expr = "#g = :g AND " + liveExpr
+	c.names["#g"] = attrGen
+	c.values[":g"] = b(h.chunks.gen)
 	return c
+}
+
+// liveExpr holds when the item has no expiry or expires after :now.
+const liveExpr = "(attribute_not_exists(#xn) OR #xn > :now)"
+
+// valueCondition holds while the head item holds v inline and is live at
+// now.
+func valueCondition(v []byte, now time.Time) condition {
+	if v == nil {
+		v = []byte{}
+	}
+	return condition{
+		expr:   "#v = :v AND " + liveExpr,
+		names:  map[string]string{"#v": attrValue, "#xn": attrExpNs},
+		values: map[string]types.AttributeValue{":v": b(v), ":now": n(now.UnixNano())},
+	}
 }
 
 // compareStep is what a compare-and-write does with the head it read.
@@ -170,8 +184,9 @@ func (s *Store) SetIfAbsent(ctx context.Context, key string, value []byte, opts 
 
 // CompareAndSwap replaces the value of key with new, and its expiry with
 // the one of opts, when the key is live and its value equals old byte for
-// byte: one PutItem conditional on the head read (see the comparison
-// above). An absent or expired key is never swapped.
+// byte: one PutItem conditional on old (or, for an old value too large
+// for one item, on the head read first; see the comparison above). An
+// absent or expired key is never swapped.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte, opts ...kv.SetOption) (bool, error) {
 	expiresAt, err := s.conditional(ctx, key, new, opts)
 	if err != nil {
@@ -202,7 +217,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, new []byte,
 
 // CompareAndDelete removes key, and the chunks of its value, when the key
 // is live and its value equals old byte for byte: one DeleteItem
-// conditional on the head read.
+// conditional on old (or on the head read first, as CompareAndSwap).
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
 	if err := s.life.BeginWrite(ctx); err != nil {
 		return false, errs.Key("compareanddelete", key, err)
@@ -227,11 +242,26 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (b
 	return deleted, nil
 }
 
-// compareAnd runs write, conditional on key's head being the one read,
-// when that head holds old; it reads and compares again when a concurrent
-// write fails the condition. It reports whether write happened, and then
-// deletes the chunks of the value it replaced.
+// compareAnd runs write when key's head is live and holds old, and
+// reports whether it happened. An old value that fits in one item is
+// compared by the write's condition alone; a larger one through a read
+// (see compareChunked).
 func (s *Store) compareAnd(ctx context.Context, key string, old []byte, write func(condition) error) (bool, error) {
+	if !inline(key, old) {
+		return s.compareChunked(ctx, key, old, write)
+	}
+	err := write(valueCondition(old, s.now.Now()))
+	if conditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// compareChunked runs write, conditional on key's head being the one
+// read, when that head holds old; it reads and compares again when a
+// concurrent write fails the condition. It reports whether write
+// happened, and then deletes the chunks of the value it replaced.
+func (s *Store) compareChunked(ctx context.Context, key string, old []byte, write func(condition) error) (bool, error) {
 	for range maxConditionalAttempts {
 		h, found, err := s.readHead(ctx, key)
 		if err != nil {

@@ -3,6 +3,7 @@ package dynamodb_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -107,5 +108,52 @@ func TestConditionalChunked(t *testing.T) {
 	}
 	if n := rawCount(t, client, table); n != 0 {
 		t.Errorf("items after CompareAndDelete of a chunked value: %d, want 0", n)
+	}
+}
+
+// TestCompareInlineIsOneRequest checks that CompareAndSwap and
+// CompareAndDelete with an old value that fits in one item send the
+// conditional write alone, no GetItem first, whether the condition holds
+// or not, and still answer right: a live equal value is swapped or
+// deleted, another value or an expired one is not.
+func TestCompareInlineIsOneRequest(t *testing.T) {
+	var sent sentItems
+	s, err := ddbstore.New(countingClient(t, &sent), newTable(t, testClient(t)), ddbstore.WithCreateTable(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	if err := s.Set(ctx, "k", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "gone", []byte("a"), kv.WithExpiresAt(time.Now().Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		call func() (bool, error)
+		want bool
+		op   string
+	}{
+		{"swap of the value held", func() (bool, error) { return s.CompareAndSwap(ctx, "k", []byte("a"), []byte("b")) }, true, "PutItem"},
+		{"swap of another value", func() (bool, error) { return s.CompareAndSwap(ctx, "k", []byte("a"), []byte("c")) }, false, "PutItem"},
+		{"swap of an expired value", func() (bool, error) { return s.CompareAndSwap(ctx, "gone", []byte("a"), []byte("c")) }, false, "PutItem"},
+		{"swap of an absent key", func() (bool, error) { return s.CompareAndSwap(ctx, "none", nil, []byte("c")) }, false, "PutItem"},
+		{"delete of another value", func() (bool, error) { return s.CompareAndDelete(ctx, "k", []byte("a")) }, false, "DeleteItem"},
+		{"delete of the value held", func() (bool, error) { return s.CompareAndDelete(ctx, "k", []byte("b")) }, true, "DeleteItem"},
+	}
+	sent.takeRequests()
+	for _, c := range cases {
+		got, err := c.call()
+		if err != nil || got != c.want {
+			t.Errorf("%s = %v, %v; want %v", c.name, got, err, c.want)
+		}
+		if reqs := sent.takeRequests(); len(reqs) != 1 || reqs[c.op] != 1 {
+			t.Errorf("%s sent %v, want one %s", c.name, reqs, c.op)
+		}
+	}
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, kv.ErrNotFound) {
+		t.Errorf("Get after CompareAndDelete: %v, want kv.ErrNotFound", err)
 	}
 }

@@ -64,18 +64,21 @@
 // The Store is a kv.ConditionalWriter, atomic across clients and
 // processes: each write is one PutItem or DeleteItem with a
 // ConditionExpression on the entry's head item. SetIfAbsent requires the
-// item to be absent or expired. CompareAndSwap and CompareAndDelete read
-// the head first; an inline value is compared in the condition itself, a
-// chunked one is read and compared whole in the process, and the write is
-// then conditional on the head's chunk generation, random for every
-// write, so it holds only while the value compared is still the one
-// stored. A concurrent write that fails the condition makes them read and
-// compare again. New chunked values follow the chunk protocol above, so
+// item to be absent or expired. CompareAndSwap and CompareAndDelete with
+// an old value that fits in one item are the write alone, the comparison
+// in its condition ("v = :old", and live). With a larger old value they
+// read the head first: the chunked value is read and compared whole in
+// the process, and the write is then conditional on the head's chunk
+// generation, random for every write, so it holds only while the value
+// compared is still the one stored; a concurrent write that fails the
+// condition makes them read and compare again. New chunked values follow
+// the chunk protocol above, so
 // readers never see a torn value. One caveat DynamoDB shares with any
 // conditional write: when the SDK retries a request whose reply was lost,
 // a write that happened can be reported as a failed condition (false).
-// A comparison costs a GetItem more than Set, and the chunks' BatchGetItem
-// for a chunked value of the old value's size.
+// A comparison with an inline old value costs what Set costs (one
+// request); with a chunked one, a GetItem more, and the chunks'
+// BatchGetItem when the stored value has the old value's size.
 //
 // # Costs
 //

@@ -24,15 +24,23 @@ import (
 
 // sentItems is an HTTP transport that counts the items DynamoDB sends in
 // Scan replies (their Count, after the filter) and the BatchGetItem
-// requests, which is how chunks are read.
+// requests, which is how chunks are read, and the requests of every
+// operation.
 type sentItems struct {
 	mu        sync.Mutex
 	scanned   int
 	batchGets int
+	requests  map[string]int
 }
 
 func (c *sentItems) RoundTrip(req *http.Request) (*http.Response, error) {
 	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+	c.mu.Lock()
+	if c.requests == nil {
+		c.requests = map[string]int{}
+	}
+	c.requests[op]++
+	c.mu.Unlock()
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil || (op != "Scan" && op != "BatchGetItem") {
 		return resp, err
@@ -53,6 +61,16 @@ func (c *sentItems) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.batchGets++
 	}
 	return resp, nil
+}
+
+// takeRequests returns the requests counted per operation and resets
+// them.
+func (c *sentItems) takeRequests() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.requests
+	c.requests = nil
+	return r
 }
 
 // take returns the counts and resets them.

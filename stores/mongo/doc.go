@@ -76,4 +76,29 @@
 // scan, so a store made mostly of them gains little.
 // FerretDB evaluates the filter document by document: there the scan reads
 // the whole collection on the server, and sends only what matches.
+//
+// # No conditional writes
+//
+// The store is not a kv.ConditionalWriter, so kv.Update and kv.Lock refuse
+// it with kv.ErrUnsupported, and it cannot be httpcache's lease store
+// (httpcache.WithLeases reports kv.ErrUnsupported; a store that has the
+// capability can hold the leases while this one holds the responses).
+// On MongoDB the capability would be filtered single-document
+// writes (insertOne for an absent key, updateOne or deleteOne on
+// {_id, v: old, live}), which MongoDB applies atomically. The store is
+// tested against FerretDB 1.x, which does not: its handler runs a
+// filtered update, findAndModify or delete as a query for the matching
+// documents followed by an UPDATE or DELETE by _id alone (the read
+// transaction is closed before the write starts), so a write that lands
+// in between is overwritten or deleted although it no longer matches.
+// TestFilteredUpdateAtomicity shows it: eight writers incrementing a
+// counter with such swaps see hundreds of swaps succeed and the counter
+// end at a few dozen. FerretDB's one atomic conditional write is an
+// insert failing on a duplicate _id, which is not enough with one
+// document per key: replacing an expired entry (SetIfAbsent), a swap and
+// a compare-and-delete all need a filtered write. A design on inserts
+// alone (a new document per version of a value) would change what every
+// other operation reads and writes, and is not done. The test fails once
+// a FerretDB makes the filtered write atomic, and on a server other than
+// FerretDB it checks that no swap is lost.
 package mongo

@@ -6,8 +6,9 @@
 //
 // It reads the benchmarks of package bench by name: BenchmarkStore
 // (impl=raw, kv, gokv), BenchmarkBatchGet100 (impl=loop, batch),
-// BenchmarkHTTPCache, BenchmarkHTTPHitVsOrigin and BenchmarkOtelKV
-// (impl=bare, noop, sdk).
+// BenchmarkHTTPCache, BenchmarkHTTPHitVsOrigin, BenchmarkOtelKV
+// (impl=bare, noop, sdk), and BenchmarkConditional and
+// BenchmarkConditionalNetwork (impl=raw, kv; shown, not judged).
 package main
 
 import (
@@ -101,8 +102,42 @@ func (r results) report(w io.Writer) {
 		}
 		rows = append(rows, row{target, measured, v})
 	}
+	info := func(target, measured string) { rows = append(rows, row{target, measured, "info"}) }
 
-	// Typed store over the raw driver.
+	r.typed(add)
+	r.batchGet(add)
+	r.peers(add, info)
+	r.httpcache(add)
+	r.bartventer(add)
+	r.manyWriters(add, info)
+	if n, ok := r.median("BenchmarkHTTPConcurrentMiss/impl=kv", "origin-requests/op"); ok {
+		add("8 concurrent identical misses reach the origin once",
+			fmt.Sprintf("%.2f origin requests per 8 misses", n), n <= 1)
+	}
+	r.conditional(info)
+
+	r.otelkv(add)
+	r.hitRatio(add)
+
+	fmt.Fprintln(w, "| target | measured (median of the runs) | |")
+	fmt.Fprintln(w, "|---|---|---|")
+	met, targets := 0, 0
+	for _, x := range rows {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", x.target, x.measured, x.verdict)
+		switch x.verdict {
+		case "met":
+			met++
+			targets++
+		case "info":
+		default:
+			targets++
+		}
+	}
+	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, targets)
+}
+
+// typed adds the targets of the typed store over the raw driver.
+func (r results) typed(add func(target, measured string, met bool)) {
 	for _, st := range []struct {
 		name  string
 		limit float64
@@ -129,8 +164,10 @@ func (r results) report(w io.Writer) {
 			add(fmt.Sprintf("typed %s %s ≤ %.2f× raw", st.name, op, st.limit), m, ratio <= st.limit)
 		}
 	}
+}
 
-	// Batch get.
+// batchGet adds the targets of GetMany(100) against 100 Gets.
+func (r results) batchGet(add func(target, measured string, met bool)) {
 	for _, st := range []string{"redis", "mongo", "dynamodb", "postgres"} {
 		base := "BenchmarkBatchGet100/store=" + st + "/impl="
 		loop, ok1 := r.median(base+"loop", "ns/op")
@@ -142,8 +179,11 @@ func (r results) report(w io.Writer) {
 		add(fmt.Sprintf("%s GetMany(100) ≥ 10× faster than 100 Gets", st),
 			fmt.Sprintf("%.1f× (batch %s, loop %s)", speedup, dur(batch), dur(loop)), speedup >= 10)
 	}
+}
 
-	// Peers.
+// peers adds the targets against gokv, and golang-lru beside them (not a
+// target of the issue).
+func (r results) peers(add func(target, measured string, met bool), info func(target, measured string)) {
 	for _, st := range []string{"memory", "file", "sqlite", "badger", "redis", "mongo", "dynamodb", "postgres"} {
 		for _, op := range []string{"Get", "Set"} {
 			name := func(impl string) string {
@@ -161,16 +201,18 @@ func (r results) report(w io.Writer) {
 				speedup := p / k
 				m := fmt.Sprintf("%.2f× (kv %s, %s %s)", speedup, dur(k), peer, dur(p))
 				if peer == "lru" {
-					// Not a target of the issue; shown beside the others.
-					rows = append(rows, row{fmt.Sprintf("(not a target) %s %s against golang-lru", st, op), m, "info"})
+					info(fmt.Sprintf("(not a target) %s %s against golang-lru", st, op), m)
 					continue
 				}
 				add(fmt.Sprintf("%s %s faster than %s", st, op, peer), m, speedup > 1)
 			}
 		}
 	}
+}
 
-	// HTTP cache hit.
+// httpcache adds the targets of the HTTP cache against gregjones/httpcache
+// and a loopback origin.
+func (r results) httpcache(add func(target, measured string, met bool)) {
 	if k, ok := r.median("BenchmarkHTTPCache/path=hit/impl=kv", "ns/op"); ok {
 		if g, ok := r.median("BenchmarkHTTPCache/path=hit/impl=gregjones", "ns/op"); ok {
 			add("httpcache hit ≥ 3× faster than gregjones/httpcache's hit",
@@ -191,31 +233,28 @@ func (r results) report(w io.Writer) {
 				fmt.Sprintf("%.2f× (kv %s, gregjones %s)", g/k, dur(k), dur(g)), g > k)
 		}
 	}
-	r.bartventer(add)
-	r.manyWriters(add, func(target, measured string) { rows = append(rows, row{target, measured, "info"}) })
-	if n, ok := r.median("BenchmarkHTTPConcurrentMiss/impl=kv", "origin-requests/op"); ok {
-		add("8 concurrent identical misses reach the origin once",
-			fmt.Sprintf("%.2f origin requests per 8 misses", n), n <= 1)
-	}
+}
 
-	r.otelkv(add)
-	r.hitRatio(add)
-
-	fmt.Fprintln(w, "| target | measured (median of the runs) | |")
-	fmt.Fprintln(w, "|---|---|---|")
-	met, targets := 0, 0
-	for _, x := range rows {
-		fmt.Fprintf(w, "| %s | %s | %s |\n", x.target, x.measured, x.verdict)
-		switch x.verdict {
-		case "met":
-			met++
-			targets++
-		case "info":
-		default:
-			targets++
+// conditional adds, as information (the issue sets no limit), the
+// conditional writes of BenchmarkConditional and
+// BenchmarkConditionalNetwork against the backend's raw conditional write.
+func (r results) conditional(info func(target, measured string)) {
+	for _, bench := range []string{"BenchmarkConditional", "BenchmarkConditionalNetwork"} {
+		for _, st := range []string{"sqlite", "badger", "redis", "dynamodb", "postgres"} {
+			for _, op := range []string{"SetIfAbsent", "CompareAndSwap"} {
+				name := func(impl string) string {
+					return fmt.Sprintf("%s/store=%s/impl=%s/op=%s", bench, st, impl, op)
+				}
+				raw, ok1 := r.median(name("raw"), "ns/op")
+				k, ok2 := r.median(name("kv"), "ns/op")
+				if !ok1 || !ok2 {
+					continue
+				}
+				info(fmt.Sprintf("(not a target) %s %s against the raw conditional write", st, op),
+					fmt.Sprintf("%.2f× (kv %s, raw %s)", k/raw, dur(k), dur(raw)))
+			}
 		}
 	}
-	fmt.Fprintf(w, "\n%d of %d targets met.\n", met, targets)
 }
 
 // bartventer adds the targets against bartventer/httpcache and the

@@ -14,7 +14,8 @@ import (
 var writerCounts = []int{1, 8, 64}
 
 // BenchmarkManyWriters has 1, 8 and 64 goroutines doing Set of a Record
-// (1 KiB payload, CBOR) on one embedded store, each store against its raw
+// (1 KiB payload, CBOR, its ID the Set's ordinal so that every Set
+// changes its row) on one embedded store, each store against its raw
 // driver doing the same writes one at a time (impl=raw, the baseline):
 // for SQLite database/sql with one connection and one transaction per
 // write (an autocommit statement; store=sqlite-full is both with

@@ -18,10 +18,10 @@ import (
 // size of the group transactions, grouped-% the share of the Sets that
 // were committed in one.
 func BenchmarkGroupCommit(b *testing.B) {
-	for _, sync := range []string{"NORMAL", "FULL"} {
-		b.Run("sync="+sync, func(b *testing.B) {
+	for _, mode := range []string{"NORMAL", "FULL"} {
+		b.Run("sync="+mode, func(b *testing.B) {
 			s, err := Open(filepath.Join(b.TempDir(), "kv.db"),
-				WithDSNParams(url.Values{"_pragma": {"synchronous(" + sync + ")"}}))
+				WithDSNParams(url.Values{"_pragma": {"synchronous(" + mode + ")"}}))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -46,7 +46,7 @@ func (g getMany[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 		found, err = s.getter.GetMany(ctx, keys)
 	}
 	if err == nil {
-		if s.size != nil {
+		if s.size != nil && s.t.read.Enabled(ctx) {
 			n := 0
 			for _, v := range found {
 				n += s.size(v)
@@ -74,7 +74,7 @@ func (m setMany[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) er
 	if err == nil {
 		err = s.setter.SetMany(ctx, entries)
 	}
-	if err == nil && s.size != nil {
+	if err == nil && s.size != nil && s.t.written.Enabled(ctx) {
 		n := 0
 		for _, e := range entries {
 			n += s.size(e.Value)
@@ -168,7 +168,7 @@ func (s *store[K, V]) conditionally(ctx context.Context, id opID, written V, op 
 		done, err = op(ctx)
 	}
 	if done && id != opCompareAndDelete {
-		c.bytes(ctx, s.t.written, s.sizeOf(written))
+		s.measure(ctx, &c, s.t.written, written)
 	}
 	c.end(ctx, err, resultNone)
 	return done, err

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kvkit/kv"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // closedError is what operation name returns after Close.
@@ -39,11 +40,14 @@ func (s *store[K, V]) check(id opID) error {
 	return nil
 }
 
-func (s *store[K, V]) sizeOf(v V) int {
-	if s.size == nil {
-		return 0
+// measure adds the size of v to counter (read or written) for call c,
+// when values are measured and counter records: a View that drops the
+// byte counters (sdkmetric.AggregationDrop) disables them, and then no
+// value is measured.
+func (s *store[K, V]) measure(ctx context.Context, c *call, counter metric.Int64Counter, v V) {
+	if s.size != nil && counter.Enabled(ctx) {
+		c.bytes(ctx, counter, s.size(v))
 	}
-	return s.size(v)
 }
 
 // Get calls the wrapped store's Get. A miss is recorded as one, not as an
@@ -65,7 +69,7 @@ func (s *store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	r := resultHit
 	switch {
 	case err == nil:
-		c.bytes(ctx, s.t.read, s.sizeOf(v))
+		s.measure(ctx, &c, s.t.read, v)
 	case errorKind(err) == kindNone:
 		r = resultMiss
 	}
@@ -87,7 +91,7 @@ func (s *store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 		err = s.inner.Set(ctx, key, value, opts...)
 	}
 	if err == nil {
-		c.bytes(ctx, s.t.written, s.sizeOf(value))
+		s.measure(ctx, &c, s.t.written, value)
 	}
 	c.end(ctx, err, resultNone)
 	return err
@@ -205,6 +209,9 @@ func (s *store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 func passEntries[K comparable, V any](ctx context.Context, c *call, size func(V) int,
 	seq iter.Seq2[kv.Entry[K, V], error], yield func(kv.Entry[K, V], error) bool) {
 	n, bytes := 0, 0
+	if size != nil && !c.t.read.Enabled(ctx) {
+		size = nil // not recorded: the values are not measured
+	}
 	var first error
 	for e, err := range seq {
 		switch {

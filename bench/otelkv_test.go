@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/otelkv"
@@ -49,7 +50,9 @@ func BenchmarkOtelKV(b *testing.B) {
 // store of BenchmarkOtelKV's store=memory): impl=record is one Record on
 // an SDK Float64Histogram with a precomputed attribute set (the SDK set-up
 // of impl=sdk-metrics: a manual reader, never collected, and otelkv's
-// bucket bounds); impl=span is one span started and ended with the
+// bucket bounds); impl=clock is the two readings of the monotonic clock
+// that time one call; impl=timed-record is both, what recording one
+// duration costs at least; impl=span is one span started and ended with the
 // attributes otelkv gives a Get's span (the SDK set-up of impl=sdk: every
 // span sampled, into a processor that drops it); impl=span+record is both,
 // the Record in the span's context as otelkv records it. A wrapper that
@@ -70,7 +73,8 @@ func BenchmarkOtelFloor(b *testing.B) {
 		}
 		return h
 	}
-	for _, name := range inRoundOrder([]string{"memory-get", "record", "span", "span+record"}) {
+	epoch := time.Now()
+	for _, name := range inRoundOrder([]string{"memory-get", "record", "clock", "timed-record", "span", "span+record"}) {
 		b.Run("impl="+name, func(b *testing.B) {
 			var run func(i int)
 			switch name {
@@ -90,6 +94,18 @@ func BenchmarkOtelFloor(b *testing.B) {
 			case "record":
 				h := histogram(b)
 				run = func(int) { h.Record(ctx, 1e-6, record...) }
+			case "clock":
+				run = func(int) {
+					if time.Since(epoch) < 0 || time.Since(epoch) < 0 {
+						b.Fatal("the monotonic clock went back")
+					}
+				}
+			case "timed-record":
+				h := histogram(b)
+				run = func(int) {
+					t0 := time.Since(epoch)
+					h.Record(ctx, (time.Since(epoch) - t0).Seconds(), record...)
+				}
 			case "span":
 				tr := newSDKTracers(b).Tracer("floor")
 				run = func(int) {

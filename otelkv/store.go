@@ -40,13 +40,21 @@ func (s *store[K, V]) check(id opID) error {
 	return nil
 }
 
-// measure adds the size of v to counter (read or written) for call c,
-// when values are measured and counter records: a View that drops the
-// byte counters (sdkmetric.AggregationDrop) disables them, and then no
-// value is measured.
+// sizer returns how to measure the values that counter (read or
+// written) counts, or nil when they are not measured: values of a type
+// with no size, or a counter that records nothing (a View that drops the
+// byte counters, sdkmetric.AggregationDrop, disables them).
+func (s *store[K, V]) sizer(ctx context.Context, counter metric.Int64Counter) func(V) int {
+	if s.size == nil || !counter.Enabled(ctx) {
+		return nil
+	}
+	return s.size
+}
+
+// measure adds the size of v to counter for call c, when it is measured.
 func (s *store[K, V]) measure(ctx context.Context, c *call, counter metric.Int64Counter, v V) {
-	if s.size != nil && counter.Enabled(ctx) {
-		c.bytes(ctx, counter, s.size(v))
+	if size := s.sizer(ctx, counter); size != nil {
+		c.bytes(ctx, counter, size(v))
 	}
 }
 
@@ -199,19 +207,17 @@ func (s *store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 			yield(kv.Entry[K, V]{}, err)
 			return
 		}
-		passEntries(ctx, &c, s.size, s.inner.All(ctx), yield)
+		passEntries(ctx, &c, s.sizer(ctx, s.t.read), s.inner.All(ctx), yield)
 	}
 }
 
 // passEntries yields what seq yields, as the one operation c (All, Scan):
-// it counts the entries and the bytes of their values, records the first
-// error, and ends c when the loop ends, however it ends.
+// it counts the entries and the bytes of their values (by size; none when
+// size is nil), records the first error, and ends c when the loop ends,
+// however it ends.
 func passEntries[K comparable, V any](ctx context.Context, c *call, size func(V) int,
 	seq iter.Seq2[kv.Entry[K, V], error], yield func(kv.Entry[K, V], error) bool) {
 	n, bytes := 0, 0
-	if size != nil && !c.t.read.Enabled(ctx) {
-		size = nil // not recorded: the values are not measured
-	}
 	var first error
 	for e, err := range seq {
 		switch {

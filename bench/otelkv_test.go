@@ -3,15 +3,21 @@ package bench
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/kvkit/kv"
 	"github.com/kvkit/kv/otelkv"
 	"github.com/kvkit/kv/stores/memory"
 	"github.com/kvkit/kv/stores/sqlite"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
+	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
@@ -23,16 +29,110 @@ import (
 // impl=sdk-metrics with the SDK's MeterProvider (a manual reader, never
 // collected) and the no-op tracer; impl=sdk with that MeterProvider and the
 // SDK's TracerProvider sampling every span into a processor that drops
-// it. store=sqlite repeats bare, noop and sdk over a typed SQLite store.
+// it. store=sqlite and store=redis repeat bare, noop, sdk-metrics and sdk
+// over a typed SQLite store and a typed Redis store (skipped without
+// KV_TEST_REDIS_ADDR).
 func BenchmarkOtelKV(b *testing.B) {
 	b.Run("store=memory", func(b *testing.B) {
 		runStoreOps(b, otelImpls(newBenchMemory, "bare", "noop", "global", "sdk-metrics", "sdk"))
 	})
-	// The same over SQLite (typed, CBOR), where a call takes microseconds.
+	// The same over stores whose calls take microseconds (typed, CBOR).
 	b.Run("store=sqlite", func(b *testing.B) {
-		runStoreOps(b, otelImpls(newBenchSQLite, "bare", "noop", "sdk"))
+		runStoreOps(b, otelImpls(newBenchSQLite, "bare", "noop", "sdk-metrics", "sdk"))
+	})
+	b.Run("store=redis", func(b *testing.B) {
+		runStoreOps(b, otelImpls(newBenchRedis, "bare", "noop", "sdk-metrics", "sdk"))
 	})
 }
+
+// BenchmarkOtelFloor measures what the SDK costs with no kv involved,
+// beside a memory Get of a Record (impl=memory-get, the baseline, the
+// store of BenchmarkOtelKV's store=memory): impl=record is one Record on
+// an SDK Float64Histogram with a precomputed attribute set (the SDK set-up
+// of impl=sdk-metrics: a manual reader, never collected, and otelkv's
+// bucket bounds); impl=clock is the two readings of the monotonic clock
+// that time one call; impl=timed-record is both, what recording one
+// duration costs at least; impl=span is one span started and ended with the
+// attributes otelkv gives a Get's span (the SDK set-up of impl=sdk: every
+// span sampled, into a processor that drops it); impl=span+record is both,
+// the Record in the span's context as otelkv records it. A wrapper that
+// records a span or a histogram per call costs at least this on top of
+// the store.
+func BenchmarkOtelFloor(b *testing.B) {
+	ctx := context.Background()
+	attrs := []attribute.KeyValue{semconv.DBSystemNameKey.String("memory"), semconv.DBOperationNameKey.String("get")}
+	set := attribute.NewSet(append(slices.Clone(attrs), attribute.String("kv.result", "hit"))...)
+	record := []metric.RecordOption{metric.WithAttributeSet(set)}
+	start := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...)}
+	hit := []attribute.KeyValue{attribute.String("kv.result", "hit")}
+	histogram := func(b *testing.B) metric.Float64Histogram {
+		h, err := newSDKMeters(b).Meter("floor").Float64Histogram("db.client.operation.duration",
+			metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(otelDurationBuckets...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return h
+	}
+	epoch := time.Now()
+	for _, name := range inRoundOrder([]string{"memory-get", "record", "clock", "timed-record", "span", "span+record"}) {
+		b.Run("impl="+name, func(b *testing.B) {
+			var run func(i int)
+			switch name {
+			case "memory-get":
+				s := newBenchMemory(b)
+				rec := newRecord(recordSize)
+				for k := range benchKeys {
+					if err := s.Set(ctx, benchKey(k), rec); err != nil {
+						b.Fatal(err)
+					}
+				}
+				run = func(i int) {
+					if _, err := s.Get(ctx, benchKey(i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			case "record":
+				h := histogram(b)
+				run = func(int) { h.Record(ctx, 1e-6, record...) }
+			case "clock":
+				run = func(int) {
+					if time.Since(epoch) < 0 || time.Since(epoch) < 0 {
+						b.Fatal("the monotonic clock went back")
+					}
+				}
+			case "timed-record":
+				h := histogram(b)
+				run = func(int) {
+					t0 := time.Since(epoch)
+					h.Record(ctx, (time.Since(epoch) - t0).Seconds(), record...)
+				}
+			case "span":
+				tr := newSDKTracers(b).Tracer("floor")
+				run = func(int) {
+					_, sp := tr.Start(ctx, "get", start...)
+					sp.SetAttributes(hit...)
+					sp.End()
+				}
+			case "span+record":
+				h, tr := histogram(b), newSDKTracers(b).Tracer("floor")
+				run = func(int) {
+					sctx, sp := tr.Start(ctx, "get", start...)
+					h.Record(sctx, 1e-6, record...)
+					sp.SetAttributes(hit...)
+					sp.End()
+				}
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				run(i)
+			}
+		})
+	}
+}
+
+// otelDurationBuckets are otelkv's bounds of its duration histogram
+// (unexported there), so that impl=record searches as many buckets.
+var otelDurationBuckets = []float64{0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
 
 // otelImpls returns the implementations named, over stores that open
 // makes.
@@ -87,6 +187,12 @@ func newBenchSQLite(b *testing.B) kv.Store[string, Record] {
 	}
 	b.Cleanup(func() { raw.Close() })
 	s := kv.Typed(raw, kv.StringKeys(), kv.CBOR[Record]())
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newBenchRedis(b *testing.B) kv.Store[string, Record] {
+	s := kv.Typed(redisBytes(b), kv.StringKeys(), kv.CBOR[Record]())
 	b.Cleanup(func() { s.Close() })
 	return s
 }

@@ -46,10 +46,10 @@ func (g getMany[K, V]) GetMany(ctx context.Context, keys []K) (map[K]V, error) {
 		found, err = s.getter.GetMany(ctx, keys)
 	}
 	if err == nil {
-		if s.size != nil {
+		if size := s.sizer(ctx, s.t.read); size != nil {
 			n := 0
 			for _, v := range found {
-				n += s.size(v)
+				n += size(v)
 			}
 			c.bytes(ctx, s.t.read, n)
 		}
@@ -74,10 +74,10 @@ func (m setMany[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) er
 	if err == nil {
 		err = s.setter.SetMany(ctx, entries)
 	}
-	if err == nil && s.size != nil {
+	if size := s.sizer(ctx, s.t.written); err == nil && size != nil {
 		n := 0
 		for _, e := range entries {
-			n += s.size(e.Value)
+			n += size(e.Value)
 		}
 		c.bytes(ctx, s.t.written, n)
 	}
@@ -114,7 +114,7 @@ func (p scan[K, V]) Scan(ctx context.Context, prefix string) iter.Seq2[kv.Entry[
 			yield(kv.Entry[string, V]{}, err)
 			return
 		}
-		passEntries(ctx, &c, s.size, s.scanner.Scan(ctx, prefix), yield)
+		passEntries(ctx, &c, s.sizer(ctx, s.t.read), s.scanner.Scan(ctx, prefix), yield)
 	}
 }
 
@@ -168,7 +168,7 @@ func (s *store[K, V]) conditionally(ctx context.Context, id opID, written V, op 
 		done, err = op(ctx)
 	}
 	if done && id != opCompareAndDelete {
-		c.bytes(ctx, s.t.written, s.sizeOf(written))
+		s.measure(ctx, &c, s.t.written, written)
 	}
 	c.end(ctx, err, resultNone)
 	return done, err

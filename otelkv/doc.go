@@ -59,13 +59,21 @@
 //
 // # Cost
 //
-// The attribute sets are built once by Wrap, so a call allocates nothing
-// of its own. With the API's no-op providers (trace/noop and metric/noop)
-// the wrapper sees it at Wrap and calls the wrapped store straight away.
-// With a no-op tracer and a real meter, no span is started; the clock is
-// read only when the duration histogram is enabled. The global providers
+// The attribute sets, and the attributes a span gets when it ends, are
+// built once by Wrap, so a call allocates nothing of its own. With the
+// API's no-op providers (trace/noop and metric/noop) the wrapper sees it
+// at Wrap and calls the wrapped store straight away. With a no-op tracer
+// and a real meter, no span is started; the clock is read only when the
+// duration histogram is enabled, and values are measured only when their
+// byte counter is: a Get or a Set records one duration and, when it moved
+// bytes, one counter addition. An application that wants only the
+// duration drops the byte counters with a View
+// (sdkmetric.AggregationDrop on kv.client.bytes.*). The global providers
 // before an SDK is installed cost a few allocations per call (the API's
 // non-recording span and its context): pass the no-op providers to a
-// store that must cost nothing. With an SDK, a sampled span costs what
-// the SDK makes it cost (microseconds); bench/ measures each case.
+// store that must cost nothing. With an SDK, each recorded measurement
+// and each sampled span costs what the SDK makes it cost: more than a
+// memory store's Get, so over a memory store the SDK multiplies the cost
+// of a call, and over a store that does I/O it is a small part of it
+// (bench/RESULTS.md, BenchmarkOtelFloor and BenchmarkOtelKV).
 package otelkv

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kvkit/kv"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // closedError is what operation name returns after Close.
@@ -39,11 +40,22 @@ func (s *store[K, V]) check(id opID) error {
 	return nil
 }
 
-func (s *store[K, V]) sizeOf(v V) int {
-	if s.size == nil {
-		return 0
+// sizer returns how to measure the values that counter (read or
+// written) counts, or nil when they are not measured: values of a type
+// with no size, or a counter that records nothing (a View that drops the
+// byte counters, sdkmetric.AggregationDrop, disables them).
+func (s *store[K, V]) sizer(ctx context.Context, counter metric.Int64Counter) func(V) int {
+	if s.size == nil || !counter.Enabled(ctx) {
+		return nil
 	}
-	return s.size(v)
+	return s.size
+}
+
+// measure adds the size of v to counter for call c, when it is measured.
+func (s *store[K, V]) measure(ctx context.Context, c *call, counter metric.Int64Counter, v V) {
+	if size := s.sizer(ctx, counter); size != nil {
+		c.bytes(ctx, counter, size(v))
+	}
 }
 
 // Get calls the wrapped store's Get. A miss is recorded as one, not as an
@@ -65,7 +77,7 @@ func (s *store[K, V]) Get(ctx context.Context, key K) (V, error) {
 	r := resultHit
 	switch {
 	case err == nil:
-		c.bytes(ctx, s.t.read, s.sizeOf(v))
+		s.measure(ctx, &c, s.t.read, v)
 	case errorKind(err) == kindNone:
 		r = resultMiss
 	}
@@ -87,7 +99,7 @@ func (s *store[K, V]) Set(ctx context.Context, key K, value V, opts ...kv.SetOpt
 		err = s.inner.Set(ctx, key, value, opts...)
 	}
 	if err == nil {
-		c.bytes(ctx, s.t.written, s.sizeOf(value))
+		s.measure(ctx, &c, s.t.written, value)
 	}
 	c.end(ctx, err, resultNone)
 	return err
@@ -195,13 +207,14 @@ func (s *store[K, V]) All(ctx context.Context) iter.Seq2[kv.Entry[K, V], error] 
 			yield(kv.Entry[K, V]{}, err)
 			return
 		}
-		passEntries(ctx, &c, s.size, s.inner.All(ctx), yield)
+		passEntries(ctx, &c, s.sizer(ctx, s.t.read), s.inner.All(ctx), yield)
 	}
 }
 
 // passEntries yields what seq yields, as the one operation c (All, Scan):
-// it counts the entries and the bytes of their values, records the first
-// error, and ends c when the loop ends, however it ends.
+// it counts the entries and the bytes of their values (by size; none when
+// size is nil), records the first error, and ends c when the loop ends,
+// however it ends.
 func passEntries[K comparable, V any](ctx context.Context, c *call, size func(V) int,
 	seq iter.Seq2[kv.Entry[K, V], error], yield func(kv.Entry[K, V], error) bool) {
 	n, bytes := 0, 0

@@ -104,6 +104,16 @@ type telemetry struct {
 var (
 	hitAttr  = resultKey.String("hit")
 	missAttr = resultKey.String("miss")
+
+	// What a span gets when it ends, as slices built once: a variadic
+	// argument built at the call would be allocated on every call.
+	spanHit, spanMiss = []attribute.KeyValue{hitAttr}, []attribute.KeyValue{missAttr}
+	spanFailed        = func() (by [numKinds][]attribute.KeyValue) { // kindNone unused
+		for k := kindNone + 1; k < numKinds; k++ {
+			by[k] = []attribute.KeyValue{semconv.ErrorTypeKey.String(k.String())}
+		}
+		return by
+	}()
 )
 
 func newTelemetry(c config) *telemetry {
@@ -152,7 +162,7 @@ func newOp(name string, base []attribute.KeyValue) op {
 		miss:  recordWith(attrs, missAttr),
 	}
 	for k := kindNone + 1; k < numKinds; k++ {
-		o.failed[k] = recordWith(attrs, semconv.ErrorTypeKey.String(k.String()))
+		o.failed[k] = recordWith(attrs, spanFailed[k][0])
 	}
 	return o
 }
@@ -197,7 +207,8 @@ func (c *call) batch(n int) {
 	}
 }
 
-// bytes adds n to the read or written counter.
+// bytes adds n to the read or written counter. Its callers measure
+// values only when counter.Enabled (see store.measure).
 func (c *call) bytes(ctx context.Context, counter metric.Int64Counter, n int) {
 	if n > 0 {
 		counter.Add(ctx, int64(n), c.op.okAdd...)
@@ -210,7 +221,9 @@ func (c *call) returned(ctx context.Context, n int) {
 	if c.span != nil {
 		c.span.SetAttributes(semconv.DBResponseReturnedRows(n))
 	}
-	c.t.rows.Record(ctx, int64(n), c.op.ok...)
+	if c.t.rows.Enabled(ctx) {
+		c.t.rows.Record(ctx, int64(n), c.op.ok...)
+	}
 }
 
 // end records the outcome of the call and ends its span. err is what the
@@ -235,16 +248,17 @@ func (c *call) end(ctx context.Context, err error, r result) {
 	c.t.duration.Record(ctx, (time.Since(epoch) - c.start).Seconds(), opts...)
 }
 
+// endSpan sets the outcome of the call on its span and ends it.
 func endSpan(span trace.Span, err error, k kind, r result) {
 	switch {
 	case k != kindNone:
-		span.SetAttributes(semconv.ErrorTypeKey.String(k.String()))
+		span.SetAttributes(spanFailed[k]...)
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 	case r == resultHit:
-		span.SetAttributes(hitAttr)
+		span.SetAttributes(spanHit...)
 	case r == resultMiss:
-		span.SetAttributes(missAttr)
+		span.SetAttributes(spanMiss...)
 	}
 	span.End()
 }

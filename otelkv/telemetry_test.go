@@ -546,3 +546,65 @@ func TestKeyScansAndConditionalWrites(t *testing.T) {
 		t.Errorf("spans (-want +got):\n%s", diff)
 	}
 }
+
+// TestDroppedByteCountersMeasureNothing checks that when a View drops the
+// byte counters, the wrapper measures no value (the size function is not
+// called) and still records every call; with the counters kept, the same
+// calls measure values.
+func TestDroppedByteCountersMeasureNothing(t *testing.T) {
+	drop := sdkmetric.NewView(sdkmetric.Instrument{Name: "kv.client.bytes.*"},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
+	for _, tc := range []struct {
+		name     string
+		views    []sdkmetric.View
+		measured bool
+	}{{"kept", nil, true}, {"dropped", []sdkmetric.View{drop}, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithView(tc.views...))
+			defer mp.Shutdown(context.Background())
+			sizes := 0
+			s := otelkv.Wrap(newMem(t), otelkv.WithMeterProvider(mp),
+				otelkv.WithTracerProvider(tracenoop.NewTracerProvider()),
+				otelkv.WithValueSize(func(b []byte) int { sizes++; return len(b) }))
+			defer s.Close()
+			if err := s.Set(ctx, "k", []byte("abc")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(ctx, "k"); err != nil {
+				t.Fatal(err)
+			}
+			if err := kv.SetMany(ctx, s, []kv.Entry[string, []byte]{{Key: "m", Value: []byte("de")}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kv.GetMany(ctx, s, []string{"k", "m"}); err != nil {
+				t.Fatal(err)
+			}
+			drain(t, s.All(ctx))
+			if ok, err := s.(kv.ConditionalWriter[string, []byte]).CompareAndSwap(ctx, "k", []byte("abc"), []byte("x")); !ok || err != nil {
+				t.Fatalf("CompareAndSwap = %v, %v", ok, err)
+			}
+			if measured := sizes > 0; measured != tc.measured {
+				t.Errorf("the size function ran %d times; want values measured: %v", sizes, tc.measured)
+			}
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(ctx, &rm); err != nil {
+				t.Fatal(err)
+			}
+			calls := uint64(0)
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					if h, ok := m.Data.(metricdata.Histogram[float64]); ok {
+						for _, p := range h.DataPoints {
+							calls += p.Count
+						}
+					}
+				}
+			}
+			if calls != 6 {
+				t.Errorf("the duration histogram counts %d calls, want 6", calls)
+			}
+		})
+	}
+}

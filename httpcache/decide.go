@@ -61,12 +61,22 @@ func decide(lk *lookup, s stored, p policy, now time.Time) decision {
 		return decideConditional(lk, s.entry, now)
 	case s.entry != nil:
 		return decideStored(lk, s.entry, p, now)
-	case s.aliased != nil && (lk.ctl.onlyIfCached || (!lk.dir.noCache && !lk.ctl.refresh && freshFor(s.aliased, lk.dir, now))):
+	case s.aliased != nil && aliasUsable(lk, s.aliased, now):
 		return decision{act: actAliasHit, entry: s.aliased, why: "redirect alias to a fresh response"}
 	case lk.ctl.onlyIfCached || lk.dir.onlyIfCached:
 		return decision{act: actGatewayTimeout, why: "only-if-cached, nothing stored (RFC 9111 5.2.1.7)"}
 	}
 	return decision{act: actFetch, why: "nothing stored"}
+}
+
+// aliasUsable reports whether the response e a redirect alias leads to
+// may be served to lk's request: fresh for it, or under OnlyIfCached
+// unless e is stale and must be revalidated (RFC 9111 5.2.2.2).
+func aliasUsable(lk *lookup, e *Response, now time.Time) bool {
+	if lk.ctl.onlyIfCached {
+		return !e.MustRevalidate || e.fresh(now)
+	}
+	return !lk.dir.noCache && !lk.ctl.refresh && freshFor(e, lk.dir, now)
 }
 
 // decideConditional answers the caller's own conditional request from a
@@ -90,10 +100,8 @@ func decideStored(lk *lookup, e *Response, p policy, now time.Time) decision {
 	switch {
 	case !noCache && freshFor(e, lk.dir, now):
 		return decision{act: actHit, entry: e, why: "fresh (RFC 9111 4.2)"}
-	case lk.ctl.onlyIfCached && e.fresh(now):
-		return decision{act: actHit, entry: e, why: "OnlyIfCached, fresh"}
 	case lk.ctl.onlyIfCached:
-		return decision{act: actStale, entry: e, why: "OnlyIfCached, stale"}
+		return decideOffline(e, now)
 	case !noCache && staleForRequest(e, lk.dir, now):
 		return decision{act: actStale, entry: e, why: "max-stale (RFC 9111 5.2.1.2)"}
 	case !noCache && staleWhileRevalidate(e, p.staleRevalidate, now):
@@ -102,6 +110,20 @@ func decideStored(lk *lookup, e *Response, p policy, now time.Time) decision {
 		return decision{act: actGatewayTimeout, why: "only-if-cached, stored response not usable (RFC 9111 5.2.1.7)"}
 	}
 	return decision{act: actFetch, entry: e, why: "stale or no-cache: revalidate (RFC 9111 4.3.1)"}
+}
+
+// decideOffline serves e to a request that may not reach the origin
+// (OnlyIfCached): fresh, or stale unless it must be revalidated, which
+// a cache that cannot revalidate answers with 504 (RFC 9111 5.2.2.2,
+// 4.2.4).
+func decideOffline(e *Response, now time.Time) decision {
+	switch {
+	case e.fresh(now):
+		return decision{act: actHit, entry: e, why: "OnlyIfCached, fresh"}
+	case e.MustRevalidate:
+		return decision{act: actGatewayTimeout, why: "OnlyIfCached, stale and must-revalidate: 504 (RFC 9111 5.2.2.2)"}
+	}
+	return decision{act: actStale, entry: e, why: "OnlyIfCached, stale"}
 }
 
 // freshFor reports whether e may be served without contacting the origin
@@ -144,12 +166,14 @@ func staleWhileRevalidate(e *Response, configured time.Duration, now time.Time) 
 }
 
 // staleIfError reports whether stale e may be served when the origin fails
-// (RFC 5861 4): the response's and the request's stale-if-error, and
-// configured (WithStaleIfError) unless e must be revalidated.
+// (RFC 5861 4): the response's stale-if-error, and the request's and
+// configured (WithStaleIfError) unless e must be revalidated: neither
+// the client nor the configuration may overrule the origin's
+// must-revalidate (RFC 9111 5.2.2.2, 4.2.4), as max-stale may not.
 func staleIfError(e *Response, d directives, configured time.Duration, now time.Time) bool {
-	window := max(e.StaleIfError, d.staleIfError)
+	window := e.StaleIfError
 	if !e.MustRevalidate {
-		window = max(window, configured)
+		window = max(window, d.staleIfError, configured)
 	}
 	return window > 0 && e.staleFor(now) <= window
 }
@@ -194,6 +218,11 @@ const (
 	ansStaleOnError
 	// ansMerge: a 304 to the revalidation: refresh the stale entry.
 	ansMerge
+	// ansGatewayTimeout: the origin could not be reached to revalidate a
+	// stale entry that must be revalidated: answer 504 rather than
+	// serve it, or pass on a transport error as if nothing were stored
+	// (RFC 9111 5.2.2.2).
+	ansGatewayTimeout
 )
 
 // decideAnswer chooses what to do with the origin's answer (failed: a
@@ -205,6 +234,8 @@ func decideAnswer(lk *lookup, stale *Response, conditional, failed bool, status 
 	switch {
 	case failed && mayServeStale:
 		return ansStaleOnError
+	case failed && stale != nil && stale.MustRevalidate:
+		return ansGatewayTimeout
 	case failed:
 		return ansError
 	case conditional && status == http.StatusNotModified:

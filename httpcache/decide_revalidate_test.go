@@ -1,0 +1,54 @@
+package httpcache
+
+import (
+	"testing"
+	"time"
+)
+
+// TestDecideMustRevalidate checks the decisions for a stored response
+// that must be revalidated once stale (must-revalidate, no-cache, and in
+// a shared cache proxy-revalidate and s-maxage: see TestMustRevalidateSet)
+// when the origin cannot be asked: such a response is never served stale,
+// whatever the client or the configuration allows, and a cache that
+// cannot reach the origin answers 504 (RFC 9111 5.2.2.2, 4.2.4).
+func TestDecideMustRevalidate(t *testing.T) {
+	staleMR := entry(70*time.Second, -10*time.Second, nil, mustRevalidate)
+	freshMR := entry(10*time.Second, time.Minute, nil, mustRevalidate)
+	offline := control{onlyIfCached: true}
+	decisions := []struct {
+		rfc, name string
+		lk        *lookup
+		s         stored
+		want      action
+	}{
+		{"RFC 9111 5.2.2.2", "OnlyIfCached, stale must-revalidate response: 504", req(nil, offline), stored{entry: staleMR}, actGatewayTimeout},
+		{"RFC 9111 5.2.2.2", "OnlyIfCached follows no alias to a stale must-revalidate response: 504", req(nil, offline), stored{aliased: staleMR}, actGatewayTimeout},
+		{"RFC 9111 5.2.2.2", "OnlyIfCached, fresh must-revalidate response: served", req(nil, offline), stored{entry: freshMR}, actHit},
+	}
+	for _, r := range decisions {
+		if d := decide(r.lk, r.s, policy{}, t0); d.act != r.want {
+			t.Errorf("%s: %s: decide = %v (%s), want %v", r.rfc, r.name, d.act, d.why, r.want)
+		}
+	}
+	ownSIE := entry(70*time.Second, -10*time.Second, nil, mustRevalidate, func(e *Response) { e.StaleIfError = time.Minute })
+	answers := []struct {
+		rfc, name  string
+		lk         *lookup
+		stale      *Response
+		failed     bool
+		status     int
+		configured time.Duration
+		want       answer
+	}{
+		{"RFC 9111 5.2.2.2", "origin unreachable: 504, not the transport error", req(nil, control{}), staleMR, true, 0, 0, ansGatewayTimeout},
+		{"RFC 9111 5.2.2.2", "origin unreachable, WithStaleIfError: 504", req(nil, control{}), staleMR, true, 0, time.Minute, ansGatewayTimeout},
+		{"RFC 9111 5.2.2.2", "origin unreachable, request stale-if-error: 504", req(cc("stale-if-error=600"), control{}), staleMR, true, 0, 0, ansGatewayTimeout},
+		{"RFC 9111 5.2.2.2", "request stale-if-error does not overrule must-revalidate on a 503", req(cc("stale-if-error=600"), control{}), staleMR, false, 503, 0, ansPass},
+		{"RFC 5861 4", "the response's own stale-if-error still applies", req(nil, control{}), ownSIE, true, 0, 0, ansStaleOnError},
+	}
+	for _, r := range answers {
+		if got := decideAnswer(r.lk, r.stale, true, r.failed, r.status, r.configured, t0); got != r.want {
+			t.Errorf("%s: %s: decideAnswer = %d, want %d", r.rfc, r.name, got, r.want)
+		}
+	}
+}

@@ -82,10 +82,15 @@ func aliasUsable(lk *lookup, e *Response, now time.Time) bool {
 // decideConditional answers the caller's own conditional request from a
 // fresh stored response, or forwards it as it is (RFC 9111 4.3.2).
 func decideConditional(lk *lookup, e *Response, now time.Time) decision {
+	usable := e != nil && !lk.dir.noCache && !lk.ctl.refresh && freshFor(e, lk.dir, now)
 	switch {
+	case !usable && (lk.ctl.onlyIfCached || lk.dir.onlyIfCached):
+		// Forwarding would contact the origin, which the request
+		// forbids (RFC 9111 5.2.1.7).
+		return decision{act: actGatewayTimeout, why: "conditional, only-if-cached, nothing fresh enough stored (RFC 9111 5.2.1.7)"}
 	case e == nil:
 		return decision{act: actBypass, why: "conditional, nothing stored"}
-	case lk.dir.noCache || lk.ctl.refresh || !freshFor(e, lk.dir, now):
+	case !usable:
 		return decision{act: actBypass, why: "conditional, nothing fresh enough stored"}
 	case notModified(lk.req, e):
 		return decision{act: actNotModified, entry: e, why: "conditional, validator matches"}

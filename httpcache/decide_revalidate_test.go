@@ -1,6 +1,7 @@
 package httpcache
 
 import (
+	"net/http"
 	"testing"
 	"time"
 )
@@ -49,6 +50,29 @@ func TestDecideMustRevalidate(t *testing.T) {
 	for _, r := range answers {
 		if got := decideAnswer(r.lk, r.stale, true, r.failed, r.status, r.configured, t0); got != r.want {
 			t.Errorf("%s: %s: decideAnswer = %d, want %d", r.rfc, r.name, got, r.want)
+		}
+	}
+}
+
+// TestDecideConditionalOnlyIfCached: a conditional request that may not
+// reach the origin (only-if-cached, OnlyIfCached) and finds nothing fresh
+// enough stored is answered 504, not forwarded (RFC 9111 5.2.1.7).
+func TestDecideConditionalOnlyIfCached(t *testing.T) {
+	stale := entry(70*time.Second, -10*time.Second, http.Header{"Etag": {`"a"`}})
+	inm := func(h http.Header) http.Header { h.Set("If-None-Match", `"a"`); return h }
+	rows := []struct {
+		name string
+		lk   *lookup
+		s    stored
+		want action
+	}{
+		{"only-if-cached, stale response", req(inm(cc("only-if-cached")), control{}), stored{entry: stale}, actGatewayTimeout},
+		{"only-if-cached, nothing stored", req(inm(cc("only-if-cached")), control{}), stored{}, actGatewayTimeout},
+		{"OnlyIfCached, nothing stored", req(inm(http.Header{}), control{onlyIfCached: true}), stored{}, actGatewayTimeout},
+	}
+	for _, r := range rows {
+		if d := decide(r.lk, r.s, policy{}, t0); d.act != r.want {
+			t.Errorf("RFC 9111 5.2.1.7: %s: decide = %v (%s), want %v", r.name, d.act, d.why, r.want)
 		}
 	}
 }

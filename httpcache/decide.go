@@ -193,8 +193,21 @@ func notModified(req *http.Request, e *Response) bool {
 	if err != nil {
 		return false
 	}
-	lm, err := http.ParseTime(e.Header.Get("Last-Modified"))
-	return err == nil && !lm.After(ims)
+	lm, ok := modifiedAt(e)
+	return ok && !lm.After(ims)
+}
+
+// modifiedAt is the time If-Modified-Since is compared with for a
+// stored response: its Last-Modified; without one, its Date; without
+// that, when it was received (RFC 9111 4.3.2).
+func modifiedAt(e *Response) (time.Time, bool) {
+	for _, name := range []string{"Last-Modified", "Date"} {
+		if v := e.Header.Get(name); v != "" {
+			t, err := http.ParseTime(v)
+			return t, err == nil
+		}
+	}
+	return e.ResponseTime, !e.ResponseTime.IsZero()
 }
 
 // etagMatches reports whether an If-None-Match list names etag (weak

@@ -76,3 +76,30 @@ func TestDecideConditionalOnlyIfCached(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideIfModifiedSinceFallback: a stored response without
+// Last-Modified is compared with the caller's If-Modified-Since by its
+// Date, and without that by the time it was received (RFC 9111 4.3.2).
+func TestDecideIfModifiedSinceFallback(t *testing.T) {
+	ims := func(at time.Time) *lookup {
+		return req(http.Header{"If-Modified-Since": {at.Format(http.TimeFormat)}}, control{})
+	}
+	dated := entry(0, time.Minute, http.Header{"Date": {t0.Add(-time.Hour).Format(http.TimeFormat)}})
+	undated := entry(time.Hour, time.Minute, nil) // received an hour ago
+	rows := []struct {
+		name string
+		lk   *lookup
+		e    *Response
+		want action
+	}{
+		{"Date before If-Modified-Since: 304", ims(t0), dated, actNotModified},
+		{"Date after If-Modified-Since: the response", ims(t0.Add(-2 * time.Hour)), dated, actHit},
+		{"received before If-Modified-Since: 304", ims(t0), undated, actNotModified},
+		{"received after If-Modified-Since: the response", ims(t0.Add(-2 * time.Hour)), undated, actHit},
+	}
+	for _, r := range rows {
+		if d := decide(r.lk, stored{entry: r.e}, policy{}, t0); d.act != r.want {
+			t.Errorf("RFC 9111 4.3.2: %s: decide = %v (%s), want %v", r.name, d.act, d.why, r.want)
+		}
+	}
+}

@@ -23,3 +23,14 @@ var conditionalOfflineCases = inBothModes(
 )
 
 func init() { stepsCases = append(stepsCases, conditionalOfflineCases...) }
+
+// If-Modified-Since against a stored response without Last-Modified is
+// evaluated with its Date (RFC 9111 4.3.2).
+var imsDateCases = inBothModes(
+	stepsCase{name: "If-Modified-Since against the Date of a response without Last-Modified (RFC 9111 4.3.2)", hdr: map[string]string{"Cache-Control": "max-age=600"}, steps: []step{
+		{want: httpcache.Miss},
+		{advance: time.Minute, header: http.Header{"If-Modified-Since": {epoch.Add(time.Second).Format(http.TimeFormat)}}, want: httpcache.Hit, code: http.StatusNotModified, hits: 1},
+		{header: http.Header{"If-Modified-Since": {epoch.Add(-time.Hour).Format(http.TimeFormat)}}, want: httpcache.Hit, hits: 1}}},
+)
+
+func init() { stepsCases = append(stepsCases, imsDateCases...) }

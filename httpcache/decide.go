@@ -237,9 +237,9 @@ const (
 	// ansMerge: a 304 to the revalidation: refresh the stale entry.
 	ansMerge
 	// ansGatewayTimeout: the origin could not be reached to revalidate a
-	// stale entry that must be revalidated: answer 504 rather than
-	// serve it, or pass on a transport error as if nothing were stored
-	// (RFC 9111 5.2.2.2).
+	// stale entry that must be revalidated: answer 504, neither serving
+	// the entry nor returning the transport error as when nothing is
+	// stored (RFC 9111 5.2.2.2).
 	ansGatewayTimeout
 )
 

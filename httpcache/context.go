@@ -49,7 +49,10 @@ func ForceRefresh(ctx context.Context) context.Context {
 // OnlyIfCached makes requests with the returned context never reach the
 // origin: a stored response is served, fresh or stale (status Hit or
 // Stale), and a 504 Gateway Timeout response (status Miss) is returned
-// when none is stored. The request header "Cache-Control: only-if-cached"
+// when none is stored, when the stored one is stale and must be
+// revalidated (must-revalidate, no-cache; in a shared cache also
+// proxy-revalidate and s-maxage: RFC 9111 5.2.2.2), and for a
+// conditional request with nothing fresh stored. The request header "Cache-Control: only-if-cached"
 // does the same under RFC 9111 rules, which serve stale responses only
 // within max-stale.
 func OnlyIfCached(ctx context.Context) context.Context {

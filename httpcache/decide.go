@@ -61,7 +61,7 @@ func decide(lk *lookup, s stored, p policy, now time.Time) decision {
 		return decideConditional(lk, s.entry, now)
 	case s.entry != nil:
 		return decideStored(lk, s.entry, p, now)
-	case s.aliased != nil && (lk.ctl.onlyIfCached || (!lk.dir.noCache && !lk.ctl.refresh && freshFor(s.aliased, lk.dir, now))):
+	case s.aliased != nil && aliasUsable(lk, s.aliased, now):
 		return decision{act: actAliasHit, entry: s.aliased, why: "redirect alias to a fresh response"}
 	case lk.ctl.onlyIfCached || lk.dir.onlyIfCached:
 		return decision{act: actGatewayTimeout, why: "only-if-cached, nothing stored (RFC 9111 5.2.1.7)"}
@@ -69,13 +69,28 @@ func decide(lk *lookup, s stored, p policy, now time.Time) decision {
 	return decision{act: actFetch, why: "nothing stored"}
 }
 
+// aliasUsable reports whether the response e a redirect alias leads to
+// may be served to lk's request: fresh for it, or under OnlyIfCached
+// unless e is stale and must be revalidated (RFC 9111 5.2.2.2).
+func aliasUsable(lk *lookup, e *Response, now time.Time) bool {
+	if lk.ctl.onlyIfCached {
+		return !e.MustRevalidate || e.fresh(now)
+	}
+	return !lk.dir.noCache && !lk.ctl.refresh && freshFor(e, lk.dir, now)
+}
+
 // decideConditional answers the caller's own conditional request from a
 // fresh stored response, or forwards it as it is (RFC 9111 4.3.2).
 func decideConditional(lk *lookup, e *Response, now time.Time) decision {
+	usable := e != nil && !lk.dir.noCache && !lk.ctl.refresh && freshFor(e, lk.dir, now)
 	switch {
+	case !usable && (lk.ctl.onlyIfCached || lk.dir.onlyIfCached):
+		// Forwarding would contact the origin, which the request
+		// forbids (RFC 9111 5.2.1.7).
+		return decision{act: actGatewayTimeout, why: "conditional, only-if-cached, nothing fresh enough stored (RFC 9111 5.2.1.7)"}
 	case e == nil:
 		return decision{act: actBypass, why: "conditional, nothing stored"}
-	case lk.dir.noCache || lk.ctl.refresh || !freshFor(e, lk.dir, now):
+	case !usable:
 		return decision{act: actBypass, why: "conditional, nothing fresh enough stored"}
 	case notModified(lk.req, e):
 		return decision{act: actNotModified, entry: e, why: "conditional, validator matches"}
@@ -90,10 +105,8 @@ func decideStored(lk *lookup, e *Response, p policy, now time.Time) decision {
 	switch {
 	case !noCache && freshFor(e, lk.dir, now):
 		return decision{act: actHit, entry: e, why: "fresh (RFC 9111 4.2)"}
-	case lk.ctl.onlyIfCached && e.fresh(now):
-		return decision{act: actHit, entry: e, why: "OnlyIfCached, fresh"}
 	case lk.ctl.onlyIfCached:
-		return decision{act: actStale, entry: e, why: "OnlyIfCached, stale"}
+		return decideOffline(e, now)
 	case !noCache && staleForRequest(e, lk.dir, now):
 		return decision{act: actStale, entry: e, why: "max-stale (RFC 9111 5.2.1.2)"}
 	case !noCache && staleWhileRevalidate(e, p.staleRevalidate, now):
@@ -102,6 +115,20 @@ func decideStored(lk *lookup, e *Response, p policy, now time.Time) decision {
 		return decision{act: actGatewayTimeout, why: "only-if-cached, stored response not usable (RFC 9111 5.2.1.7)"}
 	}
 	return decision{act: actFetch, entry: e, why: "stale or no-cache: revalidate (RFC 9111 4.3.1)"}
+}
+
+// decideOffline serves e to a request that may not reach the origin
+// (OnlyIfCached): fresh, or stale unless it must be revalidated, which
+// a cache that cannot revalidate answers with 504 (RFC 9111 5.2.2.2,
+// 4.2.4).
+func decideOffline(e *Response, now time.Time) decision {
+	switch {
+	case e.fresh(now):
+		return decision{act: actHit, entry: e, why: "OnlyIfCached, fresh"}
+	case e.MustRevalidate:
+		return decision{act: actGatewayTimeout, why: "OnlyIfCached, stale and must-revalidate: 504 (RFC 9111 5.2.2.2)"}
+	}
+	return decision{act: actStale, entry: e, why: "OnlyIfCached, stale"}
 }
 
 // freshFor reports whether e may be served without contacting the origin
@@ -144,12 +171,14 @@ func staleWhileRevalidate(e *Response, configured time.Duration, now time.Time) 
 }
 
 // staleIfError reports whether stale e may be served when the origin fails
-// (RFC 5861 4): the response's and the request's stale-if-error, and
-// configured (WithStaleIfError) unless e must be revalidated.
+// (RFC 5861 4): the response's stale-if-error, and the request's and
+// configured (WithStaleIfError) unless e must be revalidated: neither
+// the client nor the configuration may overrule the origin's
+// must-revalidate (RFC 9111 5.2.2.2, 4.2.4), as max-stale may not.
 func staleIfError(e *Response, d directives, configured time.Duration, now time.Time) bool {
-	window := max(e.StaleIfError, d.staleIfError)
+	window := e.StaleIfError
 	if !e.MustRevalidate {
-		window = max(window, configured)
+		window = max(window, d.staleIfError, configured)
 	}
 	return window > 0 && e.staleFor(now) <= window
 }
@@ -164,8 +193,21 @@ func notModified(req *http.Request, e *Response) bool {
 	if err != nil {
 		return false
 	}
-	lm, err := http.ParseTime(e.Header.Get("Last-Modified"))
-	return err == nil && !lm.After(ims)
+	lm, ok := modifiedAt(e)
+	return ok && !lm.After(ims)
+}
+
+// modifiedAt is the time If-Modified-Since is compared with for a
+// stored response: its Last-Modified; without one, its Date; without
+// that, when it was received (RFC 9111 4.3.2).
+func modifiedAt(e *Response) (time.Time, bool) {
+	for _, name := range []string{"Last-Modified", "Date"} {
+		if v := e.Header.Get(name); v != "" {
+			t, err := http.ParseTime(v)
+			return t, err == nil
+		}
+	}
+	return e.ResponseTime, !e.ResponseTime.IsZero()
 }
 
 // etagMatches reports whether an If-None-Match list names etag (weak
@@ -194,6 +236,11 @@ const (
 	ansStaleOnError
 	// ansMerge: a 304 to the revalidation: refresh the stale entry.
 	ansMerge
+	// ansGatewayTimeout: the origin could not be reached to revalidate a
+	// stale entry that must be revalidated: answer 504, neither serving
+	// the entry nor returning the transport error as when nothing is
+	// stored (RFC 9111 5.2.2.2).
+	ansGatewayTimeout
 )
 
 // decideAnswer chooses what to do with the origin's answer (failed: a
@@ -205,6 +252,8 @@ func decideAnswer(lk *lookup, stale *Response, conditional, failed bool, status 
 	switch {
 	case failed && mayServeStale:
 		return ansStaleOnError
+	case failed && stale != nil && stale.MustRevalidate:
+		return ansGatewayTimeout
 	case failed:
 		return ansError
 	case conditional && status == http.StatusNotModified:

@@ -126,6 +126,12 @@ func (t *Transport) fetchOrigin(lk *lookup, stale *Response, c *call) (*http.Res
 	switch decideAnswer(lk, stale, cond, err != nil, status, t.o.staleIfError, now) {
 	case ansError:
 		return nil, flightResult{}, err
+	case ansGatewayTimeout:
+		if lk.req.Context().Err() != nil {
+			return nil, flightResult{}, err // the caller has gone: no one reads a 504
+		}
+		lk.out.entry = stale
+		return gatewayTimeout(lk.req), flightResult{}, nil
 	case ansStaleOnError:
 		if resp != nil {
 			drain(resp.Body)

@@ -42,6 +42,7 @@ var scenarios = []scenario{
 	{"PostContentLocation", testPostContentLocation},
 	{"Range", testRange},
 	{"RangeParts", testRangeParts},
+	{"MustRevalidateDisconnected", testMustRevalidateDisconnected},
 }
 
 func runScenarios(t *testing.T, b backend) {

@@ -15,10 +15,13 @@
 // 10 points of hit ratio behind otter, the best on five of the six: a kept
 // library beats a hand-written policy, and the bounded store now hits as
 // otter does (bench/RESULTS.md has the table). The unbounded mode is a map
-// under a read-write lock, as before. Bounded, Get, Has, Set and the reads
-// over many entries take only a read lock (otter is safe for concurrent
-// use); Delete, SetMany, DeleteMany, Clear and DeleteExpired take the
-// write lock, so a batch write is seen whole or not at all.
+// under a read-write lock, as before. Bounded, Get takes no lock, and Has,
+// Set and the reads over many entries take only a read lock (otter is safe
+// for concurrent use); Delete, SetMany, DeleteMany, Clear and
+// DeleteExpired take the write lock, and a Get that overlaps a batch write
+// looks again under the read lock, so a batch write is seen whole or not at
+// all. otter's maintenance (applying its buffered reads and writes,
+// evicting) runs on a goroutine of the bounded store's, which Close stops.
 //
 // The store implements kv.BatchGetter, kv.BatchSetter and kv.BatchDeleter,
 // each under one lock.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kvkit/kv"
@@ -36,13 +37,16 @@ type Store[K comparable, V any] struct {
 
 	// bounded holds the entries instead of entries under WithMaxEntries:
 	// otter's W-TinyLFU decides what to evict. It is safe for concurrent
-	// use, so single-key calls take only the read lock of mu; calls over
-	// many entries take the write lock, so that they stay atomic.
-	bounded    *otter.Cache[K, item[V]]
-	maxEntries int
-	clone      func(V) V
-	equal      func(a, b V) bool // nil: values of V cannot be compared
-	now        storekit.Clock
+	// use, so Get takes no lock and the other single-key calls take the
+	// read lock of mu; calls over many entries take the write lock, so
+	// that they stay atomic, and the batch writes among them count
+	// themselves in batches, which a Get checks (see getBounded).
+	bounded *otter.Cache[K, item[V]]
+	batches atomic.Uint64
+	maint   *maintainer // runs otter's maintenance; nil when unbounded
+	clone   func(V) V
+	equal   func(a, b V) bool // nil: values of V cannot be compared
+	now     storekit.Clock
 
 	stop chan struct{}
 	done chan struct{}
@@ -85,22 +89,23 @@ func WithSweepInterval(d time.Duration) Option { return func(o *options) { o.swe
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // New returns an empty Store. Unless WithSweepInterval(0) is given it
-// starts a janitor goroutine, which Close stops.
+// starts a janitor goroutine; with WithMaxEntries it also starts one for
+// the cache's maintenance. Close stops both.
 func New[K comparable, V any](opts ...Option) *Store[K, V] {
 	o := options{sweep: DefaultSweepInterval, now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	s := &Store[K, V]{
-		entries:    make(map[K]*entry[K, V]),
-		maxEntries: o.maxEntries,
-		now:        storekit.Clock(o.now),
-		clone:      cloneFunc[V](),
-		equal:      equalFunc[V](),
+		entries: make(map[K]*entry[K, V]),
+		now:     storekit.Clock(o.now),
+		clone:   cloneFunc[V](),
+		equal:   equalFunc[V](),
 	}
 	if o.maxEntries > 0 {
 		s.entries = nil
-		s.bounded = newBounded[K, V](o.maxEntries)
+		s.maint = newMaintainer()
+		s.bounded = newBounded[K, V](o.maxEntries, s.maint)
 	}
 	if o.sweep > 0 {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
@@ -324,11 +329,13 @@ func (s *Store[K, V]) Clear(ctx context.Context) error {
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Err("clear", err)
 	}
-	if s.bounded != nil {
-		s.bounded.InvalidateAll()
-		return nil
-	}
-	clear(s.entries)
+	s.batchWrite(func() {
+		if s.bounded != nil {
+			s.bounded.InvalidateAll()
+			return
+		}
+		clear(s.entries)
+	})
 	return nil
 }
 
@@ -420,9 +427,11 @@ func (s *Store[K, V]) SetMany(ctx context.Context, entries []kv.Entry[K, V]) err
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Err("set many", err)
 	}
-	for _, e := range entries {
-		s.put(e.Key, s.out(e.Value), e.ExpiresAt)
-	}
+	s.batchWrite(func() {
+		for _, e := range entries {
+			s.put(e.Key, s.out(e.Value), e.ExpiresAt)
+		}
+	})
 	return nil
 }
 
@@ -433,14 +442,17 @@ func (s *Store[K, V]) DeleteMany(ctx context.Context, keys []K) error {
 	if err := s.life.Begin(ctx); err != nil {
 		return errs.Err("delete many", err)
 	}
-	for _, k := range keys {
-		s.remove(k)
-	}
+	s.batchWrite(func() {
+		for _, k := range keys {
+			s.remove(k)
+		}
+	})
 	return nil
 }
 
-// Close stops the janitor, waits for it, and drops every entry. Later calls
-// fail with kv.ErrClosed. Close is idempotent.
+// Close stops the janitor and the maintenance goroutine, waits for them,
+// and drops every entry. Later calls fail with kv.ErrClosed. Close is
+// idempotent.
 func (s *Store[K, V]) Close() error {
 	s.mu.Lock()
 	if !s.life.Close() {
@@ -455,6 +467,9 @@ func (s *Store[K, V]) Close() error {
 	if s.stop != nil {
 		close(s.stop)
 		<-s.done
+	}
+	if s.maint != nil {
+		s.maint.close()
 	}
 	return nil
 }

@@ -247,3 +247,57 @@ func TestNegativeTTL(t *testing.T) {
 		t.Fatal("a Set that failed wrote its entry")
 	}
 }
+
+// A batch write is seen whole or not at all by Gets, in both modes: SetMany
+// writes a, then b, with the same number, ever larger; a Get of a that sees
+// a number means the batch that wrote it is done, so a Get of b after it
+// sees that number or a later one.
+func TestGetSeesBatchWhole(t *testing.T) {
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) { testGetSeesBatchWhole(t, mode) })
+	}
+}
+
+func testGetSeesBatchWhole(t *testing.T, mode []memory.Option) {
+	ctx := context.Background()
+	s := memory.New[string, int](mode...)
+	defer s.Close()
+	const batches = 20000
+	if err := s.SetMany(ctx, []kv.Entry[string, int]{{Key: "a"}, {Key: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i <= batches; i++ {
+			if err := s.SetMany(ctx, []kv.Entry[string, int]{{Key: "a", Value: i}, {Key: "b", Value: i}}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	torn := 0
+	for a := 0; a < batches; {
+		select {
+		case <-done:
+			a = batches
+			continue
+		default:
+		}
+		var err error
+		if a, err = s.Get(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Get(ctx, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b < a {
+			torn++
+		}
+	}
+	<-done
+	if torn > 0 {
+		t.Fatalf("%d times a Get of b after a Get of a saw an earlier batch than a's: a Get saw half a batch", torn)
+	}
+}

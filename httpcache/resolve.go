@@ -41,19 +41,22 @@ func (lk *lookup) flightKey() string {
 
 var noDirectives = directives{maxAge: -1, sMaxAge: -1, maxStale: -1, minFresh: -1, staleIfError: -1, staleRevalidate: -1}
 
-// resolve works out lk, the lookup of req, without calling a store. It
-// returns false when the request is to go to the origin untouched
-// (bypass): lk.req is then the request to send, whose body may have been
-// read in part.
+// resolve works out lk, the lookup of req, without calling a store; lk
+// is the zero lookup (its fields are set one by one, not copied over it
+// whole). It returns false when the request is to go to the origin
+// untouched (bypass): lk.req is then the request to send, whose body may
+// have been read in part.
 func (t *Transport) resolve(req *http.Request, lk *lookup) bool {
-	*lk = lookup{req: req, ctl: controlOf(req.Context()), dir: noDirectives, conditional: conditional(req.Header)}
+	lk.req, lk.ctl, lk.conditional = req, controlOf(req.Context()), conditional(req.Header)
 	lk.rng, lk.hasRange = requestRange(req)
 	if t.o.cacheControl && (len(req.Header["Cache-Control"]) > 0 || len(req.Header["Pragma"]) > 0) {
 		lk.dir = parseDirectives(req.Header)
+	} else {
+		lk.dir = noDirectives
 	}
-	if bypassRequest(lk, t.o.methods[req.Method]) {
+	if allowed := t.o.methods[req.Method]; bypassRequest(lk, allowed) {
 		lk.fwd = fwdBypass
-		if !t.o.methods[req.Method] {
+		if !allowed {
 			lk.fwd = fwdMethod
 		}
 		return false

@@ -1,8 +1,6 @@
 package httpcache
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -185,25 +183,27 @@ func storedHeader(h http.Header) http.Header {
 
 // cloneHeader copies h into a map sized for extra more fields (so that
 // adding them does not grow it, as it would after http.Header.Clone),
-// with every value slice in one allocation, and returns extra more value
-// slots from that allocation for the fields the caller adds.
+// and returns extra more value slots for the fields the caller adds. The
+// value slices share one allocation with room for one value per field
+// (most fields have one), so that h is walked once; a field that does not
+// fit in what is left gets its own.
 func cloneHeader(h http.Header, extra int) (http.Header, []string) {
-	nv := 0
-	for _, vv := range h {
-		nv += len(vv)
-	}
-	sv := make([]string, nv+extra)
+	sv := make([]string, len(h)+extra)
+	free, added := sv[:len(h)], sv[len(h):]
 	out := make(http.Header, len(h)+extra)
 	for k, vv := range h {
-		if vv == nil {
+		switch {
+		case vv == nil:
 			out[k] = nil
-			continue
+		case len(vv) > len(free):
+			out[k] = append(make([]string, 0, len(vv)), vv...)
+		default:
+			n := copy(free, vv)
+			out[k] = free[:n:n]
+			free = free[n:]
 		}
-		n := copy(sv, vv)
-		out[k] = sv[:n:n]
-		sv = sv[n:]
 	}
-	return out, sv[:extra:extra]
+	return out, added
 }
 
 // httpResponse builds the *http.Response served for req from r.
@@ -244,24 +244,17 @@ func (r *Response) httpResponseStatus(req *http.Request, status Status, now time
 	if !ok {
 		major, minor = 1, 1
 	}
-	resp := &http.Response{
-		Status:     strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode),
-		StatusCode: r.StatusCode,
-		Proto:      r.Proto,
-		ProtoMajor: major,
-		ProtoMinor: minor,
-		Header:     h,
-		Request:    req,
-	}
+	var resp *http.Response
 	if req.Method == http.MethodHead {
-		resp.Body = http.NoBody
-		resp.ContentLength = -1
+		resp = &http.Response{Body: http.NoBody, ContentLength: -1}
 		if cl, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
 			resp.ContentLength = cl
 		}
 	} else {
-		resp.Body = io.NopCloser(bytes.NewReader(r.Body))
-		resp.ContentLength = int64(len(r.Body))
+		resp = newServedResponse(r.Body)
 	}
+	resp.Status, resp.StatusCode = statusLine(r.StatusCode), r.StatusCode
+	resp.Proto, resp.ProtoMajor, resp.ProtoMinor = r.Proto, major, minor
+	resp.Header, resp.Request = h, req
 	return resp
 }

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -54,6 +55,8 @@ func (s *suite) faults(t *testing.T) {
 	t.Run("SetKeepsOld", s.faulty(testFaultSetKeepsOld))
 	t.Run("GetReports", s.faulty(testFaultGetReports))
 	t.Run("GetManyReports", s.faulty(testFaultGetManyReports))
+	t.Run("DeleteReports", s.faulty(testFaultDeleteReports))
+	t.Run("ConcurrentSets", s.faulty(testFaultConcurrentSets))
 	t.Run("IterationStops", s.faulty(testFaultIterationStops))
 	t.Run("CloseAfterFault", s.faulty(testFaultClose))
 }
@@ -150,6 +153,58 @@ func testFaultGetManyReports(t *testing.T, h *harness, fail Faults) {
 	if err != nil || string(got["a"]) != "1" || string(got["b"]) != "2" || len(got) != 2 {
 		t.Fatalf("GetMany after the fault = %q, %v; want both entries", got, err)
 	}
+}
+
+// testFaultDeleteReports: a Delete whose write fails returns the fault and
+// leaves the entry, and the next Delete removes it.
+func testFaultDeleteReports(t *testing.T, h *harness, fail Faults) {
+	s := h.store()
+	mustSet(t, h.ctx, s, "k", []byte("v"))
+	fail(FaultWrite, 1, errInjected)
+	err := s.Delete(h.ctx, "k")
+	fail(FaultWrite, 0, nil)
+	wantInjected(t, "Delete", err)
+	wantValue(t, h.ctx, s, "k", []byte("v"))
+	if err := s.Delete(h.ctx, "k"); err != nil {
+		t.Fatalf("Delete after the fault: %v", err)
+	}
+	wantMissing(t, h.ctx, s, "k")
+}
+
+// testFaultConcurrentSets: while every write fails, Sets from several
+// goroutines at once (which a store may write together, in one
+// transaction) each return the fault, and none of them is written; once
+// the faults are cleared, the same Sets are.
+func testFaultConcurrentSets(t *testing.T, h *harness, fail Faults) {
+	s := h.store()
+	const writers, each = 4, 8
+	write := func() []error {
+		errs := make([]error, writers*each)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					k := fmt.Sprintf("w%d-%d", w, i)
+					errs[w*each+i] = s.Set(h.ctx, k, []byte(k))
+				}
+			})
+		}
+		wg.Wait()
+		return errs
+	}
+	fail(FaultWrite, 1<<20, errInjected)
+	errs := write()
+	fail(FaultWrite, 0, nil)
+	for i, err := range errs {
+		wantInjected(t, fmt.Sprintf("Set %d of %d, from %d goroutines, while every write fails", i+1, len(errs), writers), err)
+	}
+	wantLen(t, h.ctx, s, 0)
+	for i, err := range write() {
+		if err != nil {
+			t.Errorf("Set %d after the faults are cleared: %v", i+1, err)
+		}
+	}
+	wantLen(t, h.ctx, s, writers*each)
 }
 
 // testFaultIterationStops: an iteration whose read fails yields the fault

@@ -207,11 +207,15 @@ func rejudge(c config, tmp string) ([]Result, error) {
 		if r.Outcome != Survived {
 			continue
 		}
-		if cur, ok := current[r.ID()]; !ok || cur.Offset != r.Offset || cur.Len != r.Len {
-			return nil, fmt.Errorf("%s: %s has changed since that run; run every mutant again", c.prior, r.File)
+		// The same change at the same place: edits elsewhere in the file
+		// may have moved it (its offset), not changed it.
+		cur, ok := current[r.ID()]
+		if !ok || cur.Len != r.Len || cur.Desc != r.Desc || cur.Repl != r.Repl {
+			return nil, fmt.Errorf("%s: %s has changed at %s since that run; run every mutant again", c.prior, r.File, r.ID())
 		}
+		results[i].Mutant = cur
 		start := time.Now()
-		if results[i].Outcome, err = judge(c, tmp, r.Mutant); err != nil {
+		if results[i].Outcome, err = judge(c, tmp, cur); err != nil {
 			return nil, err
 		}
 		results[i].Took = time.Since(start).Round(time.Millisecond)

@@ -59,6 +59,7 @@ type config struct {
 	only    string
 	dry     bool
 	every   int
+	offset  int
 	prior   string
 	verdict string
 	results string
@@ -77,6 +78,7 @@ func main() {
 	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file")
 	flag.BoolVar(&c.dry, "dry", false, "list the mutants and their coverage without running them")
 	flag.IntVar(&c.every, "every", 1, "run every n-th covered mutant only (a systematic sample; the others are reported as not sampled)")
+	flag.IntVar(&c.offset, "offset", 0, "with -every n: start the sample at the covered mutant of this index (0 to n-1), for a sample disjoint from another's")
 	flag.StringVar(&c.prior, "prior", "", "a -json file of an earlier run: judge its survivors again (with the suite as it is now) and report the earlier results with theirs replaced")
 	flag.StringVar(&c.verdict, "verdicts", "", "a file of verdicts on surviving mutants (see verdicts.go), for the report")
 	flag.StringVar(&c.results, "report", "", "judge nothing: print the report of this -json file of an earlier run, with the verdicts as they are now")
@@ -94,6 +96,10 @@ func main() {
 	}
 	if c.label == "" {
 		c.label = c.pkg
+	}
+	if c.offset < 0 || c.offset >= max(c.every, 1) {
+		fmt.Fprintln(os.Stderr, "mutate: -offset must be from 0 to -every minus 1")
+		os.Exit(2)
 	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
@@ -238,7 +244,7 @@ func judgeAll(c config, tmp string, mutants []Mutant, covered profile) ([]Result
 		switch {
 		case !covers:
 			r.Outcome = NotCovered
-		case c.every > 1 && (sampled-1)%c.every != 0:
+		case c.every > 1 && (sampled-1)%c.every != c.offset:
 			r.Outcome = NotSampled
 		case c.dry:
 			r.Outcome = "covered, not run"
@@ -354,7 +360,11 @@ func report(w *os.File, c config, results []Result, v verdicts) {
 	fmt.Fprintf(w, "### %s\n\n", c.label)
 	fmt.Fprintf(w, "judged by `go test -count=1 -vet=off -failfast -run '%s' %s` (no -race)\n\n", c.run, c.pkg)
 	if count[NotSampled] > 0 {
-		fmt.Fprintf(w, "a systematic sample: every %d-th covered mutant (%d not sampled)\n\n", c.every, count[NotSampled])
+		from := ""
+		if c.offset > 0 {
+			from = fmt.Sprintf(" from the covered mutant of index %d", c.offset)
+		}
+		fmt.Fprintf(w, "a systematic sample: every %d-th covered mutant%s (%d not sampled)\n\n", c.every, from, count[NotSampled])
 	}
 	fmt.Fprintf(w, "| killed | timed out | survived | not covered | not viable |\n|---|---|---|---|---|\n")
 	fmt.Fprintf(w, "| %d | %d | %d | %d | %d |\n\n", count[Killed], count[TimedOut], count[Survived],

@@ -36,7 +36,10 @@
 // loop and after a break, a context cancelled in the middle ending the
 // loop with its error); a cancelled context (an error wrapping
 // context.Canceled from every method, empty batches included, nothing
-// written); Close (kv.ErrClosed from every method, empty batches included,
+// written), and a context cancelled during a Set or SetMany, at each place
+// the store looks at it in turn (ContextDuring: success with the new value
+// whole, or an error wrapping context.Canceled with each entry whole, old
+// or new, never torn); Close (kv.ErrClosed from every method, empty batches included,
 // a second Close is fine, Close while other goroutines use the store);
 // concurrent writers and
 // readers; a seeded random sequence of operations checked against a map
@@ -73,8 +76,23 @@
 //     the injected one), a failed Set leaves the old value whole, also
 //     after reopening, a failed Get returns no value and the next one reads
 //     the entry, a failed GetMany returns no values (not a partial map),
-//     an iteration yields the error once and stops, and Close
-//     still works, ErrClosed after.
+//     an iteration yields the error once and stops, a failed Delete
+//     leaves the entry, Sets from several goroutines while every write
+//     fails each return the fault and write nothing (a group commit
+//     cannot hide a member's failure), and Close still works, ErrClosed
+//     after.
+//   - On damage (Damaged, only with Config.NewDamagedStore, for a
+//     Persistent store): an entry whose stored form is damaged in a way
+//     the store declares it finds (a Damage: a flipped bit under a
+//     checksum, a newer format version, a file cut short) is reported by
+//     Get and GetMany with an error wrapping kv.ErrCorrupt, never as a
+//     value and never as a miss; All yields such an error in its place
+//     (and may go on); the entries beside it read as before; a Set over
+//     it or a Delete of it repairs it. Has, Keys and Len may or may not
+//     see the damage (a store may read only an entry's header for them).
+//   - Open on a location that cannot be opened (Unopenable, only with
+//     Config.NewUnopenableStore; UnopenableDir makes one) fails, again on
+//     a second try, and leaves the location as it was.
 //   - Read-only (ReadOnly, only with Config.NewReadOnlyStore, for a
 //     Persistent store): a store opened read-only on a location reads what
 //     was written there before, and every write (Set, Delete, Clear, the

@@ -180,11 +180,12 @@ func (s *Store) writeTx(ctx context.Context, stmt *sql.Stmt, do func(*sql.Stmt) 
 }
 
 // txErr is err from a statement or the commit of a transaction under ctx.
-// Once ctx is done, database/sql rolls the transaction back by itself and
-// what comes after reports sql.ErrTxDone; the cause is ctx's, and the
-// error wraps it.
+// Once ctx is done, database/sql rolls the transaction back by itself, and
+// what comes after fails with whatever it finds (sql.ErrTxDone, a closed
+// statement, an interrupted one): the cause is ctx's, and the error wraps
+// it beside err.
 func txErr(ctx context.Context, err error) error {
-	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
 		return errors.Join(ctx.Err(), err)
 	}
 	return err

@@ -75,7 +75,7 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", 2*time.Minute, "how long one mutant's test may run")
 	flag.StringVar(&c.label, "label", "", "name of this run in the report (default: -pkg)")
 	flag.StringVar(&c.out, "json", "", "write every mutant and its outcome to this file as JSON")
-	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file")
+	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file (with -prior: judge only these survivors again)")
 	flag.BoolVar(&c.dry, "dry", false, "list the mutants and their coverage without running them")
 	flag.IntVar(&c.every, "every", 1, "run every n-th covered mutant only (a systematic sample; the others are reported as not sampled)")
 	flag.IntVar(&c.offset, "offset", 0, "with -every n: start the sample at the covered mutant of this index (0 to n-1), for a sample disjoint from another's")
@@ -199,6 +199,46 @@ func rejudge(c config, tmp string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	current, err := currentMutants(c)
+	if err != nil {
+		return nil, err
+	}
+	var only map[string]bool // with -only, the survivors to judge again
+	if c.only != "" {
+		if only, err = onlyIDs(c.only); err != nil {
+			return nil, err
+		}
+	}
+	// Every survivor is looked up before any is judged, so that a file
+	// changed under one stops the run at once.
+	var again []int
+	for i, r := range results {
+		if r.Outcome != Survived || only != nil && !only[r.ID()] {
+			continue
+		}
+		// The same change at the same place: edits elsewhere in the file
+		// may have moved it (its offset), not changed it.
+		cur, ok := current[r.ID()]
+		if !ok || cur.Len != r.Len || cur.Desc != r.Desc || cur.Repl != r.Repl {
+			return nil, fmt.Errorf("%s: %s has changed at %s since that run; run every mutant again", c.prior, r.File, r.ID())
+		}
+		results[i].Mutant = cur
+		again = append(again, i)
+	}
+	for _, i := range again {
+		r := &results[i]
+		start := time.Now()
+		if r.Outcome, err = judge(c, tmp, r.Mutant); err != nil {
+			return nil, err
+		}
+		r.Took = time.Since(start).Round(time.Millisecond)
+		fmt.Fprintf(os.Stderr, "mutate: again %s %s: %s (%v)\n", r.ID(), r.Desc, r.Outcome, r.Took)
+	}
+	return results, nil
+}
+
+// currentMutants returns the mutants of c's files as they are now, by id.
+func currentMutants(c config) (map[string]Mutant, error) {
 	current := map[string]Mutant{}
 	for _, f := range c.files {
 		ms, err := findMutants(f, c.funcs)
@@ -209,25 +249,7 @@ func rejudge(c config, tmp string) ([]Result, error) {
 			current[m.ID()] = m
 		}
 	}
-	for i, r := range results {
-		if r.Outcome != Survived {
-			continue
-		}
-		// The same change at the same place: edits elsewhere in the file
-		// may have moved it (its offset), not changed it.
-		cur, ok := current[r.ID()]
-		if !ok || cur.Len != r.Len || cur.Desc != r.Desc || cur.Repl != r.Repl {
-			return nil, fmt.Errorf("%s: %s has changed at %s since that run; run every mutant again", c.prior, r.File, r.ID())
-		}
-		results[i].Mutant = cur
-		start := time.Now()
-		if results[i].Outcome, err = judge(c, tmp, cur); err != nil {
-			return nil, err
-		}
-		results[i].Took = time.Since(start).Round(time.Millisecond)
-		fmt.Fprintf(os.Stderr, "mutate: again %s %s: %s (%v)\n", r.ID(), r.Desc, results[i].Outcome, results[i].Took)
-	}
-	return results, nil
+	return current, nil
 }
 
 // judgeAll judges each mutant in turn, printing progress.
@@ -262,6 +284,21 @@ func judgeAll(c config, tmp string, mutants []Mutant, covered profile) ([]Result
 }
 
 func filterID(ms []Mutant, only string) ([]Mutant, error) {
+	want, err := onlyIDs(only)
+	if err != nil {
+		return nil, err
+	}
+	var out []Mutant
+	for _, m := range ms {
+		if want[m.ID()] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// onlyIDs parses -only: ids separated by commas, or one a line in @file.
+func onlyIDs(only string) (map[string]bool, error) {
 	ids := strings.Split(only, ",")
 	if name, ok := strings.CutPrefix(only, "@"); ok {
 		b, err := os.ReadFile(name)
@@ -274,13 +311,7 @@ func filterID(ms []Mutant, only string) ([]Mutant, error) {
 	for _, id := range ids {
 		want[id] = true
 	}
-	var out []Mutant
-	for _, m := range ms {
-		if want[m.ID()] {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return want, nil
 }
 
 // judge runs the test with m in place and says what became of it.

@@ -212,7 +212,7 @@ func testFaultConcurrentSets(t *testing.T, h *harness, fail Faults) {
 
 // The Sets of testFaultConcurrentSets: setWriters goroutines, setsEach
 // Sets each, every one of a key of its own.
-const setWriters, setsEach = 4, 32
+const setWriters, setsEach = 8, 48
 
 func setKey(round string, i int) string {
 	return fmt.Sprintf("%s-%d-%d", round, i/setsEach, i%setsEach)
@@ -239,7 +239,7 @@ func concurrentSets(h *harness, s store, round string, toggle func()) []error {
 		if n == int64(len(errs)) {
 			break
 		}
-		if n >= last+3 {
+		if n >= last+2 {
 			last = n
 			toggle()
 		}

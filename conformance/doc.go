@@ -126,9 +126,16 @@
 // backend's own TTL sweep (as opposed to the expiry checked on read) ever
 // runs, that Close releases a goroutine or a connection, the error paths
 // of a failing disk or database beyond the faults its test injects (see
-// Injected faults: not a failing Open, Prepare, Remove or Close, nor a
-// damaged file), a read-only store unless Config.NewReadOnlyStore is
-// given, or anything about keys and values it does not try. Its TTL subtests sleep for a few multiples of
+// Injected faults: not a failing Prepare or Close, a database busy at
+// Open, a clash of random temp names) and the damage its test makes (see
+// Config.NewDamagedStore: only the damage the backend declares it finds;
+// stores/sqlite declares none, a row is a plain BLOB without a checksum
+// of the store's own), a moment inside a store that no call can hold open
+// (the group commit's leader finishing between two of its steps), a
+// read-only store unless Config.NewReadOnlyStore is given, or anything
+// about keys and values it does not try. A write whose context is
+// cancelled during the call may complete (ContextDuring accepts it), so
+// a store that checks its context once less than it could passes. Its TTL subtests sleep for a few multiples of
 // Capabilities.TTLResolution (in parallel with each other, each on its own
 // location) and so can be fooled by a badly overloaded machine.
 //

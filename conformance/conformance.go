@@ -47,6 +47,23 @@ type Config struct {
 	// kv.ErrReadOnly). The ReadOnly subtest uses it; without it, it is
 	// skipped.
 	NewReadOnlyStore func(t testing.TB) (write, read Opener)
+
+	// NewDamagedStore, if set, is NewStore for a location whose stored
+	// entries can be damaged, with the ways to damage one that the store
+	// is meant to find (see Damage): each Damaged subtest writes entries,
+	// closes the store, damages one, and checks that Get, GetMany and All
+	// report it with an error wrapping kv.ErrCorrupt, never as a value nor
+	// as a miss, that the others are unaffected, and that a Set or Delete
+	// repairs it. It needs Capabilities.Persistent; without it the
+	// subtests are skipped.
+	NewDamagedStore func(t testing.TB) (Opener, []Damage)
+
+	// NewUnopenableStore, if set, returns an Opener for a location that
+	// cannot be opened (a directory under a regular file, say) and a
+	// check that reports what a failed Open changed there (nil: nothing).
+	// The Unopenable subtest checks that Open fails, twice, and changes
+	// nothing; without it, it is skipped.
+	NewUnopenableStore func(t testing.TB) (Opener, func() error)
 }
 
 // Capabilities lists the optional behaviour a store declares.

@@ -184,6 +184,14 @@ func brokenCases() []brokenCase {
 		{run: "ReadOnly", store: broken(readOnlyWrites), output: "Set of a present key on a read-only store"},
 		{run: "ReadOnly", store: broken(readOnlyDeletes), output: "CompareAndDelete on a read-only store"},
 
+		{run: "Damaged/flipped-byte", store: broken(damageUnchecked), output: "Get of the damaged entry"},
+		{run: "Damaged/flipped-byte", store: broken(damageReadsMissing), output: "want an error wrapping kv.ErrCorrupt"},
+		{run: "Unopenable", store: broken(unopenableOpens), output: "no error"},
+		{run: "Unopenable", store: broken(unopenableLeaves), output: "a failed Open changed the location"},
+		{run: "ContextDuring", store: broken(cancelTearsWrite), output: "is torn"},
+		{run: "Faults/DeleteReports", store: broken(deleteFaultSwallowed)},
+		{run: "Faults/ConcurrentSets", store: broken(faultReportedOnce)},
+
 		{run: "Conditional/Counter", store: broken(casGetThenSet)},
 		{run: "Conditional/SharedHandles", store: broken(casGetThenSet)},
 		{run: "Conditional/SetIfAbsent", store: broken(setIfAbsentSeesExpired)},

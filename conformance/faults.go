@@ -2,7 +2,10 @@ package conformance
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kvkit/kv"
@@ -39,7 +42,8 @@ func (op FaultOp) String() string {
 // err, a value the suite makes, so that it can check that the store
 // returns it wrapped (errors.Is) rather than swallowing or replacing it.
 // n = 0 clears the faults of that kind. It is called between operations,
-// never concurrently with one.
+// except in Faults/ConcurrentSets, which arms and clears faults while Sets
+// are under way (FaultSet is safe for that).
 type Faults func(op FaultOp, n int, err error)
 
 // errInjected is what the suite's fault subtests inject.
@@ -54,6 +58,8 @@ func (s *suite) faults(t *testing.T) {
 	t.Run("SetKeepsOld", s.faulty(testFaultSetKeepsOld))
 	t.Run("GetReports", s.faulty(testFaultGetReports))
 	t.Run("GetManyReports", s.faulty(testFaultGetManyReports))
+	t.Run("DeleteReports", s.faulty(testFaultDeleteReports))
+	t.Run("ConcurrentSets", s.faulty(testFaultConcurrentSets))
 	t.Run("IterationStops", s.faulty(testFaultIterationStops))
 	t.Run("CloseAfterFault", s.faulty(testFaultClose))
 }
@@ -150,6 +156,96 @@ func testFaultGetManyReports(t *testing.T, h *harness, fail Faults) {
 	if err != nil || string(got["a"]) != "1" || string(got["b"]) != "2" || len(got) != 2 {
 		t.Fatalf("GetMany after the fault = %q, %v; want both entries", got, err)
 	}
+}
+
+// testFaultDeleteReports: a Delete whose write fails returns the fault and
+// leaves the entry, and the next Delete removes it.
+func testFaultDeleteReports(t *testing.T, h *harness, fail Faults) {
+	s := h.store()
+	mustSet(t, h.ctx, s, "k", []byte("v"))
+	fail(FaultWrite, 1, errInjected)
+	err := s.Delete(h.ctx, "k")
+	fail(FaultWrite, 0, nil)
+	wantInjected(t, "Delete", err)
+	wantValue(t, h.ctx, s, "k", []byte("v"))
+	if err := s.Delete(h.ctx, "k"); err != nil {
+		t.Fatalf("Delete after the fault: %v", err)
+	}
+	wantMissing(t, h.ctx, s, "k")
+}
+
+// testFaultConcurrentSets: Sets from several goroutines at once (which a
+// store may write together, in one transaction) each return the fault
+// while every write fails, and none of them is written; then, with the
+// faults armed and cleared by turns while such Sets are under way (so
+// that some are queued or grouped when the faults start), each Set either
+// returns nil and is there, or returns the fault and is not.
+func testFaultConcurrentSets(t *testing.T, h *harness, fail Faults) {
+	s := h.store()
+	fail(FaultWrite, 1<<20, errInjected)
+	errs := concurrentSets(h, s, "all", nil)
+	fail(FaultWrite, 0, nil)
+	for i, err := range errs {
+		wantInjected(t, fmt.Sprintf("Set %d of %d, from %d goroutines, while every write fails", i+1, len(errs), setWriters), err)
+	}
+	wantLen(t, h.ctx, s, 0)
+
+	armed := false
+	errs = concurrentSets(h, s, "turns", func() {
+		if armed = !armed; armed {
+			fail(FaultWrite, 1<<20, errInjected)
+		} else {
+			fail(FaultWrite, 0, nil)
+		}
+	})
+	fail(FaultWrite, 0, nil)
+	for i, err := range errs {
+		k := setKey("turns", i)
+		if err == nil {
+			wantValue(t, h.ctx, s, k, []byte(k))
+			continue
+		}
+		wantInjected(t, fmt.Sprintf("Set(%s) while faults come and go", qk(k)), err)
+		wantMissing(t, h.ctx, s, k)
+	}
+}
+
+// The Sets of testFaultConcurrentSets: setWriters goroutines, setsEach
+// Sets each, every one of a key of its own.
+const setWriters, setsEach = 8, 48
+
+func setKey(round string, i int) string {
+	return fmt.Sprintf("%s-%d-%d", round, i/setsEach, i%setsEach)
+}
+
+// concurrentSets makes the Sets of round and returns their errors, in the
+// order of setKey; while they run it calls toggle (if not nil) after
+// every few that end.
+func concurrentSets(h *harness, s store, round string, toggle func()) []error {
+	errs := make([]error, setWriters*setsEach)
+	var ended atomic.Int64
+	var wg sync.WaitGroup
+	for w := range setWriters {
+		wg.Go(func() {
+			for i := w * setsEach; i < (w+1)*setsEach; i++ {
+				k := setKey(round, i)
+				errs[i] = s.Set(h.ctx, k, []byte(k))
+				ended.Add(1)
+			}
+		})
+	}
+	for last := int64(0); toggle != nil; runtime.Gosched() {
+		n := ended.Load()
+		if n == int64(len(errs)) {
+			break
+		}
+		if n >= last+2 {
+			last = n
+			toggle()
+		}
+	}
+	wg.Wait()
+	return errs
 }
 
 // testFaultIterationStops: an iteration whose read fails yields the fault

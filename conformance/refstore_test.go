@@ -80,6 +80,13 @@ const (
 	faultIterationGoesOn fault = "fault-iteration-goes-on" // an iteration goes on after yielding its error
 	readOnlyWrites       fault = "read-only-writes"        // a read-only store writes like any other
 	readOnlyDeletes      fault = "read-only-deletes"       // a read-only store refuses only the writes that set
+	damageUnchecked      fault = "damage-unchecked"        // a damaged entry reads as its damaged value
+	damageReadsMissing   fault = "damage-reads-missing"    // a damaged entry reads as absent
+	unopenableOpens      fault = "unopenable-opens"        // Open of an unopenable location makes a new one
+	unopenableLeaves     fault = "unopenable-leaves"       // a failed Open leaves something behind
+	cancelTearsWrite     fault = "cancel-tears-write"      // Set writes half the value, then looks at ctx again
+	deleteFaultSwallowed fault = "delete-fault-swallowed"  // a Delete whose write fails returns nil
+	faultReportedOnce    fault = "fault-reported-once"     // of several failing Sets, only the first reports it
 )
 
 // shape is which optional interfaces the reference store has.
@@ -109,13 +116,16 @@ var fullCaps = Capabilities{TTL: true, Persistent: true, SharedHandles: true, Ba
 
 func (rc refConfig) config() Config {
 	shared := newLocation()
-	location := func(t testing.TB, inj *FaultSet) Opener {
+	newLoc := func(t testing.TB) *refLocation {
 		loc := newLocation()
 		if rc.oneLoc {
 			loc = shared
 		}
 		// The suite must close its stores before the location goes.
 		t.Cleanup(func() { loc.removed.Store(true) })
+		return loc
+	}
+	opener := func(loc *refLocation, inj *FaultSet) Opener {
 		return func() (kv.Store[string, []byte], error) {
 			l := loc
 			if rc.volatile {
@@ -124,6 +134,7 @@ func (rc refConfig) config() Config {
 			return rc.openInjected(l, inj), nil
 		}
 	}
+	location := func(t testing.TB, inj *FaultSet) Opener { return opener(newLoc(t), inj) }
 	return Config{
 		Capabilities: rc.caps,
 		NewStore:     func(t testing.TB) Opener { return location(t, nil) },
@@ -142,7 +153,48 @@ func (rc refConfig) config() Config {
 			}
 			return write, read
 		},
+		NewDamagedStore: func(t testing.TB) (Opener, []Damage) {
+			loc := newLoc(t)
+			return opener(loc, nil), []Damage{{Name: "flipped-byte", Apply: loc.damage}}
+		},
+		NewUnopenableStore: func(t testing.TB) (Opener, func() error) {
+			var created atomic.Bool
+			open := func() (kv.Store[string, []byte], error) {
+				switch {
+				case rc.hasFault(unopenableOpens):
+					created.Store(true)
+					return rc.open(newLoc(t)), nil
+				case rc.hasFault(unopenableLeaves):
+					created.Store(true)
+				}
+				return nil, errors.New("kv/ref: open: the location cannot be opened")
+			}
+			return open, func() error {
+				if created.Load() {
+					return errors.New("a location was made")
+				}
+				return nil
+			}
+		},
 	}
+}
+
+func (rc refConfig) hasFault(f fault) bool { return slices.Contains(rc.faults, f) }
+
+// damage flips a byte of the value stored under key and marks it damaged,
+// as a checksum would find it.
+func (loc *refLocation) damage(key string) error {
+	loc.mu.Lock()
+	defer loc.mu.Unlock()
+	e, ok := loc.entries[key]
+	if !ok || len(e.value) == 0 {
+		return fmt.Errorf("no value under %q to damage", key)
+	}
+	e.value = bytes.Clone(e.value)
+	e.value[len(e.value)/2] ^= 0x20
+	e.damaged = true
+	loc.entries[key] = e
+	return nil
 }
 
 // refLocation is where reference stores keep their entries; handles opened
@@ -159,6 +211,7 @@ type refEntry struct {
 	expiresAt time.Time
 	setAt     time.Time // when it was written
 	key       string    // the caller's key, for the faults that lose it
+	damaged   bool      // by refLocation.damage
 }
 
 func newLocation() *refLocation { return &refLocation{entries: make(map[string]refEntry)} }
@@ -174,8 +227,21 @@ type refStore struct {
 	done     chan struct{} // closed by the first Close
 	doneOnce sync.Once
 
-	closedRacy bool // closed, without synchronization, for closeRaces
-	readOnly   bool // every write fails with kv.ErrReadOnly
+	closedRacy    bool        // closed, without synchronization, for closeRaces
+	readOnly      bool        // every write fails with kv.ErrReadOnly
+	faultReported atomic.Bool // for faultReportedOnce
+}
+
+// corrupt is the error for a damaged entry, unless a fault hides it (a
+// nil error: the damaged value; a miss).
+func (s *refStore) corrupt(op, key string) error {
+	switch {
+	case s.faults[damageUnchecked]:
+		return nil
+	case s.faults[damageReadsMissing]:
+		return fmt.Errorf("kv/ref: %s %q: %w", op, key, kv.ErrNotFound)
+	}
+	return fmt.Errorf("kv/ref: %s %q: %w", op, key, kv.ErrCorrupt)
 }
 
 func (s *refStore) ref() *refStore { return s }
@@ -337,6 +403,11 @@ func (s *refStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if len(e.value) == 0 && s.faults[emptyIsMissing] {
 		return nil, fmt.Errorf("kv/ref: get %q: %w", key, kv.ErrNotFound)
 	}
+	if e.damaged {
+		if err := s.corrupt("get", key); err != nil {
+			return nil, err
+		}
+	}
 	return s.out(e.value), nil
 }
 
@@ -394,10 +465,18 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 	}
 	injected := s.inject.Take(FaultWrite)
 	if injected != nil && !s.faults[faultWritesAnyway] {
-		if s.faults[faultSwallowed] {
+		if s.faults[faultSwallowed] || s.faults[faultReportedOnce] && s.faultReported.Swap(true) {
 			return nil
 		}
 		return fmt.Errorf("kv/ref: set %q: %w", key, injected)
+	}
+	if s.faults[cancelTearsWrite] {
+		s.loc.mu.Lock()
+		s.loc.entries[k] = refEntry{value: s.in(value[:len(value)/2]), expiresAt: exp, setAt: now, key: key}
+		s.loc.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("kv/ref: set %q: %w", key, err)
+		}
 	}
 	s.loc.mu.Lock()
 	if old, ok := s.loc.entries[k]; ok && len(opts) == 0 && s.faults[overwriteKeepsTTL] {
@@ -420,6 +499,12 @@ func (s *refStore) Set(ctx context.Context, key string, value []byte, opts ...kv
 func (s *refStore) Delete(ctx context.Context, key string) error {
 	if err := s.checkWrite(ctx, "delete", false); err != nil {
 		return err
+	}
+	if err := s.inject.Take(FaultWrite); err != nil {
+		if s.faults[deleteFaultSwallowed] {
+			return nil
+		}
+		return fmt.Errorf("kv/ref: delete %q: %w", key, err)
 	}
 	s.loc.mu.Lock()
 	defer s.loc.mu.Unlock()
@@ -492,6 +577,7 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 		}
 		now := time.Now()
 		var entries []kv.Entry[string, []byte]
+		damaged := make(map[string]error)
 		for k, e := range s.loc.entries {
 			mk := k // the key the prefix is matched against
 			if s.faults[escapeWithoutMarker] {
@@ -508,6 +594,11 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 				ent.ExpiresAt = now.Add(e.expiresAt.Sub(e.setAt))
 			case s.faults[expiresAtLate] && !e.expiresAt.IsZero():
 				ent.ExpiresAt = e.expiresAt.Add(500 * time.Millisecond)
+			}
+			if e.damaged {
+				if err := s.corrupt(op, ent.Key); err != nil {
+					damaged[ent.Key] = err
+				}
 			}
 			entries = append(entries, ent)
 		}
@@ -531,6 +622,13 @@ func (s *refStore) iterate(ctx context.Context, op, prefix string, withExpired b
 				unlock()
 				yield(kv.Entry[string, []byte]{}, fmt.Errorf("kv/ref: %s: %w", op, err))
 				return
+			}
+			if err := damaged[e.Key]; err != nil {
+				if !yield(kv.Entry[string, []byte]{}, err) {
+					unlock()
+					return
+				}
+				continue
 			}
 			if !yield(e, nil) && !s.faults[ignoreYieldFalse] {
 				if s.faults[lockHeldOnBreak] {
@@ -589,6 +687,11 @@ func (s *refStore) getMany(ctx context.Context, keys []string) (map[string][]byt
 	now := time.Now()
 	out := make(map[string][]byte)
 	for _, k := range keys {
+		if e, ok := s.live(s.key(k), now); ok && e.damaged {
+			if err := s.corrupt("get many", k); err != nil {
+				return nil, err
+			}
+		}
 		if s.faults[getManyExpired] {
 			if e, ok := s.loc.entries[s.key(k)]; ok {
 				out[k] = s.out(e.value)

@@ -48,12 +48,14 @@ const prompt = 10 * time.Second
 //	TTL/{Expiry,Zero,Negative,OverwriteClears,ExpiresAtPast,Reported,Aging}
 //	Iterate/{Complete,Break,Mutate}
 //	Close/{AfterClose,WhileBusy}
-//	Context, Concurrent, Random
+//	Context, ContextDuring, Concurrent, Random
 //	Persistence/{Reopen,ReopenTTL}
 //	SharedHandles/{Visibility,Concurrent}
 //	Batch/{GetMany,SetMany,DeleteMany}
 //	Scan
 //	Conditional/{SetIfAbsent,CompareAndSwap,CompareAndDelete,TTL,Values,Counter,SharedHandles}
+//	Faults/{SetKeepsOld,GetReports,GetManyReports,DeleteReports,ConcurrentSets,IterationStops,CloseAfterFault}
+//	ReadOnly, Damaged/<each Damage's name>, Unopenable
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
 	if cfg.NewStore == nil {
@@ -78,6 +80,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("TTL", s.ttl)
 	t.Run("Iterate", s.iterate)
 	t.Run("Context", s.test(testContext))
+	t.Run("ContextDuring", s.test(testCancelDuring))
 	t.Run("Close", s.close)
 	t.Run("Concurrent", s.test(testConcurrent))
 	t.Run("Random", s.test(testRandom))
@@ -88,6 +91,8 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("Conditional", s.conditional)
 	t.Run("Faults", s.faults)
 	t.Run("ReadOnly", s.readOnly)
+	t.Run("Damaged", s.damaged)
+	t.Run("Unopenable", s.test(testUnopenable))
 }
 
 // suite is one call of Run.

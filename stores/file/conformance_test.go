@@ -29,6 +29,14 @@ func TestConformance(t *testing.T) {
 					}
 				},
 				NewFaultyStore: newFaultyStore(c.opts),
+				NewDamagedStore: func(t testing.TB) (conformance.Opener, []conformance.Damage) {
+					dir := filepath.Join(t.TempDir(), "store")
+					return func() (kv.Store[string, []byte], error) { return file.Open(dir, c.opts...) }, file.Damages(dir)
+				},
+				NewUnopenableStore: func(t testing.TB) (conformance.Opener, func() error) {
+					dir, untouched := conformance.UnopenableDir(t)
+					return func() (kv.Store[string, []byte], error) { return file.Open(dir, c.opts...) }, untouched
+				},
 				NewReadOnlyStore: func(t testing.TB) (conformance.Opener, conformance.Opener) {
 					dir := filepath.Join(t.TempDir(), "store")
 					return func() (kv.Store[string, []byte], error) { return file.Open(dir, c.opts...) },

@@ -6,7 +6,7 @@ type faultKind int
 
 const (
 	faultRead    faultKind = iota + 1 // opening an entry file to read it (Get, Has)
-	faultWrite                        // renaming a written temp file over its entry file (Set)
+	faultWrite                        // writing a temp file (Set), removing an entry file (Delete)
 	faultIterate                      // reading an entry file while Keys or All scan
 )
 
@@ -19,4 +19,12 @@ func (s *Store) fault(k faultKind) error {
 		return nil
 	}
 	return s.faults(k)
+}
+
+// removeFile removes the file name, or fails with the armed faultWrite.
+func (s *Store) removeFile(name string) error {
+	if err := s.fault(faultWrite); err != nil {
+		return err
+	}
+	return s.root.Remove(name)
 }

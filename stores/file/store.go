@@ -500,10 +500,10 @@ func (s *Store) writeEntry(ctx context.Context, name string, head, rest []byte) 
 		err = cerr
 	}
 	if err == nil {
-		err = ctx.Err() // last chance to write nothing
+		err = s.fault(faultWrite) // as if the write, sync or close failed
 	}
 	if err == nil {
-		err = s.fault(faultWrite)
+		err = ctx.Err() // last chance to write nothing
 	}
 	if err == nil {
 		err = s.root.Rename(tmp, name)
@@ -586,7 +586,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // remove removes the entry file name, with the fsync of WithSync; a
 // missing file is not an error. The caller holds the entry's lock.
 func (s *Store) remove(name string) error {
-	err := s.root.Remove(name)
+	err := s.removeFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -174,7 +174,19 @@ func (s *Store) writeTx(ctx context.Context, stmt *sql.Stmt, do func(*sql.Stmt) 
 	st := tx.StmtContext(ctx, stmt)
 	if key, err := do(st); err != nil {
 		tx.Rollback()
-		return &keyError{key: key, err: err}
+		return &keyError{key: key, err: txErr(ctx, err)}
 	}
-	return tx.Commit()
+	return txErr(ctx, tx.Commit())
+}
+
+// txErr is err from a statement or the commit of a transaction under ctx.
+// Once ctx is done, database/sql rolls the transaction back by itself, and
+// what comes after fails with whatever it finds (sql.ErrTxDone, a closed
+// statement, an interrupted one): the cause is ctx's, and the error wraps
+// it beside err.
+func txErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return errors.Join(ctx.Err(), err)
+	}
+	return err
 }

@@ -31,6 +31,11 @@ func TestConformance(t *testing.T) {
 			return func() (kv.Store[string, []byte], error) { return sqlite.Open(path) }
 		},
 		NewFaultyStore: newFaultyStore,
+		NewUnopenableStore: func(t testing.TB) (conformance.Opener, func() error) {
+			dir, untouched := conformance.UnopenableDir(t)
+			path := filepath.Join(dir, "kv.db")
+			return func() (kv.Store[string, []byte], error) { return sqlite.Open(path) }, untouched
+		},
 		NewReadOnlyStore: func(t testing.TB) (conformance.Opener, conformance.Opener) {
 			path := filepath.Join(t.TempDir(), "kv.db")
 			return func() (kv.Store[string, []byte], error) { return sqlite.Open(path) },

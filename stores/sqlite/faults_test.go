@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"path/filepath"
 	"testing"
+	"time"
 
 	msqlite "modernc.org/sqlite"
 
@@ -79,6 +80,10 @@ type faultStmt struct {
 
 func (s faultStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	if err := s.f.Take(conformance.FaultWrite); err != nil {
+		// As long as a write that reaches the disk, so that Sets made
+		// meanwhile queue behind it and the group commit meets the
+		// fault with a group (Faults/ConcurrentSets).
+		time.Sleep(time.Millisecond)
 		return nil, err
 	}
 	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)

@@ -59,6 +59,7 @@ type config struct {
 	only    string
 	dry     bool
 	every   int
+	offset  int
 	prior   string
 	verdict string
 	results string
@@ -74,9 +75,10 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", 2*time.Minute, "how long one mutant's test may run")
 	flag.StringVar(&c.label, "label", "", "name of this run in the report (default: -pkg)")
 	flag.StringVar(&c.out, "json", "", "write every mutant and its outcome to this file as JSON")
-	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file")
+	flag.StringVar(&c.only, "only", "", "run only the mutants with these comma-separated ids (file:line:col:op), or those listed one a line in @file (with -prior: judge only these survivors again)")
 	flag.BoolVar(&c.dry, "dry", false, "list the mutants and their coverage without running them")
 	flag.IntVar(&c.every, "every", 1, "run every n-th covered mutant only (a systematic sample; the others are reported as not sampled)")
+	flag.IntVar(&c.offset, "offset", 0, "with -every n: start the sample at the covered mutant of this index (0 to n-1), for a sample disjoint from another's")
 	flag.StringVar(&c.prior, "prior", "", "a -json file of an earlier run: judge its survivors again (with the suite as it is now) and report the earlier results with theirs replaced")
 	flag.StringVar(&c.verdict, "verdicts", "", "a file of verdicts on surviving mutants (see verdicts.go), for the report")
 	flag.StringVar(&c.results, "report", "", "judge nothing: print the report of this -json file of an earlier run, with the verdicts as they are now")
@@ -94,6 +96,10 @@ func main() {
 	}
 	if c.label == "" {
 		c.label = c.pkg
+	}
+	if c.offset < 0 || c.offset >= max(c.every, 1) {
+		fmt.Fprintln(os.Stderr, "mutate: -offset must be from 0 to -every minus 1")
+		os.Exit(2)
 	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
@@ -193,6 +199,46 @@ func rejudge(c config, tmp string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	current, err := currentMutants(c)
+	if err != nil {
+		return nil, err
+	}
+	var only map[string]bool // with -only, the survivors to judge again
+	if c.only != "" {
+		if only, err = onlyIDs(c.only); err != nil {
+			return nil, err
+		}
+	}
+	// Every survivor is looked up before any is judged, so that a file
+	// changed under one stops the run at once.
+	var again []int
+	for i, r := range results {
+		if r.Outcome != Survived || only != nil && !only[r.ID()] {
+			continue
+		}
+		// The same change at the same place: edits elsewhere in the file
+		// may have moved it (its offset), not changed it.
+		cur, ok := current[r.ID()]
+		if !ok || cur.Len != r.Len || cur.Desc != r.Desc || cur.Repl != r.Repl {
+			return nil, fmt.Errorf("%s: %s has changed at %s since that run; run every mutant again", c.prior, r.File, r.ID())
+		}
+		results[i].Mutant = cur
+		again = append(again, i)
+	}
+	for _, i := range again {
+		r := &results[i]
+		start := time.Now()
+		if r.Outcome, err = judge(c, tmp, r.Mutant); err != nil {
+			return nil, err
+		}
+		r.Took = time.Since(start).Round(time.Millisecond)
+		fmt.Fprintf(os.Stderr, "mutate: again %s %s: %s (%v)\n", r.ID(), r.Desc, r.Outcome, r.Took)
+	}
+	return results, nil
+}
+
+// currentMutants returns the mutants of c's files as they are now, by id.
+func currentMutants(c config) (map[string]Mutant, error) {
 	current := map[string]Mutant{}
 	for _, f := range c.files {
 		ms, err := findMutants(f, c.funcs)
@@ -203,21 +249,7 @@ func rejudge(c config, tmp string) ([]Result, error) {
 			current[m.ID()] = m
 		}
 	}
-	for i, r := range results {
-		if r.Outcome != Survived {
-			continue
-		}
-		if cur, ok := current[r.ID()]; !ok || cur.Offset != r.Offset || cur.Len != r.Len {
-			return nil, fmt.Errorf("%s: %s has changed since that run; run every mutant again", c.prior, r.File)
-		}
-		start := time.Now()
-		if results[i].Outcome, err = judge(c, tmp, r.Mutant); err != nil {
-			return nil, err
-		}
-		results[i].Took = time.Since(start).Round(time.Millisecond)
-		fmt.Fprintf(os.Stderr, "mutate: again %s %s: %s (%v)\n", r.ID(), r.Desc, results[i].Outcome, results[i].Took)
-	}
-	return results, nil
+	return current, nil
 }
 
 // judgeAll judges each mutant in turn, printing progress.
@@ -234,7 +266,7 @@ func judgeAll(c config, tmp string, mutants []Mutant, covered profile) ([]Result
 		switch {
 		case !covers:
 			r.Outcome = NotCovered
-		case c.every > 1 && (sampled-1)%c.every != 0:
+		case c.every > 1 && (sampled-1)%c.every != c.offset:
 			r.Outcome = NotSampled
 		case c.dry:
 			r.Outcome = "covered, not run"
@@ -252,6 +284,21 @@ func judgeAll(c config, tmp string, mutants []Mutant, covered profile) ([]Result
 }
 
 func filterID(ms []Mutant, only string) ([]Mutant, error) {
+	want, err := onlyIDs(only)
+	if err != nil {
+		return nil, err
+	}
+	var out []Mutant
+	for _, m := range ms {
+		if want[m.ID()] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// onlyIDs parses -only: ids separated by commas, or one a line in @file.
+func onlyIDs(only string) (map[string]bool, error) {
 	ids := strings.Split(only, ",")
 	if name, ok := strings.CutPrefix(only, "@"); ok {
 		b, err := os.ReadFile(name)
@@ -264,13 +311,7 @@ func filterID(ms []Mutant, only string) ([]Mutant, error) {
 	for _, id := range ids {
 		want[id] = true
 	}
-	var out []Mutant
-	for _, m := range ms {
-		if want[m.ID()] {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return want, nil
 }
 
 // judge runs the test with m in place and says what became of it.
@@ -350,7 +391,11 @@ func report(w *os.File, c config, results []Result, v verdicts) {
 	fmt.Fprintf(w, "### %s\n\n", c.label)
 	fmt.Fprintf(w, "judged by `go test -count=1 -vet=off -failfast -run '%s' %s` (no -race)\n\n", c.run, c.pkg)
 	if count[NotSampled] > 0 {
-		fmt.Fprintf(w, "a systematic sample: every %d-th covered mutant (%d not sampled)\n\n", c.every, count[NotSampled])
+		from := ""
+		if c.offset > 0 {
+			from = fmt.Sprintf(" from the covered mutant of index %d", c.offset)
+		}
+		fmt.Fprintf(w, "a systematic sample: every %d-th covered mutant%s (%d not sampled)\n\n", c.every, from, count[NotSampled])
 	}
 	fmt.Fprintf(w, "| killed | timed out | survived | not covered | not viable |\n|---|---|---|---|---|\n")
 	fmt.Fprintf(w, "| %d | %d | %d | %d | %d |\n\n", count[Killed], count[TimedOut], count[Survived],

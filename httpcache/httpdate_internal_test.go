@@ -2,6 +2,7 @@ package httpcache
 
 import (
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -82,5 +83,37 @@ func TestAgeValue(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("Age %q: %v %v, want %v %v", c.lines, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+// TestIsIMFFixdateShape holds the byte-by-byte check to the grammar of
+// RFC 9110 5.6.7, written as the regexp it replaced: every string made
+// from valid dates by changing, dropping or adding one byte gets the same
+// answer from both.
+func TestIsIMFFixdateShape(t *testing.T) {
+	grammar := regexp.MustCompile(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} (?i:GMT)$`)
+	valid := []string{"Sun, 06 Nov 1994 08:49:37 GMT", "Wed, 31 Dec 2025 23:59:59 gmt", "Sat, 99 Feb 0000 99:99:99 GmT"}
+	alphabet := "0123456789 ,:-aAgGmMtTzZ\x00\xff"
+	var inputs []string
+	for _, v := range valid {
+		inputs = append(inputs, v, v[1:], v[:len(v)-1], v+" ", " "+v)
+		for i := range len(v) {
+			for _, c := range []byte(alphabet) {
+				inputs = append(inputs, v[:i]+string(c)+v[i+1:])
+			}
+		}
+	}
+	matched := 0
+	for _, s := range inputs {
+		want := grammar.MatchString(s)
+		if got := isIMFFixdate(s); got != want {
+			t.Errorf("isIMFFixdate(%q) = %v, the grammar says %v", s, got, want)
+		}
+		if want {
+			matched++
+		}
+	}
+	if matched < len(valid) {
+		t.Fatalf("only %d of %d inputs match: the corpus lost its valid dates", matched, len(inputs))
 	}
 }

@@ -117,12 +117,7 @@ func TestConditionalChunked(t *testing.T) {
 // or not, and still answer right: a live equal value is swapped or
 // deleted, another value or an expired one is not.
 func TestCompareInlineIsOneRequest(t *testing.T) {
-	var sent sentItems
-	s, err := ddbstore.New(countingClient(t, &sent), newTable(t, testClient(t)), ddbstore.WithCreateTable(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, sent := newCountingStore(t)
 	ctx := t.Context()
 	if err := s.Set(ctx, "k", []byte("a")); err != nil {
 		t.Fatal(err)

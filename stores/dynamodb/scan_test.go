@@ -88,12 +88,7 @@ func (c *sentItems) take() (items, batchGets int) {
 // Keys in the process, the fallback, receives all of them); and that Scan
 // reads the chunks of the matching large value only.
 func TestScanKeysSendsMatchesOnly(t *testing.T) {
-	var sent sentItems
-	s, err := ddbstore.New(countingClient(t, &sent), newTable(t, testClient(t)), ddbstore.WithCreateTable(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, sent := newCountingStore(t)
 	ctx := t.Context()
 	big := bytes.Repeat([]byte("b"), 500<<10) // chunked
 	long := "ns:" + strings.Repeat("l", ddbstore.MaxInlineKeySize)
@@ -173,4 +168,17 @@ func wantKeys(t *testing.T, what string, seq iter.Seq2[string, error], want []st
 	if !slices.Equal(got, want) {
 		t.Errorf("%s = %q, want %q", what, got, want)
 	}
+}
+
+// newCountingStore opens a store on a new table whose client counts the
+// items each request sends back; the store is closed when t ends.
+func newCountingStore(t *testing.T) (*ddbstore.Store, *sentItems) {
+	t.Helper()
+	sent := new(sentItems)
+	s, err := ddbstore.New(countingClient(t, sent), newTable(t, testClient(t)), ddbstore.WithCreateTable(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, sent
 }

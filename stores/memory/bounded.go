@@ -131,17 +131,6 @@ func (s *Store[K, V]) batchWrite(write func()) {
 	write()
 }
 
-// setBounded is Set with a bound, under the read lock (see getBounded).
-func (s *Store[K, V]) setBounded(ctx context.Context, key K, value V, expiresAt time.Time) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.life.Begin(ctx); err != nil {
-		return errs.Err("set", err)
-	}
-	s.putBounded(key, value, expiresAt)
-	return nil
-}
-
 // putBounded writes one item and applies otter's buffered work (the
 // reads before it included, then this write, evicting beyond the bound)
 // before it returns, so that the call returns within the bound and a Get

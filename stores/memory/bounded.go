@@ -107,7 +107,7 @@ func (s *Store[K, V]) lookupBounded(key K) (item[V], bool) {
 //
 // It calls otter itself rather than lookupBounded: the item (a value and
 // a time.Time) copied out through one more generic frame made a parallel
-// Get 1.27 to 1.38 times slower (bench/RESULTS.md, "The bounded Get
+// Get 1.25 to 1.41 times slower (bench/RESULTS.md, "The bounded Get
 // without its lookup frame"). As in the unbounded Get, an entry without a
 // TTL makes no call for its expiry.
 func (s *Store[K, V]) getBounded(ctx context.Context, key K) (V, error) {

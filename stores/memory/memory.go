@@ -37,11 +37,11 @@ type Store[K comparable, V any] struct {
 	// stores a new one, so that a Get may read the one it found without a
 	// lock. A Go map under mu, as the store first had, made every Get
 	// write mu's reader count, one cache line for all cores: at -cpu=2 a
-	// parallel Get took 1.3 to 1.9 times otter's, and takes 0.6 to 0.7
-	// times it now; a single Get went from 1.44 to 1.29 times a map under
-	// an RWMutex, and a Set from 1.5 to 3.7 times (two allocations, the
-	// entry and the map's node; bench/RESULTS.md). A cache is read more
-	// than it is written.
+	// parallel Get took 1.0 to 1.9 times otter's, and takes 0.71 to 0.73
+	// times it now; a single Get went from 1.65 to 1.43 times a map under
+	// an RWMutex, and a Set from 1.29 to 3.9 times (two allocations, the
+	// entry and the map's node; bench/RESULTS.md, "Quiet-machine
+	// verdicts for the peers"). A cache is read more than it is written.
 	entries *xsync.Map[K, *entry[V]]
 	life    storekit.Lifecycle // changed under mu, so a call holding mu sees it settled
 

@@ -19,8 +19,8 @@
 // The script run in this directory runs the whole comparison with the test
 // servers up and writes its report and raw output to results/run/;
 // RESULTS.md is the record kept by hand from such runs and from separate
-// measurements (their raw files are in results/). Server benchmarks find their servers
-// through the variables the tests use (KV_TEST_REDIS_ADDR,
+// measurements (their raw files are in results/). Server benchmarks find
+// their servers through the variables the tests use (KV_TEST_REDIS_ADDR,
 // KV_TEST_MONGO_URI, KV_TEST_DYNAMODB_ENDPOINT) and skip when one is
 // missing.
 package bench

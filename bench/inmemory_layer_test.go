@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -100,27 +99,9 @@ func BenchmarkInMemoryBoundedLayer(b *testing.B) {
 			}
 		}
 		b.Run("impl="+impl, func(b *testing.B) {
-			var mu sync.Mutex
-			next, misses := 0, 0
 			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				mu.Lock()
-				i := next
-				next += parallelTraceLen / 8
-				mu.Unlock()
-				miss := 0
-				for pb.Next() {
-					if !c.get(trace[i&(parallelTraceLen-1)]) {
-						miss++
-					}
-					i++
-				}
-				mu.Lock()
-				misses += miss
-				mu.Unlock()
-			})
 			// Every Get must hit: a miss would time another path.
-			if misses != 0 {
+			if misses := runTrace(b, trace, c.get); misses != 0 {
 				b.Fatalf("%s: %d of %d Gets missed", impl, misses, b.N)
 			}
 		})

@@ -107,9 +107,10 @@ func (s *Store[K, V]) lookupBounded(key K) (item[V], bool) {
 //
 // It calls otter itself rather than lookupBounded: the item (a value and
 // a time.Time) copied out through one more generic frame made a parallel
-// Get 1.25 to 1.41 times slower (bench/RESULTS.md, "The bounded Get
-// without its lookup frame"). As in the unbounded Get, an entry without a
-// TTL makes no call for its expiry.
+// Get 1.25 to 1.41 times slower (bench/RESULTS.md, "Quiet-machine
+// verdicts for the peers", the bounded Get before and after cfe7092). As
+// in the unbounded Get, an entry without a TTL makes no call for its
+// expiry.
 func (s *Store[K, V]) getBounded(ctx context.Context, key K) (V, error) {
 	var zero V
 	if err := s.life.Begin(ctx); err != nil {
